@@ -1,0 +1,71 @@
+// Decode attention over a per-KV-head compressed cache, split-K (flash-decoding).
+//
+// Each KV head owns a region of the cache buffers starting at row slotOffset[kvh] ([rows][D] bf16, keys and values
+// apart). A streaming head (window > 0) keeps the first `sink` tokens, then a ring buffer of `window` slots:
+// token p >= sink lives in slot sink + (p - sink) % window. A retrieval head (window == 0) keeps every token.
+// Softmax does not care about the order of the slots, so decode reads slots [0, valid) of each head, where
+// valid = tokens for retrieval heads and min(tokens, sink + window) for streaming heads: its time does not grow
+// with the sequence once the ring is full.
+#include "decode_common.cuh"
+
+__device__ __forceinline__ int valid_slots(int tokens, int sink, int window) {
+  return window <= 0 ? tokens : min(tokens, sink + window);
+}
+
+// Grid (numKvHeads, maxSplits), HR_DECODE_THREADS threads, dynamic smem: group * splitLen floats of scores.
+template <int D>
+__device__ void compressed_partial(const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache,
+                                   const long long* slotOffset, const int* sinks, const int* windows, int tokens,
+                                   int numHeads, int numKvHeads, int splitLen, int maxSplits, float scaleLog2,
+                                   float* partO, float* partM, float* partL) {
+  extern __shared__ float scores[];
+  __shared__ float reduceBuf[(HR_DECODE_THREADS / 32) * HR_MAX_GROUP * D];
+  __shared__ float stats[2 * HR_MAX_GROUP];
+  const int kvh = blockIdx.x, split = blockIdx.y;
+  const int group = numHeads / numKvHeads;
+  const int valid = valid_slots(tokens, sinks[kvh], windows[kvh]);
+  const int start = split * splitLen;
+  if (start >= valid) return;
+  const int n = min(splitLen, valid - start);
+  const size_t row0 = (size_t)slotOffset[kvh] + start;
+  const int head0 = kvh * group;
+  bf16_split_partial<D>(q + (size_t)head0 * D, kCache + row0 * D, vCache + row0 * D, n, group, scaleLog2, scores,
+                        splitLen, reduceBuf, stats, partO + ((size_t)head0 * maxSplits + split) * D,
+                        partM + (size_t)head0 * maxSplits + split, partL + (size_t)head0 * maxSplits + split,
+                        maxSplits);
+}
+
+#define HR_COMPRESSED_PARTIAL(D)                                                                                  \
+  extern "C" __global__ void __launch_bounds__(HR_DECODE_THREADS) compressed_decode_partial_d##D(                \
+      const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache, const long long* slotOffset, \
+      const int* sinks, const int* windows, int tokens, int numHeads, int numKvHeads, int splitLen, int maxSplits, \
+      float scaleLog2, float* partO, float* partM, float* partL) {                                               \
+    compressed_partial<D>(q, kCache, vCache, slotOffset, sinks, windows, tokens, numHeads, numKvHeads, splitLen,  \
+                          maxSplits, scaleLog2, partO, partM, partL);                                            \
+  }
+HR_COMPRESSED_PARTIAL(64)
+HR_COMPRESSED_PARTIAL(128)
+
+// Grid numHeads, block min(D, 128) threads.
+extern "C" __global__ void compressed_decode_combine(const float* partO, const float* partM, const float* partL,
+                                                     const int* sinks, const int* windows, int tokens, int numHeads,
+                                                     int numKvHeads, int D, int splitLen, int maxSplits,
+                                                     __nv_bfloat16* out) {
+  const int kvh = blockIdx.x / (numHeads / numKvHeads);
+  const int valid = valid_slots(tokens, sinks[kvh], windows[kvh]);
+  decode_combine_impl(partO, partM, partL, (valid + splitLen - 1) / splitLen, out, D, maxSplits);
+}
+
+// Writes the key/value of token `position` (kNew, vNew: [numKvHeads][D]) into each head's slot.
+// Grid numKvHeads, block D threads.
+extern "C" __global__ void compressed_append(__nv_bfloat16* kCache, __nv_bfloat16* vCache, const long long* slotOffset,
+                                             const int* sinks, const int* windows, const __nv_bfloat16* kNew,
+                                             const __nv_bfloat16* vNew, int position, int D) {
+  const int kvh = blockIdx.x, sink = sinks[kvh], window = windows[kvh];
+  const int slot = (window <= 0 || position < sink) ? position : sink + (position - sink) % window;
+  const size_t dst = ((size_t)slotOffset[kvh] + slot) * D;
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    kCache[dst + d] = kNew[(size_t)kvh * D + d];
+    vCache[dst + d] = vNew[(size_t)kvh * D + d];
+  }
+}

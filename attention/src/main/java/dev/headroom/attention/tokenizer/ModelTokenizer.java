@@ -1,0 +1,59 @@
+package dev.headroom.attention.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.headroom.attention.checkpoint.CheckpointException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A model's {@code tokenizer.json}, read through DJL's HuggingFaceTokenizer. Special tokens are not added. */
+public final class ModelTokenizer implements AutoCloseable {
+    private final HuggingFaceTokenizer tokenizer;
+
+    private ModelTokenizer(HuggingFaceTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    /** The model's tokenizer, or null when the directory has none (such models are used in token ids). */
+    public static ModelTokenizer openIfPresent(Path modelDir) {
+        Path file = modelDir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) return null;
+        try {
+            return new ModelTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false")));
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException(file, "cannot load tokenizer: " + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+    }
+
+    public int[] encode(String text) {
+        Encoding e = tokenizer.encode(text, false, false);
+        long[] ids = e.getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
+        return out;
+    }
+
+    /** Character offsets [start, end) of each token of {@code text}, for mapping text spans to positions. */
+    public int[][] offsets(String text) {
+        Encoding e = tokenizer.encode(text, false, false);
+        ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
+        int[][] out = new int[spans.length][];
+        for (int i = 0; i < spans.length; i++) {
+            out[i] = spans[i] == null ? new int[] {-1, -1} : new int[] {spans[i].getStart(), spans[i].getEnd()};
+        }
+        return out;
+    }
+
+    public String decode(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) l[i] = ids[i];
+        return tokenizer.decode(l, true);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
