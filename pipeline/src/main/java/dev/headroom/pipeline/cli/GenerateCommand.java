@@ -1,0 +1,61 @@
+package dev.headroom.pipeline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.policy.DensePolicy;
+import dev.headroom.attention.runtime.GreedyGenerator;
+import dev.headroom.attention.runtime.LoadedModel;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Greedy generation from a text prompt (models with a tokenizer) or from token ids. */
+@Command(name = "generate", description = "Generate greedily from a prompt.")
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin
+    ModelOption opt;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    static final class Prompt {
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text (needs tokenizer.json)")
+        String text;
+        @Option(names = "--prompt-ids", paramLabel = "IDS", description = "prompt token ids, comma separated")
+        String ids;
+    }
+
+    @Option(names = "--max-new-tokens", required = true, paramLabel = "N")
+    int maxNewTokens;
+
+    @Option(names = "--json", description = "print one JSON object {\"tokens\":[...]} with the new tokens only")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxNewTokens < 1) throw new HeadroomException("--max-new-tokens must be at least 1, got " + maxNewTokens);
+        try (LoadedModel model = LoadedModel.load(opt.model)) {
+            int[] ids;
+            if (prompt.text != null) {
+                if (model.tokenizer() == null) throw new HeadroomException(opt.model + ": no tokenizer.json; use --prompt-ids");
+                ids = model.tokenizer().encode(prompt.text);
+                if (ids.length == 0) throw new HeadroomException("--prompt: the text encodes to no tokens");
+            } else {
+                ids = TokenIds.parse("--prompt-ids", prompt.ids);
+            }
+            TokenIds.checkRange(prompt.text != null ? "--prompt" : "--prompt-ids", ids, model.config().vocabSize());
+            GreedyGenerator.Result r = new GreedyGenerator(model).generate(ids, maxNewTokens, new DensePolicy(), true);
+            if (json) {
+                System.out.println(new ObjectMapper().writeValueAsString(Map.of("tokens", r.tokens())));
+            } else if (model.tokenizer() != null) {
+                System.out.println(model.tokenizer().decode(r.tokens()));
+            } else {
+                System.out.println(java.util.Arrays.toString(r.tokens()));
+            }
+        }
+        return 0;
+    }
+}
