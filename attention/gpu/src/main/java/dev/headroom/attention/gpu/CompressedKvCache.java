@@ -1,0 +1,149 @@
+package dev.headroom.attention.gpu;
+
+/**
+ * A per-KV-head compressed KV cache on the GPU (compressed_decode.cu). A streaming head keeps its first
+ * {@code sink} tokens and a ring buffer of {@code window} slots; a retrieval head (window {@link SparsePlan#FULL})
+ * keeps every token up to {@code maxTokens}. Keys and values are bf16 rows of headDim, each head's slots contiguous.
+ */
+public final class CompressedKvCache implements AutoCloseable {
+  private final CudaContext cuda;
+  private final SparsePlan plan;
+  private final int headDim;
+  private final int maxTokens;
+  private final long[] slotOffset;
+  private final long totalSlots;
+  private final DeviceBuffer keys, values, offsets, sinks, windows;
+  private int tokens;
+
+  public CompressedKvCache(CudaContext cuda, SparsePlan plan, int headDim, int maxTokens) {
+    if (headDim != 64 && headDim != 128) throw new IllegalArgumentException("head dim must be 64 or 128");
+    this.cuda = cuda;
+    this.plan = plan;
+    this.headDim = headDim;
+    this.maxTokens = maxTokens;
+    slotOffset = new long[plan.kvHeads()];
+    long total = 0;
+    for (int h = 0; h < plan.kvHeads(); h++) {
+      slotOffset[h] = total;
+      total += capacity(h);
+    }
+    totalSlots = total;
+    keys = cuda.allocate(2L * total * headDim);
+    values = cuda.allocate(2L * total * headDim);
+    offsets = cuda.allocate(8L * slotOffset.length).upload(slotOffset);
+    sinks = cuda.allocate(4L * plan.kvHeads()).upload(plan.sinks());
+    windows = cuda.allocate(4L * plan.kvHeads()).upload(plan.windows());
+  }
+
+  /** Slots a head holds: every token up to maxTokens for a retrieval head, sink + window for a streaming one. */
+  public int capacity(int kvHead) {
+    return plan.isFull(kvHead) ? maxTokens : plan.sink(kvHead) + plan.window(kvHead);
+  }
+
+  /** The slot of token {@code position}; mirrors compressed_append in compressed_decode.cu. */
+  static int slotOf(int position, int sink, int window) {
+    if (window == SparsePlan.FULL || position < sink) return position;
+    return sink + (position - sink) % window;
+  }
+
+  /** Slots that hold tokens after {@code tokens} appends; mirrors valid_slots(). */
+  static int validSlots(int tokens, int sink, int window) {
+    return window == SparsePlan.FULL ? tokens : Math.min(tokens, sink + window);
+  }
+
+  public int tokens() {
+    return tokens;
+  }
+
+  public SparsePlan plan() {
+    return plan;
+  }
+
+  public int headDim() {
+    return headDim;
+  }
+
+  public int kvHeads() {
+    return plan.kvHeads();
+  }
+
+  /** The most slots any head attends to now. */
+  public int longestHead() {
+    int longest = 0;
+    for (int h = 0; h < plan.kvHeads(); h++) longest = Math.max(longest, validSlots(tokens, plan.sink(h), plan.window(h)));
+    return longest;
+  }
+
+  /** The most slots any head can ever hold. */
+  int largestCapacity() {
+    int largest = 0;
+    for (int h = 0; h < plan.kvHeads(); h++) largest = Math.max(largest, capacity(h));
+    return largest;
+  }
+
+  /** Appends the next token's keys and values, [kvHeads][headDim] bf16 each. */
+  public void append(short[] keyRow, short[] valueRow) {
+    try (DeviceBuffer k = cuda.allocate(2L * keyRow.length).upload(keyRow);
+        DeviceBuffer v = cuda.allocate(2L * valueRow.length).upload(valueRow)) {
+      append(k, v);
+      cuda.synchronize();
+    }
+  }
+
+  /** Appends the next token from device rows [kvHeads][headDim] bf16. */
+  public void append(DeviceBuffer keyRow, DeviceBuffer valueRow) {
+    if (tokens >= maxTokens && hasRetrievalHead()) throw new IllegalStateException("cache full at " + maxTokens);
+    cuda.launch(cuda.function("compressed_decode", "compressed_append"), new int[] {plan.kvHeads()}, headDim, 0,
+        keys, values, offsets, sinks, windows, keyRow, valueRow, tokens, headDim);
+    tokens++;
+  }
+
+  private boolean hasRetrievalHead() {
+    for (int h = 0; h < plan.kvHeads(); h++) if (plan.isFull(h)) return true;
+    return false;
+  }
+
+  /** Benchmark helper: fills every slot with uniform random bf16 in [-1, 1) and sets the token count. */
+  public void fillRandom(int tokenCount, long seed) {
+    if (tokenCount > maxTokens && hasRetrievalHead()) throw new IllegalArgumentException(tokenCount + " tokens > " + maxTokens);
+    RandomFill.uniformBf16(cuda, keys, totalSlots * headDim, seed, -1f, 1f);
+    RandomFill.uniformBf16(cuda, values, totalSlots * headDim, seed + 1, -1f, 1f);
+    tokens = tokenCount;
+  }
+
+  /** Bytes a decode step must read: the valid keys and values of every head. */
+  public long bytesRead() {
+    long slots = 0;
+    for (int h = 0; h < plan.kvHeads(); h++) slots += validSlots(tokens, plan.sink(h), plan.window(h));
+    return slots * headDim * 2 * 2;
+  }
+
+  DeviceBuffer keys() {
+    return keys;
+  }
+
+  DeviceBuffer values() {
+    return values;
+  }
+
+  DeviceBuffer offsets() {
+    return offsets;
+  }
+
+  DeviceBuffer sinks() {
+    return sinks;
+  }
+
+  DeviceBuffer windows() {
+    return windows;
+  }
+
+  @Override
+  public void close() {
+    keys.close();
+    values.close();
+    offsets.close();
+    sinks.close();
+    windows.close();
+  }
+}

@@ -1,0 +1,91 @@
+package dev.headroom.attention.gpu;
+
+/**
+ * A KIVI-quantized KV cache in host memory, laid out as kivi_decode.cu reads it (see there), with the dequantized
+ * view the reference uses. Keys: per channel over groups of {@link #KEY_GROUP} tokens; values: per token over
+ * groups of {@link #VALUE_GROUP} channels; x = code * scale + zero with bf16 scale and zero; the newest
+ * {@code residual} tokens stay bf16.
+ */
+public final class KiviCacheData {
+  public static final int KEY_GROUP = 32;
+  public static final int VALUE_GROUP = 32;
+
+  final int bits, kvHeads, headDim, quantized, residual;
+  final int[] keyCodes, valueCodes;          // [kvHeads][quantized][words]
+  final short[] keyScale, keyZero;           // [kvHeads][quantized / KEY_GROUP][headDim]
+  final short[] valueScale, valueZero;       // [kvHeads][quantized][headDim / VALUE_GROUP]
+  final short[] keyResidual, valueResidual;  // [kvHeads][residual][headDim]
+
+  KiviCacheData(int bits, int kvHeads, int headDim, int quantized, int residual, int[] keyCodes, short[] keyScale,
+      short[] keyZero, int[] valueCodes, short[] valueScale, short[] valueZero, short[] keyResidual,
+      short[] valueResidual) {
+    this.bits = bits;
+    this.kvHeads = kvHeads;
+    this.headDim = headDim;
+    this.quantized = quantized;
+    this.residual = residual;
+    this.keyCodes = keyCodes;
+    this.keyScale = keyScale;
+    this.keyZero = keyZero;
+    this.valueCodes = valueCodes;
+    this.valueScale = valueScale;
+    this.valueZero = valueZero;
+    this.keyResidual = keyResidual;
+    this.valueResidual = valueResidual;
+  }
+
+  public int bits() {
+    return bits;
+  }
+
+  public int quantizedTokens() {
+    return quantized;
+  }
+
+  public int residualTokens() {
+    return residual;
+  }
+
+  /** 32-bit words per token row. */
+  int words() {
+    return headDim * bits / 32;
+  }
+
+  int code(int[] codes, int kvHead, int token, int channel) {
+    int perWord = 32 / bits;
+    int word = codes[(kvHead * quantized + token) * words() + channel / perWord];
+    return (word >>> (channel % perWord * bits)) & ((1 << bits) - 1);
+  }
+
+  /** Dequantized keys of a head then its residual, [quantized + residual][headDim]. */
+  public float[] keys(int kvHead) {
+    float[] out = new float[(quantized + residual) * headDim];
+    for (int t = 0; t < quantized; t++) {
+      for (int c = 0; c < headDim; c++) {
+        int g = (kvHead * (quantized / KEY_GROUP) + t / KEY_GROUP) * headDim + c;
+        out[t * headDim + c] = code(keyCodes, kvHead, t, c) * Bf16.toFloat(keyScale[g]) + Bf16.toFloat(keyZero[g]);
+      }
+    }
+    for (int i = 0; i < residual * headDim; i++) {
+      out[quantized * headDim + i] = Bf16.toFloat(keyResidual[kvHead * residual * headDim + i]);
+    }
+    return out;
+  }
+
+  /** Dequantized values of a head then its residual, [quantized + residual][headDim]. */
+  public float[] values(int kvHead) {
+    float[] out = new float[(quantized + residual) * headDim];
+    int groups = headDim / VALUE_GROUP;
+    for (int t = 0; t < quantized; t++) {
+      for (int c = 0; c < headDim; c++) {
+        int g = (kvHead * quantized + t) * groups + c / VALUE_GROUP;
+        out[t * headDim + c] =
+            code(valueCodes, kvHead, t, c) * Bf16.toFloat(valueScale[g]) + Bf16.toFloat(valueZero[g]);
+      }
+    }
+    for (int i = 0; i < residual * headDim; i++) {
+      out[quantized * headDim + i] = Bf16.toFloat(valueResidual[kvHead * residual * headDim + i]);
+    }
+    return out;
+  }
+}
