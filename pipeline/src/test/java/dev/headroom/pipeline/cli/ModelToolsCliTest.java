@@ -1,0 +1,94 @@
+package dev.headroom.pipeline.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** inspect, generate and logits as a user runs them: exit codes, exact stdout, one-line errors. */
+class ModelToolsCliTest {
+    private static final Path FIXTURES = Path.of("../attention/src/test/resources/hf-fixtures");
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = HeadroomCli.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static Path stories() {
+        String prop = System.getProperty("headroom.test.models");
+        Path dir = (prop != null ? Path.of(prop) : Path.of("../../shared/models")).resolve("stories260K");
+        assumeTrue(Files.isDirectory(dir), dir + " is absent; skipping");
+        return dir;
+    }
+
+    @Test
+    void generateJsonPrintsExactlyTheNewTokens() throws Exception {
+        Run r = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "8", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("{\"tokens\":[461,461,401,401,401,461,378,455]}", r.out().strip());
+        assertEquals(1, r.out().strip().lines().count());
+    }
+
+    @Test
+    void logitsJsonHasArgmaxPerPositionAndLastLogits() throws Exception {
+        Path model = FIXTURES.resolve("qwen2_f32_tied");
+        JsonNode exp = new ObjectMapper().readTree(model.resolve("expected.json").toFile());
+        StringBuilder ids = new StringBuilder();
+        for (JsonNode n : exp.get("input_ids")) ids.append(ids.length() == 0 ? "" : ",").append(n.asInt());
+        Run r = run("logits", "--model", model.toString(), "--ids", ids.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode got = new ObjectMapper().readTree(r.out());
+        assertEquals(exp.get("argmax"), got.get("argmax"));
+        assertEquals(exp.get("last_logits").size(), got.get("last_logits").size());
+        for (int v = 0; v < got.get("last_logits").size(); v++) {
+            assertEquals(exp.get("last_logits").get(v).asDouble(), got.get("last_logits").get(v).asDouble(), 1e-4);
+        }
+    }
+
+    @Test
+    void inspectPrintsTheSummary() {
+        Run r = run("inspect", "--model", FIXTURES.resolve("mistral_bf16").toString());
+        assertEquals(0, r.code(), r.err());
+        for (String line : new String[] {"MistralForCausalLM", "layers           2", "query heads      4",
+                "kv heads         2 (groups of 2)", "head dim         16", "context length   256", "dtype            BF16",
+                "kv cache / token 256 bytes in BF16"}) {
+            assertTrue(r.out().contains(line), "missing '" + line + "' in:\n" + r.out());
+        }
+    }
+
+    @Test
+    void badInputGetsOneLineAndExitCode2() {
+        Run missing = run("inspect", "--model", "no/such/dir");
+        assertEquals(2, missing.code());
+        assertEquals("error: no/such/dir: model directory not found", missing.err().strip());
+
+        Run badIds = run("generate", "--model", FIXTURES.resolve("llama_f32_tied").toString(), "--prompt-ids", "1,999", "--max-new-tokens", "2");
+        assertEquals(2, badIds.code());
+        assertEquals(1, badIds.err().strip().lines().count(), badIds.err());
+        assertTrue(badIds.err().contains("token id 999 (item 2) is outside the vocabulary [0, 128)"), badIds.err());
+
+        Run noTokenizer = run("generate", "--model", FIXTURES.resolve("llama_f32_tied").toString(), "--prompt", "hello", "--max-new-tokens", "2");
+        assertEquals(2, noTokenizer.code());
+        assertTrue(noTokenizer.err().contains("no tokenizer.json; use --prompt-ids"), noTokenizer.err());
+    }
+}
