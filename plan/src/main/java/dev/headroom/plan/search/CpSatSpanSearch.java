@@ -35,7 +35,7 @@ public final class CpSatSpanSearch {
             for (int c = 0; c < cs; c++) x[h][c] = model.newBoolVar("x_" + h + "_" + c);
             model.addExactlyOne(x[h]);
         }
-        for (int n = 0; n < ns; n++) {
+        for (int n = 0; n < p.budgetLengths(); n++) {
             LinearExprBuilder d = LinearExpr.newBuilder();
             for (int h = 0; h < hs; h++) for (int c = 0; c < cs; c++) d.addTerm(x[h][c], p.density()[h][c][n]);
             model.addLessOrEqual(d, p.densityCap()[n]);

@@ -17,31 +17,34 @@ public final class SpanSearch {
     private static final double COST_SCALE = 1e9;   // largest cost maps to 1e9
     private static final double DENSITY_SCALE = 1e6;
 
-    /** A plan on the Pareto front: spans per head, predicted loss and density per length. */
+    /** A plan on the Pareto front: spans per head, predicted loss per profiled length, density per budgeted length. */
     public record Candidate(List<HeadSpan> heads, double[] predictedLoss, double[] density, boolean optimal) {
     }
 
     private final int layers;
     private final int kvHeads;
     private final int sink;
-    private final int[] lengths;
+    private final int[] lengths;        // profiled: the objective
+    private final int[] budgetLengths;  // where the density budget applies
     private final List<SpanCandidate> grid;
     private final InfluenceTable influence;
 
-    public SpanSearch(int layers, int kvHeads, int sink, int[] lengths, List<SpanCandidate> grid, InfluenceTable influence) {
+    public SpanSearch(int layers, int kvHeads, int sink, int[] lengths, int[] budgetLengths, List<SpanCandidate> grid,
+                      InfluenceTable influence) {
         this.layers = layers;
         this.kvHeads = kvHeads;
         this.sink = sink;
         this.lengths = lengths.clone();
+        this.budgetLengths = budgetLengths.clone();
         this.grid = List.copyOf(grid);
         this.influence = influence;
     }
 
-    /** The integer program at a density budget (mean over heads, at every length) with equal weights. */
+    /** The integer program at a density budget (mean over heads, at every budgeted length) with equal weights. */
     public SpanSearchProblem problem(double densityBudget, int maxPerLayer) {
         int hs = layers * kvHeads, cs = grid.size(), ns = lengths.length;
         double[][][] cost = new double[hs][cs][ns];
-        long[][][] dens = new long[hs][cs][ns];
+        long[][][] dens = new long[hs][cs][budgetLengths.length];
         double maxCost = 1e-30;
         int[] layerOf = new int[hs];
         for (int h = 0; h < hs; h++) {
@@ -51,7 +54,10 @@ public final class SpanSearch {
                     int w = grid.get(c).window(lengths[n]);
                     cost[h][c][n] = influence.droppedInfluence(h / kvHeads, h % kvHeads, lengths[n], w);
                     maxCost = Math.max(maxCost, cost[h][c][n]);
-                    dens[h][c][n] = (long) Math.ceil(SpanDensity.density(lengths[n], sink, w) * DENSITY_SCALE);
+                }
+                for (int m = 0; m < budgetLengths.length; m++) {
+                    int w = grid.get(c).window(budgetLengths[m]);
+                    dens[h][c][m] = (long) Math.ceil(SpanDensity.density(budgetLengths[m], sink, w) * DENSITY_SCALE);
                 }
             }
         }
@@ -59,7 +65,7 @@ public final class SpanSearch {
         for (int h = 0; h < hs; h++) for (int c = 0; c < cs; c++) for (int n = 0; n < ns; n++) {
             icost[h][c][n] = Math.round(cost[h][c][n] / maxCost * COST_SCALE);
         }
-        long[] cap = new long[ns];
+        long[] cap = new long[budgetLengths.length];
         Arrays.fill(cap, (long) Math.floor(densityBudget * DENSITY_SCALE * hs));
         long[] w = new long[ns];
         Arrays.fill(w, 1);
@@ -96,15 +102,15 @@ public final class SpanSearch {
 
     private Candidate toCandidate(SpanSolution s) {
         List<HeadSpan> heads = new ArrayList<>();
-        double[] loss = new double[lengths.length], dens = new double[lengths.length];
+        double[] loss = new double[lengths.length], dens = new double[budgetLengths.length];
         for (int h = 0; h < s.choice().length; h++) {
             SpanCandidate c = grid.get(s.choice()[h]);
             HeadSpan span = new HeadSpan(h / kvHeads, h % kvHeads, c.isFull() ? "full" : "window", sink, c.alpha(), Math.min(1.0, c.beta()));
             heads.add(span);
             for (int n = 0; n < lengths.length; n++) {
                 loss[n] += influence.droppedInfluence(h / kvHeads, h % kvHeads, lengths[n], c.window(lengths[n]));
-                dens[n] += span.density(lengths[n]) / s.choice().length;
             }
+            for (int m = 0; m < budgetLengths.length; m++) dens[m] += span.density(budgetLengths[m]) / s.choice().length;
         }
         return new Candidate(heads, loss, dens, s.optimal());
     }

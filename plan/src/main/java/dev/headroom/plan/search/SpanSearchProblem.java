@@ -6,9 +6,9 @@ package dev.headroom.plan.search;
  * weighted predicted loss increase sum_h sum_n w_n cost[h][c][n] is least. Integer coefficients, so solvers agree.
  *
  * @param layerOfHead    [H] the layer each KV head belongs to
- * @param cost           [H][C][N] predicted loss increase, scaled to integers
- * @param density        [H][C][N] density, scaled to integers (ceil)
- * @param densityCap     [N] cap on the summed density over all heads (floor)
+ * @param cost           [H][C][N] predicted loss increase at each profiled length, scaled to integers
+ * @param density        [H][C][M] density at each budgeted length, scaled to integers (ceil)
+ * @param densityCap     [M] cap on the summed density over all heads (floor)
  * @param maxPerLayer    k, the most distinct candidates in one layer (>= C means no limit)
  * @param weights        [N] objective weight of each length
  */
@@ -23,7 +23,13 @@ public record SpanSearchProblem(int[] layerOfHead, long[][][] cost, long[][][] d
         return cost[0].length;
     }
 
+    /** Profiled lengths (objective terms). */
     public int lengths() {
+        return weights.length;
+    }
+
+    /** Budgeted lengths (density constraints). */
+    public int budgetLengths() {
         return densityCap.length;
     }
 
@@ -42,7 +48,7 @@ public record SpanSearchProblem(int[] layerOfHead, long[][][] cost, long[][][] d
     }
 
     public boolean feasible(int[] choice) {
-        for (int n = 0; n < lengths(); n++) {
+        for (int n = 0; n < budgetLengths(); n++) {
             long d = 0;
             for (int h = 0; h < heads(); h++) d += density[h][choice[h]][n];
             if (d > densityCap[n]) return false;

@@ -1,0 +1,50 @@
+package dev.headroom.plan.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.plan.profile.ProfileRow;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** On a synthetic profile where one KV head needs distant keys, the search gives that head the long span. */
+class SpanSearchTest {
+
+    @Test
+    void longRangeHeadKeepsItsSpanUnderBudget() {
+        int block = 64, layers = 2, kv = 2;
+        int[] lengths = {512, 1024};
+        List<ProfileRow> rows = new ArrayList<>();
+        for (int n : lengths) {
+            for (int l = 0; l < layers; l++) {
+                for (int h = 0; h < kv; h++) {
+                    boolean retrieval = l == 1 && h == 0;
+                    for (int b = 0; b < n / block; b++) {
+                        // local heads: influence only near the diagonal; the retrieval head: spread over all distances
+                        double v = retrieval ? 1.0 : (b == 0 ? 5.0 : 1e-4);
+                        rows.add(new ProfileRow(l, h, h, n, ProfileRow.INFLUENCE_PREFIX + b, v));
+                    }
+                }
+            }
+        }
+        InfluenceTable table = new InfluenceTable(block, rows);
+        assertEquals(0.0, table.droppedInfluence(1, 0, 512, 0), 0.0);
+        assertEquals(4.0, table.droppedInfluence(1, 0, 512, 256), 1e-12);   // bins 4..7 dropped
+        assertEquals(3.5, table.droppedInfluence(1, 0, 512, 288), 1e-12);   // half of bin 4 kept
+
+        List<SpanCandidate> grid = SpanSearch.moaGrid(64, 256, 4);
+        SpanSearch search = new SpanSearch(layers, kv, 16, lengths, new int[] {1024, 2048}, grid, table);
+        List<SpanSearch.Candidate> front = search.paretoFront(0.45, grid.size(), new CpSatSpanSearch(5, 1));
+        assertFalse(front.isEmpty());
+        SpanSearch.Candidate best = front.get(0);
+        HeadSpan retrievalHead = best.heads().get(1 * kv + 0);
+        assertTrue(retrievalHead.isFull(), "the long-range head keeps full attention: " + retrievalHead);
+        for (double d : best.density()) assertTrue(d <= 0.45 + 1e-9, "density within budget: " + d);
+        for (HeadSpan h : best.heads()) {
+            if (h != retrievalHead) assertTrue(!h.isFull() && h.window(2048) < 2048, "local heads get short spans: " + h);
+        }
+    }
+}
