@@ -41,10 +41,18 @@ class SpanSearchTest {
         assertFalse(front.isEmpty());
         SpanSearch.Candidate best = front.get(0);
         HeadSpan retrievalHead = best.heads().get(1 * kv + 0);
-        assertTrue(retrievalHead.isFull(), "the long-range head keeps full attention: " + retrievalHead);
+        // it may be elastic rather than "full", but it sees every key at the profiled lengths
+        for (int n : lengths) {
+            int w = retrievalHead.window(n);
+            assertTrue(w == 0 || w >= n, "the long-range head keeps every key at " + n + ": " + retrievalHead);
+        }
         for (double d : best.density()) assertTrue(d <= 0.45 + 1e-9, "density within budget: " + d);
         for (HeadSpan h : best.heads()) {
-            if (h != retrievalHead) assertTrue(!h.isFull() && h.window(2048) < 2048, "local heads get short spans: " + h);
+            if (h != retrievalHead) {
+                assertTrue(!h.isFull() && h.window(2048) < retrievalHead.window(2048) || retrievalHead.window(2048) == 0,
+                        "local heads get shorter spans: " + h);
+                assertTrue(h.window(1024) < 1024, "local heads drop distant keys: " + h);
+            }
         }
     }
 }
