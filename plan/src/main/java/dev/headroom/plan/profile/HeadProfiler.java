@@ -75,15 +75,15 @@ public final class HeadProfiler {
     }
 
     /**
-     * Retrieval score under teacher forcing: the sequence is prompt + answer, and at each position p whose next token
-     * is an answer token that also occurs in the needle, a head scores when its top-1 key lies in the needle span and
-     * holds that very token. Score = hits / such positions.
+     * Retrieval score under teacher forcing: at each answer position p (whose next token ids[p + 1] the model
+     * produces) where that token also occurs in the needle, a head scores when its top-1 key lies in the needle span
+     * and holds that very token. Score = hits / such positions.
      *
      * @param ids          the whole sequence [T]
-     * @param answerStart  index of the first answer token
+     * @param answerPositions positions p whose next token is an answer token
      * @param needleStart  needle token span [needleStart, needleEnd)
      */
-    public List<ProfileRow> retrieval(int layer, NDArray a, int[] ids, int answerStart, int needleStart, int needleEnd) {
+    public List<ProfileRow> retrieval(int layer, NDArray a, int[] ids, int[] answerPositions, int needleStart, int needleEnd) {
         long[] s = a.getShape().getShape();
         int kv = (int) s[1], grp = (int) s[2], t = (int) s[3], keys = (int) s[4];
         float[] v = a.toFloatArray();
@@ -91,7 +91,7 @@ public final class HeadProfiler {
         for (int h = 0; h < kv; h++) {
             for (int q = 0; q < grp; q++) {
                 int base = (h * grp + q) * t * keys, copies = 0, hits = 0;
-                for (int p = answerStart - 1; p < t - 1; p++) {
+                for (int p : answerPositions) {
                     int target = ids[p + 1];
                     if (!occurs(ids, needleStart, needleEnd, target)) continue;
                     copies++;

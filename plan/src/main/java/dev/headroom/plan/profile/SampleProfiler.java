@@ -25,20 +25,19 @@ public final class SampleProfiler {
     }
 
     public List<ProfileRow> profile(LoadedModel model, CalibrationSample s) {
-        int[] ids = s.sequence();
-        int answerStart = s.promptIds().length;
+        int[] ids = s.ids();
         GradientProbe probe = new GradientProbe();
         List<ProfileRow> rows = new ArrayList<>();
         try (NDScope scope = new NDScope(); InferenceState state = model.newState(new DensePolicy(4), ids.length);
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray logits = model.transformer().forward(model.idsArray(ids), state, probe, false); // [1, T, V]
-            NDArray loss = answerLoss(model, logits, ids, answerStart);
+            NDArray loss = answerLoss(logits, ids, s.lossPositions());
             gc.backward(loss);
             for (int l = 0; l < model.config().numLayers(); l++) {
                 NDArray a = probe.probabilities(l), g = probe.gradient(l);
                 rows.addAll(heads.influence(l, a, g));
                 rows.addAll(heads.statistics(l, a));
-                if (s.hasNeedle()) rows.addAll(heads.retrieval(l, a, ids, answerStart, s.needleStart(), s.needleEnd()));
+                if (s.hasNeedle()) rows.addAll(heads.retrieval(l, a, ids, s.lossPositions(), s.needleStart(), s.needleEnd()));
             }
         } finally {
             probe.clear();
@@ -49,22 +48,25 @@ public final class SampleProfiler {
         return out;
     }
 
-    /** Mean cross-entropy of the answer tokens: logits at position p predict token p + 1. */
-    static NDArray answerLoss(LoadedModel model, NDArray logits, int[] ids, int answerStart) {
-        int t = ids.length;
-        NDArray logp = logits.get(new NDIndex(":, {}:{}, :", answerStart - 1, t - 1)).logSoftmax(-1); // [1, A, V]
-        long[] targets = new long[t - answerStart];
-        for (int i = answerStart; i < t; i++) targets[i - answerStart] = ids[i];
+    /** Mean cross-entropy of the next token at the loss positions: logits at p predict ids[p + 1]. */
+    static NDArray answerLoss(NDArray logits, int[] ids, int[] lossPositions) {
+        long[] pos = new long[lossPositions.length], targets = new long[lossPositions.length];
+        for (int i = 0; i < pos.length; i++) {
+            pos[i] = lossPositions[i];
+            targets[i] = ids[lossPositions[i] + 1];
+        }
+        NDArray rows = logits.get(new NDIndex(":, {}, :", logits.getManager().create(pos)));         // [1, A, V]
+        NDArray logp = rows.logSoftmax(-1);
         NDArray idx = logp.getManager().create(targets).reshape(1, targets.length, 1);
         return logp.gather(idx, 2).mean().neg();
     }
 
     /** The answer loss of a sample under an attention policy, without gradients: plan validation. */
     public static double loss(LoadedModel model, CalibrationSample s, AttentionPolicy policy) {
-        int[] ids = s.sequence();
-        try (NDScope scope = new NDScope(); InferenceState state = model.newState(policy, s.promptIds().length)) {
+        int[] ids = s.ids();
+        try (NDScope scope = new NDScope(); InferenceState state = model.newState(policy, s.lossPositions()[0] + 1)) {
             NDArray logits = model.transformer().forward(model.idsArray(ids), state, dev.headroom.attention.policy.AttentionObserver.NONE, false);
-            return answerLoss(model, logits, ids, s.promptIds().length).getFloat();
+            return answerLoss(logits, ids, s.lossPositions()).getFloat();
         }
     }
 }

@@ -48,10 +48,10 @@ class HeadProfilerTest {
             assertEquals((h1 + h2) / 3, st.get(2).value(), 1e-6);
             // sequence: needle token 7 at position 0; the answer (position 2) repeats it; query 1 attends key 1 most
             int[] ids = {7, 8, 7};
-            assertEquals(0.0, new HeadProfiler(1, 0, 1).retrieval(0, aa, ids, 2, 0, 1).get(0).value(), 1e-9);
+            assertEquals(0.0, new HeadProfiler(1, 0, 1).retrieval(0, aa, ids, new int[] {1}, 0, 1).get(0).value(), 1e-9);
             float[] b = {1, 0, 0, 0.9f, 0.1f, 0, 0.5f, 0.2f, 0.3f};               // now query 1's top-1 is the needle
             NDArray bb = m.create(b, new Shape(1, 1, 1, 3, 3));
-            assertEquals(1.0, new HeadProfiler(1, 0, 1).retrieval(0, bb, ids, 2, 0, 1).get(0).value(), 1e-9);
+            assertEquals(1.0, new HeadProfiler(1, 0, 1).retrieval(0, bb, ids, new int[] {1}, 0, 1).get(0).value(), 1e-9);
         }
     }
 

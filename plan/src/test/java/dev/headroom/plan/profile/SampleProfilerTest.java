@@ -17,7 +17,7 @@ class SampleProfilerTest {
     void profilesEveryHeadAndValidatesLoss() {
         int[] prompt = new int[40];
         for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + (i * 13) % 100;
-        CalibrationSample s = new CalibrationSample("copy", 48, 0, prompt, new int[] {prompt[5], prompt[6], prompt[7]}, 5, 8);
+        CalibrationSample s = CalibrationSample.promptAndAnswer("copy", 48, 0, prompt, new int[] {prompt[5], prompt[6], prompt[7]}, 5, 8);
         try (LoadedModel model = LoadedModel.load(MODEL)) {
             List<ProfileRow> rows = new SampleProfiler(new HeadProfiler(8, 2, 8)).profile(model, s);
             // 2 layers x 4 heads x (6 influence bins of 43 tokens + 3 statistics + retrieval)
