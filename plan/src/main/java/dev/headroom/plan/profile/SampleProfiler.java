@@ -18,6 +18,8 @@ import java.util.List;
  * tokens only, then every head's influence, attention statistics and (on needle samples) retrieval score.
  */
 public final class SampleProfiler {
+    /** DJL's PyTorch engine allows one gradient collector per JVM: samples profile one at a time per worker JVM. */
+    private static final Object GRADIENT_LOCK = new Object();
     private final HeadProfiler heads;
 
     public SampleProfiler(HeadProfiler heads) {
@@ -25,6 +27,12 @@ public final class SampleProfiler {
     }
 
     public List<ProfileRow> profile(LoadedModel model, CalibrationSample s) {
+        synchronized (GRADIENT_LOCK) {
+            return profileAlone(model, s);
+        }
+    }
+
+    private List<ProfileRow> profileAlone(LoadedModel model, CalibrationSample s) {
         int[] ids = s.ids();
         GradientProbe probe = new GradientProbe();
         List<ProfileRow> rows = new ArrayList<>();
