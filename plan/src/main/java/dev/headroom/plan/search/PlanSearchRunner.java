@@ -18,8 +18,13 @@ import java.util.function.ToDoubleFunction;
  */
 public final class PlanSearchRunner {
 
+    /** One plan of the Pareto front: its spans, predicted loss per profiled length, and held-out loss. */
+    public record FrontEntry(int index, List<HeadSpan> heads, int[] lengths, double[] predictedLoss, double validationLoss,
+                             boolean provenOptimal) {
+    }
+
     /** The search's outcome: the chosen MoA plan, the whole front with its validation, and the duo plan. */
-    public record Outcome(AttentionPlan moa, List<Map<String, Object>> front, AttentionPlan duo) {
+    public record Outcome(AttentionPlan moa, List<FrontEntry> front, int chosen, AttentionPlan duo) {
     }
 
     private final SearchSettings s;
@@ -43,19 +48,13 @@ public final class PlanSearchRunner {
             throw new dev.headroom.attention.HeadroomException("search: no plan meets density budget " + s.densityBudget()
                     + " at lengths " + Arrays.toString(s.budgetLengths()) + " with this candidate grid; raise the budget or widen the grid");
         }
-        List<Map<String, Object>> report = new ArrayList<>();
+        List<FrontEntry> report = new ArrayList<>();
         int best = -1;
         double bestLoss = Double.POSITIVE_INFINITY;
         for (int i = 0; i < front.size(); i++) {
             SpanSearch.Candidate c = front.get(i);
             double loss = validationLoss.applyAsDouble(c.heads());
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("index", i);
-            row.put("predicted_loss", toMap(lengths, c.predictedLoss()));
-            row.put("density", toMap(s.budgetLengths(), c.density()));
-            row.put("validation_loss", loss);
-            row.put("proven_optimal", c.optimal());
-            report.add(row);
+            report.add(new FrontEntry(i, c.heads(), lengths, c.predictedLoss(), loss, c.optimal()));
             if (loss < bestLoss) {
                 bestLoss = loss;
                 best = i;
@@ -71,7 +70,7 @@ public final class PlanSearchRunner {
         validation.put("front_size", front.size());
         AttentionPlan moa = new AttentionPlan("moa", configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(),
                 chosen.heads(), predicted, validation);
-        return new Outcome(moa, report, duo(rows, layers, kvHeads, lengths, configHash, validationLoss));
+        return new Outcome(moa, report, best, duo(rows, layers, kvHeads, lengths, configHash, validationLoss));
     }
 
     /** Retrieval heads by retrieval score, as many as the budget allows at its tightest length. */

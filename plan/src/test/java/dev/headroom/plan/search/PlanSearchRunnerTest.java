@@ -40,7 +40,7 @@ class PlanSearchRunnerTest {
         assertEquals("moa", moa.method());
         assertEquals(4, moa.heads().size());
         assertTrue(moa.density(2048) <= 0.45 + 1e-9);
-        assertEquals(moa.validation().get("loss"), out.front().stream().mapToDouble(r -> (double) r.get("validation_loss")).min().orElseThrow());
+        assertEquals(moa.validation().get("loss"), out.front().stream().mapToDouble(PlanSearchRunner.FrontEntry::validationLoss).min().orElseThrow());
         AttentionPlan duo = out.duo();
         assertTrue(duo.density(2048) <= 0.45 + 1e-9, "duo at the same budget: " + duo.density(2048));
         assertEquals("retrieval", duo.head(0, 1).kind(), "the highest retrieval score keeps the full cache");
