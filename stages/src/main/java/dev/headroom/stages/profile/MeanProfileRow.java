@@ -11,6 +11,17 @@ final class MeanProfileRow extends Combine.CombineFn<ProfileRow, MeanProfileRow.
         ProfileRow template;
         double sum;
         long count;
+
+        // equal encodings must mean equal values, or the DirectRunner's mutation checks complain
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Acc a && java.util.Objects.equals(template, a.template) && sum == a.sum && count == a.count;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(template, sum, count);
+        }
     }
 
     @Override
