@@ -20,6 +20,31 @@ public final class CalibrationSamples {
         return c.isTokenLevel() ? ofTokens(c) : ofText(c, model, addBos, alignAnswers);
     }
 
+    /**
+     * A given text (or ids) cut to {@code length} tokens; the loss covers the last eighth, as a language-modelling
+     * target on long text. Fails, naming the sample, when the text is shorter than the length.
+     */
+    public static CalibrationSample ofGiven(CalibrationSpec spec, LoadedModel model, boolean addBos) {
+        int[] ids;
+        if (spec.ids() != null) {
+            ids = spec.ids();
+        } else {
+            if (model.tokenizer() == null) throw new IllegalStateException("a JSONL 'text' needs a tokenizer; give 'ids' instead");
+            int[] enc = model.tokenizer().encode(spec.text());
+            int shift = addBos && model.config().bosTokenId() >= 0 ? 1 : 0;
+            ids = new int[enc.length + shift];
+            if (shift == 1) ids[0] = model.config().bosTokenId();
+            System.arraycopy(enc, 0, ids, shift, enc.length);
+        }
+        if (ids.length < spec.length()) {
+            throw new IllegalArgumentException("JSONL sample " + spec.sample() + " has " + ids.length + " tokens, fewer than length " + spec.length());
+        }
+        int n = spec.length(), k = Math.max(1, n / 8);
+        int[] loss = new int[k];
+        for (int i = 0; i < k; i++) loss[i] = n - 1 - k + i;
+        return new CalibrationSample(CalibrationSpec.JSONL_TASK, n, spec.sample(), Arrays.copyOf(ids, n), loss, -1, -1);
+    }
+
     /** Token tasks: the prompt already holds the answers; the loss is at the target positions. */
     private static CalibrationSample ofTokens(TaskCase c) {
         int[] ids = c.promptIds();

@@ -56,8 +56,12 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
         CalibrationSample sample;
         java.util.List<ProfileRow> rows;
         try {
-            TaskGenerator g = generators.computeIfAbsent(spec.task(), s -> TaskFactory.build(s, model, addBos));
-            sample = CalibrationSamples.of(g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()), model, addBos, spec.alignAnswers());
+            if (spec.isGiven()) {
+                sample = CalibrationSamples.ofGiven(spec, model, addBos);
+            } else {
+                TaskGenerator g = generators.computeIfAbsent(spec.task(), s -> TaskFactory.build(s, model, addBos));
+                sample = CalibrationSamples.of(g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()), model, addBos, spec.alignAnswers());
+            }
             rows = profiler.profile(model, sample);
         } catch (RuntimeException e) {
             throw new CaseFailedException("profile " + spec.coordinates(), e);

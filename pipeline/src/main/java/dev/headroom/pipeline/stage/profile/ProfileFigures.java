@@ -20,9 +20,9 @@ final class ProfileFigures {
         }
         int cell = 30, left = 70, top = 30;
         StringBuilder b = new StringBuilder();
-        int w = left + heads * cell + 20, h = top + layers * cell + 40;
+        int w = Math.max(left + heads * cell + 20, 400), h = top + layers * cell + 40;
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">", w, h));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"600\">Retrieval score per head (mean over lengths)</text>", left));
+        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"600\">Retrieval score per head (mean over lengths)</text>", 8));
         for (int l = 0; l < layers; l++) {
             for (int q = 0; q < heads; q++) {
                 double v = count[l][q] == 0 ? Double.NaN : score[l][q] / count[l][q];

@@ -10,6 +10,7 @@ import dev.headroom.pipeline.report.RunReport;
 import dev.headroom.plan.profile.ProfileRow;
 import dev.headroom.stages.profile.CalibrationSpec;
 import dev.headroom.stages.profile.ProfileHeads;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -46,13 +47,16 @@ public final class ProfileStage implements StageDefinition<ProfileParams> {
         return List.of("reports/" + ProfileTables.HEADS.fileName());
     }
 
-    /** One spec per calibration task × length × sample; needle depths spread evenly over the samples. */
-    public static List<CalibrationSpec> samples(CalibrationSettings c, boolean align) {
+    /**
+     * One spec per calibration task × length × sample, needle depths spread evenly over the samples; or, for a
+     * JSONL source, one per line (lines {@code firstLine ..}) × length.
+     */
+    public static List<CalibrationSpec> samples(CalibrationSettings c, boolean align, int firstLine) {
         if (c == null || c.lengths() == null || c.lengths().isEmpty()) {
             throw new HeadroomException("profile: the config needs a calibration section with lengths");
         }
         if (CalibrationSettings.JSONL.equals(c.sourceOrDefault())) {
-            throw new HeadroomException("profile: calibration source 'jsonl' is not supported by the profile stage yet; use 'synthetic'");
+            return JsonlCalibration.read(Path.of(c.jsonl()), c.lengths(), firstLine, c.samplesOrDefault());
         }
         List<String> tasks = c.tasks() == null || c.tasks().isEmpty() ? List.of("passkey") : c.tasks();
         List<CalibrationSpec> specs = new ArrayList<>();
@@ -67,7 +71,7 @@ public final class ProfileStage implements StageDefinition<ProfileParams> {
 
     @Override
     public void run(ProfileParams params, StageContext context) {
-        List<CalibrationSpec> specs = samples(context.config().calibration(), params.alignAnswersOrDefault());
+        List<CalibrationSpec> specs = samples(context.config().calibration(), params.alignAnswersOrDefault(), 0);
         Pipeline pipeline = context.newPipeline();
         PCollection<ProfileRow> rows = pipeline
                 .apply("Create calibration samples", Create.of(specs).withCoder(SerializableCoder.of(CalibrationSpec.class)))

@@ -130,7 +130,12 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                 params.validationSamplesOrDefault(), c.seedOrDefault() + 7919, c.jsonl());
         Map<String, TaskGenerator> generators = new HashMap<>();
         List<CalibrationSample> out = new ArrayList<>();
-        for (CalibrationSpec spec : ProfileStage.samples(shifted, false)) {
+        int firstUnseenLine = c.samplesOrDefault(); // JSONL: the lines after those profiled
+        for (CalibrationSpec spec : ProfileStage.samples(shifted, false, firstUnseenLine)) {
+            if (spec.isGiven()) {
+                out.add(CalibrationSamples.ofGiven(spec, model, profile.addBosOrDefault()));
+                continue;
+            }
             TaskGenerator g = generators.computeIfAbsent(spec.task().name(), n -> TaskFactory.build(spec.task(), model, profile.addBosOrDefault()));
             out.add(CalibrationSamples.of(g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()), model,
                     profile.addBosOrDefault(), false));

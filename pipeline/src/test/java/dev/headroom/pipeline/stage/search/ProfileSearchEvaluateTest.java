@@ -73,4 +73,45 @@ class ProfileSearchEvaluateTest {
                 "moa and duo, 4 heads each, at the one budget length");
         assertTrue(Files.readString(run.resolve("report.html")).contains("Pareto front"));
     }
+
+    @Test
+    void jsonlCalibrationProfilesGivenTokenSequences(@TempDir Path tmp) throws Exception {
+        Path model = Path.of("../attention/src/test/resources/hf-fixtures/llama_f32_untied_ropeparams").toAbsolutePath();
+        StringBuilder jsonl = new StringBuilder();
+        java.util.Random r = new java.util.Random(1);
+        for (int line = 0; line < 4; line++) {
+            jsonl.append("{\"ids\": [");
+            for (int i = 0; i < 80; i++) jsonl.append(i == 0 ? "" : ",").append(3 + r.nextInt(120));
+            jsonl.append("]}\n");
+        }
+        Files.writeString(tmp.resolve("calib.jsonl"), jsonl);
+        Path config = tmp.resolve("jsonl.yaml");
+        Files.writeString(config, """
+                model: %s
+                output: %s
+                calibration:
+                  source: jsonl
+                  jsonl: %s
+                  lengths: [32]
+                  samples: 2
+                stages:
+                  - stage: profile
+                    block: 8
+                    sink: 2
+                  - stage: search
+                    density_budget: 0.7
+                    validation_length: 64
+                    validation_samples: 2
+                    alpha_step: 8
+                    alpha_max: 16
+                    beta_steps: 2
+                    time_limit_seconds: 5
+                    duo_window: 16
+                """.formatted(model, tmp.resolve("run"), tmp.resolve("calib.jsonl")));
+        assertEquals(0, HeadroomCli.execute("run", config.toString()));
+        List<ProfileRow> rows = ParquetTables.read(ProfileTables.HEADS, tmp.resolve("run/reports/profile_heads.parquet"));
+        assertTrue(rows.stream().allMatch(x -> x.length() == 32));
+        assertTrue(rows.stream().noneMatch(x -> x.metric().equals(ProfileRow.RETRIEVAL)), "no needle in given text");
+        assertTrue(AttentionPlan.read(tmp.resolve("run/artifacts/plan.json")).density(64) <= 0.7 + 1e-9);
+    }
 }
