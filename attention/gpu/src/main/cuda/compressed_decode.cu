@@ -46,7 +46,7 @@ __device__ void compressed_partial(const __nv_bfloat16* q, const __nv_bfloat16* 
 HR_COMPRESSED_PARTIAL(64)
 HR_COMPRESSED_PARTIAL(128)
 
-// Grid numHeads, block min(D, 128) threads.
+// Grid (numHeads, D / HR_COMBINE_SLICE), block HR_COMBINE_THREADS threads.
 extern "C" __global__ void compressed_decode_combine(const float* partO, const float* partM, const float* partL,
                                                      const int* sinks, const int* windows, int tokens, int numHeads,
                                                      int numKvHeads, int D, int splitLen, int maxSplits,

@@ -141,23 +141,62 @@ __device__ void bf16_split_partial(const __nv_bfloat16* __restrict__ qGroup, con
 }
 
 // Merges the splits of each query head: out[h] = sum_s exp2(m_s - M) o_s / sum_s exp2(m_s - M) l_s.
-// n: how many splits of this head hold data. One CTA per query head (blockIdx.x).
+// n: how many splits of this head hold data. Grid (numHeads, D / HR_COMBINE_SLICE): a CTA merges one slice of
+// channels of one head. The split weights go to smem in chunks; thread (sg, c) then sums splits s = sg mod GROUPS
+// for channel c, with many independent loads in flight, and smem adds the groups.
+#define HR_COMBINE_THREADS 512
+#define HR_COMBINE_SLICE 32
+#define HR_COMBINE_CHUNK 2048
 __device__ void decode_combine_impl(const float* __restrict__ partO, const float* __restrict__ partM,
                                     const float* __restrict__ partL, int n, __nv_bfloat16* __restrict__ out, int D,
                                     int maxSplits) {
-  const int head = blockIdx.x;
+  constexpr int GROUPS = HR_COMBINE_THREADS / HR_COMBINE_SLICE;
+  __shared__ float red[HR_COMBINE_THREADS / 32], weight[HR_COMBINE_CHUNK], num[HR_COMBINE_THREADS];
+  __shared__ float denShared;
+  const int head = blockIdx.x, tid = threadIdx.x;
+  const int sg = tid / HR_COMBINE_SLICE, c = blockIdx.y * HR_COMBINE_SLICE + tid % HR_COMBINE_SLICE;
   const float* m = partM + (size_t)head * maxSplits;
   const float* l = partL + (size_t)head * maxSplits;
+  const float* o = partO + (size_t)head * maxSplits * D + c;
   float mMax = HR_NEG_INF;
-  for (int s = 0; s < n; ++s) mMax = fmaxf(mMax, m[s]);
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    float num = 0.f, den = 0.f;
-    for (int s = 0; s < n; ++s) {
-      if (l[s] <= 0.f) continue;  // an empty split
-      const float w = exp2f(m[s] - mMax);
-      num = fmaf(w, partO[((size_t)head * maxSplits + s) * D + d], num);
-      den = fmaf(w, l[s], den);
+  for (int s = tid; s < n; s += HR_COMBINE_THREADS)
+    if (l[s] > 0.f) mMax = fmaxf(mMax, m[s]);
+  mMax = warp_max(mMax);
+  if ((tid & 31) == 0) red[tid >> 5] = mMax;
+  __syncthreads();
+  mMax = HR_NEG_INF;
+  for (int w = 0; w < HR_COMBINE_THREADS / 32; ++w) mMax = fmaxf(mMax, red[w]);
+  __syncthreads();
+  float nu = 0.f, de = 0.f;
+  for (int base = 0; base < n; base += HR_COMBINE_CHUNK) {
+    const int chunk = min(HR_COMBINE_CHUNK, n - base);
+    for (int i = tid; i < chunk; i += HR_COMBINE_THREADS) {
+      const float ls = l[base + i];
+      const float w = ls > 0.f ? exp2f(m[base + i] - mMax) : 0.f;  // an empty split weighs nothing
+      weight[i] = w;
+      de = fmaf(w, ls, de);
     }
-    out[(size_t)head * D + d] = __float2bfloat16(den > 0.f ? num / den : 0.f);
+    __syncthreads();
+#pragma unroll 8
+    for (int i = sg; i < chunk; i += GROUPS) {
+      const float w = weight[i];
+      if (w > 0.f) nu = fmaf(w, o[(size_t)(base + i) * D], nu);
+    }
+    __syncthreads();
+  }
+  de = warp_sum(de);
+  if ((tid & 31) == 0) red[tid >> 5] = de;
+  num[tid] = nu;
+  __syncthreads();
+  if (tid == 0) {
+    float total = 0.f;
+    for (int w = 0; w < HR_COMBINE_THREADS / 32; ++w) total += red[w];
+    denShared = total;
+  }
+  __syncthreads();
+  if (tid < HR_COMBINE_SLICE) {
+    float a = 0.f;
+    for (int gi = 0; gi < GROUPS; ++gi) a += num[gi * HR_COMBINE_SLICE + tid];
+    out[(size_t)head * D + c] = __float2bfloat16(denShared > 0.f ? a / denShared : 0.f);
   }
 }

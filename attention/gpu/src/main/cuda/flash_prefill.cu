@@ -1,17 +1,19 @@
 // Causal flash-attention prefill, dense or per-KV-head sparse (sink + sliding window), bf16 in / fp32 accumulate.
 //
 // Layouts (row-major, batch folded into heads):
-//   q, out : [numHeads][len][D]      k, v : [numKvHeads][len][D]      query head h reads KV head h / (numHeads/numKvHeads)
+//   q, out : [numHeads][len][D]      k, v : [numKvHeads][len][D]
+//   query head h reads KV head h / (numHeads / numKvHeads)
 //   sink[kvh], window[kvh] : key k is visible to query i when k <= i and (k < sink or i - k < window);
 //                            window >= len (or sink >= len) gives dense causal attention.
 //   workItems[blockIdx.x] = (head << 16) | queryTile : the host orders them heaviest first, so that heads with long
 //                            windows start early and the short ones fill the tail (longest-processing-time first).
 //
 // One CTA = 4 warps = 64 query rows; each warp owns 16 rows. Key/value tiles of 64 rows stream through shared
-// memory (cp.async, double buffered); S = Q K^T and O += P V use mma.sync m16n8k16 (bf16, fp32 accumulate);
+// memory (cp.async, double buffered, S of the next tile computed during the softmax of this one);
+// S = Q K^T and O += P V use mma.sync m16n8k16 (bf16, fp32 accumulate);
 // the softmax is online (FlashAttention-2), in base 2 with log2(e) folded into the scale.
 // Tiles outside the pattern are never visited; only tiles that straddle an edge of the pattern are masked.
-#include "common.cuh"
+#include "prefill_common.cuh"
 
 namespace {
 
@@ -64,24 +66,23 @@ __device__ __forceinline__ void mma_bf16(float* c, const uint32_t* a, uint32_t b
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// Which key tiles a query tile visits: the sink tiles [0, sinkTiles) and the window tiles [windowLo, diag].
-struct TileRange {
-  int sinkTiles, windowLo, count;
-  __device__ __forceinline__ int tile(int j) const { return j < sinkTiles ? j : windowLo + (j - sinkTiles); }
-};
-
-__device__ __forceinline__ TileRange tile_range(int qTile, int sink, int window) {
-  const int q0 = qTile * BR;
-  const int diag = (q0 + BR - 1) / BC;
-  int lo = q0 - window + 1;  // first key the first query row can see through the window
-  lo = lo < 0 ? 0 : lo / BC;
-  int sinkTiles = (sink + BC - 1) / BC;
-  if (sinkTiles > lo) sinkTiles = lo;  // sink and window tiles overlap: one contiguous run from tile 0
-  TileRange r;
-  r.sinkTiles = sinkTiles;
-  r.windowLo = lo;
-  r.count = sinkTiles + (diag - lo + 1);
-  return r;
+// s = Q K^T for this warp's 16 rows and the 64 keys of a K tile: 8 n-tiles of 8 keys.
+template <int D>
+__device__ __forceinline__ void score_tile(float (&s)[BC / 8][4], const uint32_t (&qFrag)[D / 16][4],
+                                           const char* kt, int lane) {
+#pragma unroll
+  for (int i = 0; i < BC / 8; ++i) s[i][0] = s[i][1] = s[i][2] = s[i][3] = 0.f;
+#pragma unroll
+  for (int kc = 0; kc < D / 16; ++kc) {
+#pragma unroll
+    for (int np = 0; np < BC / 16; ++np) {
+      uint32_t b[4];
+      const int row = np * 16 + (lane & 7) + (lane >> 4) * 8;
+      ldmatrix_x4(b, smem_addr(kt + tile_offset<D>(row, kc * 2 + ((lane >> 3) & 1))));
+      mma_bf16(s[2 * np], qFrag[kc], b[0], b[1]);
+      mma_bf16(s[2 * np + 1], qFrag[kc], b[2], b[3]);
+    }
+  }
 }
 
 template <int D>
@@ -106,14 +107,20 @@ __device__ void flash_prefill(const __nv_bfloat16* __restrict__ q, const __nv_bf
   const __nv_bfloat16* qHead = q + (size_t)head * len * D;
   const __nv_bfloat16* kHead = k + (size_t)kvHead * len * D;
   const __nv_bfloat16* vHead = v + (size_t)kvHead * len * D;
-  const TileRange tiles = tile_range(qTile, sink, window);
+  const TileRange tiles = tile_range<BR, BC>(qTile, sink, window);
 
+  // Pipeline: iteration j computes S for tile j + 1 while it does the softmax and P V of tile j, so the tensor
+  // cores have work during the softmax. K and V have two buffers each; the loads for V_{j+1} and K_{j+2} fly during
+  // iteration j. (The S of a tile past the end is computed on a stale buffer and thrown away.)
+  const int count = tiles.count;
   load_tile_async<D>(qTileMem, qHead, q0, len);
   load_tile_async<D>(kTileMem, kHead, tiles.tile(0) * BC, len);
-  load_tile_async<D>(vTileMem, vHead, tiles.tile(0) * BC, len);
   cp_async_commit();
   cp_async_wait<0>();
   __syncthreads();
+  load_tile_async<D>(vTileMem, vHead, tiles.tile(0) * BC, len);
+  if (count > 1) load_tile_async<D>(kTileMem + BC * D * 2, kHead, tiles.tile(1) * BC, len);
+  cp_async_commit();
 
   // Q fragments for this warp's 16 rows stay in registers for the whole key loop.
   uint32_t qFrag[D / 16][4];
@@ -129,56 +136,37 @@ __device__ void flash_prefill(const __nv_bfloat16* __restrict__ q, const __nv_bf
   float rowMax[2] = {HR_NEG_INF, HR_NEG_INF}, rowSum[2] = {0.f, 0.f};
   const int rowQ[2] = {q0 + warp * 16 + g, q0 + warp * 16 + g + 8};
 
-  for (int j = 0; j < tiles.count; ++j) {
-    const int buf = j & 1;
-    if (j + 1 < tiles.count) {  // prefetch the next tile into the other buffer
-      const int next = tiles.tile(j + 1) * BC;
-      load_tile_async<D>(kTileMem + (buf ^ 1) * BC * D * 2, kHead, next, len);
-      load_tile_async<D>(vTileMem + (buf ^ 1) * BC * D * 2, vHead, next, len);
-      cp_async_commit();
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
-    __syncthreads();
-    const char* kt = kTileMem + buf * BC * D * 2;
-    const char* vt = vTileMem + buf * BC * D * 2;
-    const int k0 = tiles.tile(j) * BC;
+  float s[BC / 8][4];  // S of the current tile (raw dot products)
+  score_tile<D>(s, qFrag, kTileMem, lane);
 
-    // S = Q K^T for 16 rows x 64 keys: 8 n-tiles of 8 keys.
-    float s[BC / 8][4];
-#pragma unroll
-    for (int i = 0; i < BC / 8; ++i) s[i][0] = s[i][1] = s[i][2] = s[i][3] = 0.f;
-#pragma unroll
-    for (int kc = 0; kc < D / 16; ++kc) {
-#pragma unroll
-      for (int np = 0; np < BC / 16; ++np) {
-        uint32_t b[4];
-        const int row = np * 16 + (lane & 7) + (lane >> 4) * 8;
-        ldmatrix_x4(b, smem_addr(kt + tile_offset<D>(row, kc * 2 + ((lane >> 3) & 1))));
-        mma_bf16(s[2 * np], qFrag[kc], b[0], b[1]);
-        mma_bf16(s[2 * np + 1], qFrag[kc], b[2], b[3]);
-      }
-    }
+  for (int j = 0; j < count; ++j) {
+    cp_async_wait<0>();  // V_j and K_{j+1} have landed
+    __syncthreads();     // ... for every thread, and every warp is done with V_{j-1} and K_j
+    if (j + 1 < count) load_tile_async<D>(vTileMem + ((j + 1) & 1) * BC * D * 2, vHead, tiles.tile(j + 1) * BC, len);
+    if (j + 2 < count) load_tile_async<D>(kTileMem + (j & 1) * BC * D * 2, kHead, tiles.tile(j + 2) * BC, len);
+    cp_async_commit();
+
+    float sNext[BC / 8][4];
+    score_tile<D>(sNext, qFrag, kTileMem + ((j + 1) & 1) * BC * D * 2, lane);
 
     // Mask only tiles that are not wholly inside the pattern (diagonal, window edge, sink edge, past len).
+    const int k0 = tiles.tile(j) * BC;
     const bool inside = k0 + BC - 1 <= q0 && k0 + BC <= len &&
                         (k0 + BC - 1 < sink || (q0 + BR - 1) - k0 < window);
+    if (!inside) {
 #pragma unroll
-    for (int nt = 0; nt < BC / 8; ++nt) {
+      for (int nt = 0; nt < BC / 8; ++nt) {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        float x = s[nt][e] * scaleLog2;
-        if (!inside) {
+        for (int e = 0; e < 4; ++e) {
           const int key = k0 + nt * 8 + t * 2 + (e & 1);
           const int qi = rowQ[e >> 1];
-          if (key > qi || key >= len || (key >= sink && qi - key >= window)) x = HR_NEG_INF;
+          if (key > qi || key >= len || (key >= sink && qi - key >= window)) s[nt][e] = HR_NEG_INF;
         }
-        s[nt][e] = x;
       }
     }
 
-    // Online softmax: each thread holds 2 rows; the 4 threads of a quad share a row.
+    // Online softmax on raw scores (the max commutes with the positive scale): p = exp2(s * scale - m * scale).
+    // Each thread holds 2 rows; the 4 threads of a quad share a row.
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float m = rowMax[r];
@@ -186,13 +174,13 @@ __device__ void flash_prefill(const __nv_bfloat16* __restrict__ q, const __nv_bf
       for (int nt = 0; nt < BC / 8; ++nt) m = fmaxf(m, fmaxf(s[nt][2 * r], s[nt][2 * r + 1]));
       m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
       m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-      const float base = m == HR_NEG_INF ? 0.f : m;  // a row with nothing visible yet stays at zero
-      const float rescale = exp2f(rowMax[r] - base);
+      const float base = m == HR_NEG_INF ? 0.f : m * scaleLog2;  // a row with nothing visible yet stays at zero
+      const float rescale = fast_exp2(rowMax[r] == HR_NEG_INF ? HR_NEG_INF : rowMax[r] * scaleLog2 - base);
       float sum = 0.f;
 #pragma unroll
       for (int nt = 0; nt < BC / 8; ++nt) {
-        s[nt][2 * r] = exp2f(s[nt][2 * r] - base);
-        s[nt][2 * r + 1] = exp2f(s[nt][2 * r + 1] - base);
+        s[nt][2 * r] = fast_exp2(fmaf(s[nt][2 * r], scaleLog2, -base));
+        s[nt][2 * r + 1] = fast_exp2(fmaf(s[nt][2 * r + 1], scaleLog2, -base));
         sum += s[nt][2 * r] + s[nt][2 * r + 1];
       }
       rowSum[r] = rowSum[r] * rescale + sum;  // quad-partial; reduced once at the end
@@ -205,6 +193,7 @@ __device__ void flash_prefill(const __nv_bfloat16* __restrict__ q, const __nv_bf
     }
 
     // O += P V: P's accumulator layout is the A-fragment layout, so it goes to bf16 without shared memory.
+    const char* vt = vTileMem + (j & 1) * BC * D * 2;
 #pragma unroll
     for (int kk = 0; kk < BC / 16; ++kk) {
       uint32_t p[4];
@@ -221,7 +210,10 @@ __device__ void flash_prefill(const __nv_bfloat16* __restrict__ q, const __nv_bf
         mma_bf16(o[2 * dp + 1], p, b[2], b[3]);
       }
     }
-    __syncthreads();  // everyone is done with this buffer before the next prefetch overwrites it
+#pragma unroll
+    for (int nt = 0; nt < BC / 8; ++nt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) s[nt][e] = sNext[nt][e];
   }
 
 #pragma unroll

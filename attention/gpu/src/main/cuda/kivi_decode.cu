@@ -2,11 +2,17 @@
 //
 // KIVI: keys are quantized per channel over groups of KEY_GROUP tokens, values per token over groups of
 // VALUE_GROUP channels, asymmetric (x = code * scale + zero). The newest tokens stay in bf16 (the residual).
-// Layouts per KV head kvh (row-major; W = D * BITS / 32 words per token row, channel c sits in word
-// c / (32 / BITS) at bit (c % (32 / BITS)) * BITS):
-//   kCodes [numKvHeads][nqCap][W] u32    kScale, kZero [numKvHeads][nqCap / KEY_GROUP][D] bf16
-//   vCodes [numKvHeads][nqCap][W] u32    vScale, vZero [numKvHeads][nqCap][D / VALUE_GROUP] bf16
+// Layouts per KV head kvh (row-major; W = D * BITS / 32 words per token, H = 16 / BITS codes per half word):
+//   kCodes [numKvHeads][nqCap][W] u32      word j of a token holds channel pairs (2i, 2i + 1) of channels
+//                                          [2H j, 2H (j + 1)): the even channel at bit i*BITS, the odd at 16 + i*BITS
+//   vCodes [numKvHeads][nqCap / 2][2W] u32 tokens in pairs (2p, 2p + 1): word j holds channels [H j, H (j + 1)),
+//                                          token 2p's code of channel H j + i at bit i*BITS,
+//                                          token 2p + 1's at bit 16 + i*BITS
+//   kScale, kZero [numKvHeads][nqCap / KEY_GROUP][D] bf16
+//   vScale, vZero [numKvHeads][nqCap][D / VALUE_GROUP] bf16
 //   kRes, vRes [numKvHeads][resCap][D] bf16, of which the first `residual` rows hold data
+// The pairing is the one the mma fragments want, so one shift and one mask give two codes as bf16x2 halves
+// (0x4300 | n is the bf16 of 128 + n; the 128s are taken out of the sums afterwards, exactly).
 // nq (quantized tokens, a multiple of KEY_GROUP) and residual are the same for every head.
 //
 // Scores never build dequantized keys: with qs = q * scale (per channel, per token group) and cz = q . zero,
@@ -19,6 +25,37 @@
 
 namespace {
 
+// c += a(16x16, row) * b(16x8, col), bf16 operands, fp32 accumulators.
+__device__ __forceinline__ void mma_bf16(float* c, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0,
+                                         uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// Two codes at bits [0, BITS) and [16, 16 + BITS) of x as bf16x2 holding 128 + code (exact).
+template <int BITS>
+__device__ __forceinline__ uint32_t biased_pair(uint32_t x) {
+  constexpr uint32_t PAIR_MASK = ((1u << BITS) - 1) * 0x10001u;
+  return (x & PAIR_MASK) | 0x43004300u;
+}
+
+// Loads one token row of packed codes (W words) into registers with 16-byte loads.
+template <int W>
+__device__ __forceinline__ void load_row(uint32_t* dst, const uint32_t* src) {
+#pragma unroll
+  for (int i = 0; i < W / 4; ++i) {
+    const uint4 v = *reinterpret_cast<const uint4*>(src + 4 * i);
+    dst[4 * i] = v.x; dst[4 * i + 1] = v.y; dst[4 * i + 2] = v.z; dst[4 * i + 3] = v.w;
+  }
+}
+
+// Both phases run on the tensor cores (mma.sync m16n8k16, bf16 codes are exact):
+//   scores  S^T[16 tokens][8 heads] = codes[16 tokens][D] . qs[D][8 heads], qs = q * key scale (per token group);
+//   values  O^T[16 channels][8 heads] += codes^T[16 channels][16 tokens] . (p * value scale)[16 tokens][8 heads].
+// The zero points are added outside the products: cz = q . key zero per head, and sum p * value zero per channel
+// group. Query heads beyond GROUP are zero columns. Fragment names follow the PTX ISA: g = lane / 4, t = lane % 4.
 template <int BITS, int D, int GROUP>
 __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, const uint32_t* __restrict__ kCodes,
                                      const __nv_bfloat16* __restrict__ kScale, const __nv_bfloat16* __restrict__ kZero,
@@ -26,135 +63,170 @@ __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, c
                                      const __nv_bfloat16* __restrict__ vZero, int n, float scaleLog2, float* scores,
                                      int splitCap, float* qShared, float* reduceBuf, float* stats, float* partO,
                                      float* partM, float* partL, int partStride) {
-  constexpr int W = D * BITS / 32;         // words per token row
-  constexpr int PER_WORD = 32 / BITS;      // channels per word
-  constexpr int TPK = W;                   // lanes per token row, one word each
-  constexpr int KPW = 32 / TPK;            // token rows per warp step
-  constexpr int STEPS = KEY_GROUP / KPW;   // warp steps per token group
-  constexpr uint32_t MASK = (1u << BITS) - 1;
+  static_assert(GROUP <= 8, "one mma n-tile of query heads");
+  constexpr int W = D * BITS / 32;      // words per token row
+  constexpr int H = 16 / BITS;          // codes per half word (4 or 8)
+  constexpr int KC = D / 16;            // k-chunks of the score product, m-tiles of the value product
+  constexpr int CG = D / VALUE_GROUP;   // value channel groups
   constexpr int WARPS = HR_DECODE_THREADS / 32;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int part = lane % TPK, keyLane = lane / TPK;
-  const int c0 = part * PER_WORD;  // first channel of this lane's word
+  const int g = lane >> 2, t = lane & 3;
   const int groups = n / KEY_GROUP;
 
-  for (int i = threadIdx.x; i < GROUP * D; i += HR_DECODE_THREADS) qShared[i] = __bfloat162float(qGroup[i]);
+  for (int i = threadIdx.x; i < 8 * D; i += HR_DECODE_THREADS)
+    qShared[i] = i < GROUP * D ? __bfloat162float(qGroup[i]) : 0.f;
+  asm volatile("cp.async.wait_group 1;\n" ::);  // the key stage has landed (the value stage may still fly)
   __syncthreads();
 
-  // Scores: a warp takes whole token groups, so the per-channel key scales are loaded once per group.
+  // Phase 1: scores. A warp takes whole token groups, which share the per-channel key scales.
   for (int tg = warp; tg < groups; tg += WARPS) {
-    float qs[GROUP][PER_WORD], cz[GROUP];
+    uint32_t rows[4][W];  // token rows g, g + 8, 16 + g, 24 + g of the group
 #pragma unroll
-    for (int gh = 0; gh < GROUP; ++gh) cz[gh] = 0.f;
+    for (int r = 0; r < 4; ++r) load_row<W>(rows[r], kCodes + (size_t)(tg * KEY_GROUP + g + 8 * r) * W);
+    const __nv_bfloat16* ks = kScale + (size_t)tg * D;
+    const __nv_bfloat16* kz = kZero + (size_t)tg * D;
+    uint32_t qs[KC][2];  // B fragments: qs[head g][channels kc*16 + t*2 + {0, 1, 8, 9}]
+    float cz = 0.f;      // q[g] . zero - 128 * sum(bf16 qs) over this lane's channels
 #pragma unroll
-    for (int c = 0; c < PER_WORD; ++c) {
-      const float s = __bfloat162float(kScale[(size_t)tg * D + c0 + c]);
-      const float z = __bfloat162float(kZero[(size_t)tg * D + c0 + c]);
+    for (int kc = 0; kc < KC; ++kc) {
 #pragma unroll
-      for (int gh = 0; gh < GROUP; ++gh) {
-        const float qv = qShared[gh * D + c0 + c];
-        qs[gh][c] = qv * s;
-        cz[gh] = fmaf(qv, z, cz[gh]);
+      for (int half = 0; half < 2; ++half) {
+        const int c = kc * 16 + half * 8 + t * 2;
+        const __nv_bfloat162 sc = *reinterpret_cast<const __nv_bfloat162*>(ks + c);
+        const __nv_bfloat162 zp = *reinterpret_cast<const __nv_bfloat162*>(kz + c);
+        const float q0 = qShared[g * D + c], q1 = qShared[g * D + c + 1];
+        qs[kc][half] = pack_bf16x2(q0 * __low2float(sc), q1 * __high2float(sc));
+        cz = fmaf(q0, __low2float(zp), fmaf(q1, __high2float(zp), cz));
+        cz = fmaf(-128.f, bf16_lo(qs[kc][half]) + bf16_hi(qs[kc][half]), cz);
       }
     }
+    cz += __shfl_xor_sync(0xffffffffu, cz, 1);
+    cz += __shfl_xor_sync(0xffffffffu, cz, 2);
+    const float cz0 = __shfl_sync(0xffffffffu, cz, (t * 2) * 4);      // head t*2
+    const float cz1 = __shfl_sync(0xffffffffu, cz, (t * 2 + 1) * 4);  // head t*2 + 1
 #pragma unroll
-    for (int gh = 0; gh < GROUP; ++gh)
+    for (int blk = 0; blk < 2; ++blk) {
+      float acc[4] = {0.f, 0.f, 0.f, 0.f};
 #pragma unroll
-      for (int o = TPK / 2; o > 0; o >>= 1) cz[gh] += __shfl_xor_sync(0xffffffffu, cz[gh], o);
-
-    uint32_t words[STEPS];
+      for (int kc = 0; kc < KC; ++kc) {
+        uint32_t a[4];
 #pragma unroll
-    for (int st = 0; st < STEPS; ++st)
-      words[st] = kCodes[(size_t)(tg * KEY_GROUP + st * KPW + keyLane) * W + part];
-#pragma unroll
-    for (int st = 0; st < STEPS; ++st) {
-      float dot[GROUP];
-#pragma unroll
-      for (int gh = 0; gh < GROUP; ++gh) dot[gh] = 0.f;
-#pragma unroll
-      for (int c = 0; c < PER_WORD; ++c) {
-        const float code = (float)((words[st] >> (c * BITS)) & MASK);
-#pragma unroll
-        for (int gh = 0; gh < GROUP; ++gh) dot[gh] = fmaf(qs[gh][c], code, dot[gh]);
+        for (int i = 0; i < 4; ++i) {  // a0: row g, cols t*2; a1: row g+8; a2: cols +8; a3: both
+          const int c = kc * 16 + (i >> 1) * 8;  // first channel of the 8; this lane's pair is c + 2t, c + 2t + 1
+          const int pair = (c % (2 * H)) / 2 + t;
+          a[i] = biased_pair<BITS>(rows[2 * blk + (i & 1)][c / (2 * H)] >> (pair * BITS));
+        }
+        mma_bf16(acc, a[0], a[1], a[2], a[3], qs[kc][0], qs[kc][1]);
       }
-      const int token = tg * KEY_GROUP + st * KPW + keyLane;
-#pragma unroll
-      for (int gh = 0; gh < GROUP; ++gh) {
-#pragma unroll
-        for (int o = TPK / 2; o > 0; o >>= 1) dot[gh] += __shfl_xor_sync(0xffffffffu, dot[gh], o);
-        if (part == 0) scores[gh * splitCap + token] = (dot[gh] + cz[gh]) * scaleLog2;
+      const int tok = tg * KEY_GROUP + blk * 16 + g;
+      if (t * 2 < GROUP) {
+        scores[(t * 2) * splitCap + tok] = (acc[0] + cz0) * scaleLog2;
+        scores[(t * 2) * splitCap + tok + 8] = (acc[2] + cz0) * scaleLog2;
+      }
+      if (t * 2 + 1 < GROUP) {
+        scores[(t * 2 + 1) * splitCap + tok] = (acc[1] + cz1) * scaleLog2;
+        scores[(t * 2 + 1) * splitCap + tok + 8] = (acc[3] + cz1) * scaleLog2;
       }
     }
   }
   __syncthreads();
   softmax_split(scores, splitCap, n, GROUP, stats);
+  asm volatile("cp.async.wait_group 0;\n" ::);
   __syncthreads();
 
-  // Values: acc = sum (p * scale) * code per channel, zacc = sum p * zero for the lane's channel group.
-  float acc[GROUP][PER_WORD], zacc[GROUP];
+  // Phase 2: values. oAcc[mt] holds O^T[channels mt*16 + g (+8)][heads t*2, t*2+1]; zAcc the zero-point sums of
+  // head g over this lane's tokens, per channel group.
+  float oAcc[KC][4], zAcc[CG];
 #pragma unroll
-  for (int gh = 0; gh < GROUP; ++gh) {
-    zacc[gh] = 0.f;
+  for (int mt = 0; mt < KC; ++mt) oAcc[mt][0] = oAcc[mt][1] = oAcc[mt][2] = oAcc[mt][3] = 0.f;
 #pragma unroll
-    for (int c = 0; c < PER_WORD; ++c) acc[gh][c] = 0.f;
-  }
-  const int channelGroup = c0 / VALUE_GROUP;
-  for (int tg = warp; tg < groups; tg += WARPS) {
-    uint32_t words[STEPS];
-    float vs[STEPS], vz[STEPS];
+  for (int cg = 0; cg < CG; ++cg) zAcc[cg] = 0.f;
+  const float* pHead = scores + (g < GROUP ? g : 0) * splitCap;
+  const float headLive = g < GROUP ? 1.f : 0.f;
+  for (int blk16 = warp; blk16 < n / 16; blk16 += WARPS) {
+    const int tb = blk16 * 16;
+    const int toks[4] = {tb + t * 2, tb + t * 2 + 1, tb + t * 2 + 8, tb + t * 2 + 9};
+    uint32_t pairs[2][2 * W];  // token pairs (t*2, t*2+1) and (t*2+8, t*2+9)
+    float p[4];
 #pragma unroll
-    for (int st = 0; st < STEPS; ++st) {
-      const size_t token = (size_t)tg * KEY_GROUP + st * KPW + keyLane;
-      words[st] = vCodes[token * W + part];
-      vs[st] = __bfloat162float(vScale[token * (D / VALUE_GROUP) + channelGroup]);
-      vz[st] = __bfloat162float(vZero[token * (D / VALUE_GROUP) + channelGroup]);
-    }
+    for (int r = 0; r < 2; ++r) load_row<2 * W>(pairs[r], vCodes + (size_t)(toks[2 * r] / 2) * 2 * W);
 #pragma unroll
-    for (int st = 0; st < STEPS; ++st) {
-      const int token = tg * KEY_GROUP + st * KPW + keyLane;
-      float ps[GROUP];
+    for (int r = 0; r < 4; ++r) p[r] = pHead[toks[r]] * headLive;
+    uint32_t b[CG][2];  // B fragments per channel group: (p * scale)[tokens t*2, t*2+1 | t*2+8, t*2+9][head g]
 #pragma unroll
-      for (int gh = 0; gh < GROUP; ++gh) {
-        const float p = scores[gh * splitCap + token];
-        ps[gh] = p * vs[st];
-        zacc[gh] = fmaf(p, vz[st], zacc[gh]);
+    for (int cg = 0; cg < CG; ++cg) {
+      float ps[4];
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        const float sc = __bfloat162float(vScale[(size_t)toks[r] * CG + cg]);
+        const float zp = __bfloat162float(vZero[(size_t)toks[r] * CG + cg]);
+        ps[r] = p[r] * sc;
+        zAcc[cg] = fmaf(p[r], zp, zAcc[cg]);
       }
+      b[cg][0] = pack_bf16x2(ps[0], ps[1]);
+      b[cg][1] = pack_bf16x2(ps[2], ps[3]);
+      zAcc[cg] = fmaf(-128.f, bf16_lo(b[cg][0]) + bf16_hi(b[cg][0]) + bf16_lo(b[cg][1]) + bf16_hi(b[cg][1]),
+                      zAcc[cg]);  // the codes arrive as 128 + code
+    }
 #pragma unroll
-      for (int c = 0; c < PER_WORD; ++c) {
-        const float code = (float)((words[st] >> (c * BITS)) & MASK);
+    for (int mt = 0; mt < KC; ++mt) {
+      uint32_t a[4];
 #pragma unroll
-        for (int gh = 0; gh < GROUP; ++gh) acc[gh][c] = fmaf(ps[gh], code, acc[gh][c]);
+      for (int i = 0; i < 4; ++i) {  // a0: channel g, tokens t*2,+1; a1: channel g+8; a2: tokens +8; a3: both
+        const int c = mt * 16 + (i & 1) * 8;  // this lane's channel is c + g, in word (c + g) / H
+        const uint32_t* pr = pairs[i >> 1];
+        uint32_t word;
+        if (H == 8) word = pr[c / H];  // g < 8 stays in the word
+        else word = g < H ? pr[c / H] : pr[c / H + 1];
+        a[i] = biased_pair<BITS>(word >> ((g % H) * BITS));
       }
+      const int cg = mt * 16 / VALUE_GROUP;
+      mma_bf16(oAcc[mt], a[0], a[1], a[2], a[3], b[cg][0], b[cg][1]);
     }
   }
-  // Reduce over the key lanes of the warp, then over warps through smem.
+
+  // Cross-warp reduction through smem: reduceBuf[warp][head][channel], then the zero sums zBuf[warp][head][CG].
+  // reduceBuf overlays the staged split, so every warp must be done reading it first.
+  __syncthreads();
+  float* zBuf = reduceBuf + WARPS * HR_MAX_GROUP * D;
 #pragma unroll
-  for (int gh = 0; gh < GROUP; ++gh) {
-#pragma unroll
-    for (int c = 0; c < PER_WORD; ++c) {
-      float x = acc[gh][c] + zacc[gh];
-#pragma unroll
-      for (int o = 16; o >= TPK; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-      acc[gh][c] = x;
-    }
+  for (int cg = 0; cg < CG; ++cg) {
+    zAcc[cg] += __shfl_xor_sync(0xffffffffu, zAcc[cg], 1);
+    zAcc[cg] += __shfl_xor_sync(0xffffffffu, zAcc[cg], 2);
   }
-  if (lane < TPK) {
+  if (t == 0 && g < GROUP) {
 #pragma unroll
-    for (int gh = 0; gh < GROUP; ++gh)
+    for (int cg = 0; cg < CG; ++cg) zBuf[(warp * HR_MAX_GROUP + g) * CG + cg] = zAcc[cg];
+  }
 #pragma unroll
-      for (int c = 0; c < PER_WORD; ++c) reduceBuf[(warp * HR_MAX_GROUP + gh) * D + c0 + c] = acc[gh][c];
+  for (int mt = 0; mt < KC; ++mt) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int head = t * 2 + (e & 1), ch = mt * 16 + g + (e >> 1) * 8;
+      if (head < GROUP) reduceBuf[(warp * HR_MAX_GROUP + head) * D + ch] = oAcc[mt][e];
+    }
   }
   __syncthreads();
   for (int i = threadIdx.x; i < GROUP * D; i += HR_DECODE_THREADS) {
     const int gh = i / D, d = i % D;
     float x = 0.f;
 #pragma unroll
-    for (int w = 0; w < WARPS; ++w) x += reduceBuf[(w * HR_MAX_GROUP + gh) * D + d];
+    for (int w = 0; w < WARPS; ++w)
+      x += reduceBuf[(w * HR_MAX_GROUP + gh) * D + d] + zBuf[(w * HR_MAX_GROUP + gh) * CG + d / VALUE_GROUP];
     partO[(size_t)gh * partStride * D + d] = x;
   }
   if (threadIdx.x < GROUP) {
     partM[(size_t)threadIdx.x * partStride] = stats[2 * threadIdx.x];
     partL[(size_t)threadIdx.x * partStride] = stats[2 * threadIdx.x + 1];
+  }
+}
+
+// Copies `bytes` (a multiple of 16) from global to shared memory asynchronously, all threads of the CTA.
+__device__ __forceinline__ void stage_async(char* dst, const void* src, int bytes) {
+  for (int i = threadIdx.x * 16; i < bytes; i += HR_DECODE_THREADS * 16) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(
+                     static_cast<uint32_t>(__cvta_generic_to_shared(dst + i))),
+                 "l"(static_cast<const char*>(src) + i));
   }
 }
 
@@ -164,9 +236,10 @@ __device__ void kivi_partial(const __nv_bfloat16* q, const uint32_t* kCodes, con
                              const __nv_bfloat16* vZero, const __nv_bfloat16* kRes, const __nv_bfloat16* vRes,
                              int nq, int nqCap, int residual, int resCap, int splitLen, int maxSplits, float scaleLog2,
                              float* partO, float* partM, float* partL) {
-  extern __shared__ float scores[];  // GROUP * max(splitLen, resCap)
-  __shared__ float reduceBuf[(HR_DECODE_THREADS / 32) * HR_MAX_GROUP * D];
-  __shared__ float qShared[GROUP * D];
+  // Dynamic smem: scores, GROUP * max(splitLen, resCap) floats; then, 16-byte aligned, the staged split, which the
+  // cross-warp reduction buffer ([warps][HR_MAX_GROUP][D + D / VALUE_GROUP] floats) overlays at the end.
+  extern __shared__ float scores[];
+  __shared__ float qShared[8 * D];
   __shared__ float stats[2 * HR_MAX_GROUP];
   constexpr int W = D * BITS / 32;
   const int kvh = blockIdx.x, split = blockIdx.y;
@@ -177,14 +250,35 @@ __device__ void kivi_partial(const __nv_bfloat16* q, const uint32_t* kCodes, con
   float* m = partM + (size_t)head0 * maxSplits + split;
   float* l = partL + (size_t)head0 * maxSplits + split;
   const int splitCap = max(splitLen, resCap);
+  char* tail = reinterpret_cast<char*>(scores + GROUP * splitCap);
+  tail += (16 - reinterpret_cast<uintptr_t>(tail) % 16) % 16;
+  float* reduceBuf = reinterpret_cast<float*>(tail);
   if (split < nqSplits) {
     const int start = split * splitLen;
     const int n = min(splitLen, nq - start);
     const size_t row0 = (size_t)kvh * nqCap + start;
+    // Stage the whole split in shared memory with cp.async (all loads in flight at once), keys first, then
+    // values in a second group that lands while the scores are computed. Every piece is a multiple of 16 bytes.
+    constexpr int CG = D / VALUE_GROUP;
+    char* sKCodes = tail;
+    char* sKScale = sKCodes + n * W * 4;
+    char* sKZero = sKScale + (n / KEY_GROUP) * D * 2;
+    char* sVCodes = sKZero + (n / KEY_GROUP) * D * 2;
+    char* sVScale = sVCodes + n * W * 4;
+    char* sVZero = sVScale + n * CG * 2;
+    stage_async(sKCodes, kCodes + row0 * W, n * W * 4);
+    stage_async(sKScale, kScale + (row0 / KEY_GROUP) * D, (n / KEY_GROUP) * D * 2);
+    stage_async(sKZero, kZero + (row0 / KEY_GROUP) * D, (n / KEY_GROUP) * D * 2);
+    asm volatile("cp.async.commit_group;\n" ::);
+    stage_async(sVCodes, vCodes + row0 * W, n * W * 4);
+    stage_async(sVScale, vScale + row0 * CG, n * CG * 2);
+    stage_async(sVZero, vZero + row0 * CG, n * CG * 2);
+    asm volatile("cp.async.commit_group;\n" ::);
     kivi_quantized_split<BITS, D, GROUP>(
-        qGroup, kCodes + row0 * W, kScale + (row0 / KEY_GROUP) * D, kZero + (row0 / KEY_GROUP) * D,
-        vCodes + row0 * W, vScale + row0 * (D / VALUE_GROUP), vZero + row0 * (D / VALUE_GROUP), n, scaleLog2, scores,
-        splitCap, qShared, reduceBuf, stats, o, m, l, maxSplits);
+        qGroup, reinterpret_cast<const uint32_t*>(sKCodes), reinterpret_cast<const __nv_bfloat16*>(sKScale),
+        reinterpret_cast<const __nv_bfloat16*>(sKZero), reinterpret_cast<const uint32_t*>(sVCodes),
+        reinterpret_cast<const __nv_bfloat16*>(sVScale), reinterpret_cast<const __nv_bfloat16*>(sVZero), n, scaleLog2,
+        scores, splitCap, qShared, reduceBuf, stats, o, m, l, maxSplits);
   } else if (split == nqSplits && residual > 0) {
     const size_t row0 = (size_t)kvh * resCap;
     bf16_split_partial<D>(qGroup, kRes + row0 * D, vRes + row0 * D, residual, GROUP, scaleLog2, scores, splitCap,
@@ -210,7 +304,7 @@ HR_KIVI_GROUPS(2, 128)
 HR_KIVI_GROUPS(4, 64)
 HR_KIVI_GROUPS(4, 128)
 
-// Grid numHeads, block min(D, 128) threads.
+// Grid (numHeads, D / HR_COMBINE_SLICE), block HR_COMBINE_THREADS threads.
 extern "C" __global__ void kivi_decode_combine(const float* partO, const float* partM, const float* partL, int nq,
                                                int residual, int splitLen, int D, int maxSplits, __nv_bfloat16* out) {
   const int splits = (nq + splitLen - 1) / splitLen + (residual > 0 ? 1 : 0);

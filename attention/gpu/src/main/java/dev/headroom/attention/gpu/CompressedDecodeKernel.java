@@ -37,9 +37,9 @@ public final class CompressedDecodeKernel implements AutoCloseable {
         cache.keys(), cache.values(), cache.offsets(), cache.sinks(), cache.windows(), cache.tokens(), heads,
         cache.kvHeads(), splitLength, workspace.maxSplits, scaleLog2, workspace.partO, workspace.partM,
         workspace.partL);
-    cuda.launch(combine, new int[] {heads}, Math.min(d, 128), 0, workspace.partO, workspace.partM, workspace.partL,
-        cache.sinks(), cache.windows(), cache.tokens(), heads, cache.kvHeads(), d, splitLength, workspace.maxSplits,
-        out);
+    cuda.launch(combine, new int[] {heads, d / DecodeWorkspace.COMBINE_SLICE}, DecodeWorkspace.COMBINE_THREADS, 0,
+        workspace.partO, workspace.partM, workspace.partL, cache.sinks(), cache.windows(), cache.tokens(), heads,
+        cache.kvHeads(), d, splitLength, workspace.maxSplits, out);
   }
 
   /** Host-array convenience. */

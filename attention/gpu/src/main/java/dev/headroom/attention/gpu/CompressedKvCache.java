@@ -70,7 +70,9 @@ public final class CompressedKvCache implements AutoCloseable {
   /** The most slots any head attends to now. */
   public int longestHead() {
     int longest = 0;
-    for (int h = 0; h < plan.kvHeads(); h++) longest = Math.max(longest, validSlots(tokens, plan.sink(h), plan.window(h)));
+    for (int h = 0; h < plan.kvHeads(); h++) {
+      longest = Math.max(longest, validSlots(tokens, plan.sink(h), plan.window(h)));
+    }
     return longest;
   }
 
@@ -105,7 +107,9 @@ public final class CompressedKvCache implements AutoCloseable {
 
   /** Benchmark helper: fills every slot with uniform random bf16 in [-1, 1) and sets the token count. */
   public void fillRandom(int tokenCount, long seed) {
-    if (tokenCount > maxTokens && hasRetrievalHead()) throw new IllegalArgumentException(tokenCount + " tokens > " + maxTokens);
+    if (tokenCount > maxTokens && hasRetrievalHead()) {
+      throw new IllegalArgumentException(tokenCount + " tokens > " + maxTokens);
+    }
     RandomFill.uniformBf16(cuda, keys, totalSlots * headDim, seed, -1f, 1f);
     RandomFill.uniformBf16(cuda, values, totalSlots * headDim, seed + 1, -1f, 1f);
     tokens = tokenCount;

@@ -41,6 +41,7 @@ public final class CudaContext implements AutoCloseable {
   private final Map<String, CUfunction> functions = new HashMap<>();
   private final int multiprocessors;
   private final int maxSharedPerBlockOptin;
+  private final int computeCapability;
 
   public CudaContext() {
     this(0);
@@ -55,6 +56,13 @@ public final class CudaContext implements AutoCloseable {
     multiprocessors = attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
     maxSharedPerBlockOptin =
         attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+    computeCapability = 10 * attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
+        + attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+  }
+
+  /** Compute capability as 10 * major + minor (90 for Hopper). */
+  public int computeCapability() {
+    return computeCapability;
   }
 
   private static int attribute(CUdevice device, int which) {

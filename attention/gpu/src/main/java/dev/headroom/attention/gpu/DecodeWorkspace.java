@@ -10,6 +10,10 @@ final class DecodeWorkspace implements AutoCloseable {
   static final int MAX_GROUP = 8;
   static final int MIN_SPLIT = 128;
   static final int MAX_SPLIT = 1024;
+  /** Threads of a combine CTA (HR_COMBINE_THREADS). */
+  static final int COMBINE_THREADS = 512;
+  /** Channels per combine CTA (HR_COMBINE_SLICE). */
+  static final int COMBINE_SLICE = 32;
 
   final DeviceBuffer partO, partM, partL;
   final int maxSplits;

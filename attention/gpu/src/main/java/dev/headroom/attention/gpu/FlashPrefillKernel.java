@@ -4,7 +4,8 @@ import java.util.Arrays;
 import jcuda.driver.CUfunction;
 
 /**
- * Causal flash-attention prefill on the GPU, dense or with a per-KV-head {@link SparsePlan} (flash_prefill.cu).
+ * Causal flash-attention prefill on the GPU, dense or with a per-KV-head {@link SparsePlan}: wgmma on Hopper
+ * (flash_prefill_sm90a.cu), mma.sync elsewhere (flash_prefill.cu).
  * Tiles outside a head's pattern are skipped; the CTAs are ordered heaviest first so heads with long windows do
  * not leave the GPU half idle at the end.
  *
@@ -13,10 +14,26 @@ import jcuda.driver.CUfunction;
  * [kvHeads][length][headDim].
  */
 public final class FlashPrefillKernel {
-  /** Query rows per CTA and key rows per tile, as in the kernel. */
-  static final int QUERY_TILE = 64;
+  /** Which implementation runs: wgmma needs a Hopper GPU (sm_90a); mma.sync runs on any sm_80+ GPU. */
+  public enum Variant {
+    WGMMA("flash_prefill_sm90a", "flash_prefill_wgmma_d", 192, 384, 2),
+    MMA_SYNC("flash_prefill", "flash_prefill_d", 64, 128, 2);
+
+    final String module, kernelPrefix;
+    /** Query rows, threads and K/V buffers per CTA, as in the kernel (BR, THREADS, STAGES). */
+    final int queryTile, threads, kvStages;
+
+    Variant(String module, String kernelPrefix, int queryTile, int threads, int kvStages) {
+      this.kvStages = kvStages;
+      this.module = module;
+      this.kernelPrefix = kernelPrefix;
+      this.queryTile = queryTile;
+      this.threads = threads;
+    }
+  }
+
+  /** Key rows per tile, as in both kernels (BC). */
   static final int KEY_TILE = 64;
-  private static final int THREADS = 128;
 
   private final CudaContext cuda;
 
@@ -24,20 +41,35 @@ public final class FlashPrefillKernel {
     this.cuda = cuda;
   }
 
-  /** Uploads the plan and the CTA order for one shape. */
+  /** The fastest variant this GPU runs. */
+  public Variant defaultVariant() {
+    return cuda.computeCapability() == 90 ? Variant.WGMMA : Variant.MMA_SYNC;
+  }
+
+  /** Uploads the plan and the CTA order for one shape, for the default variant. */
   public Launch prepare(AttentionShape shape, SparsePlan plan) {
+    return prepare(shape, plan, defaultVariant());
+  }
+
+  /** Uploads the plan and the CTA order for one shape. */
+  public Launch prepare(AttentionShape shape, SparsePlan plan, Variant variant) {
     if (plan.kvHeads() != shape.kvHeads()) {
       throw new IllegalArgumentException("plan has " + plan.kvHeads() + " KV heads, shape " + shape.kvHeads());
     }
-    if ((shape.length() + QUERY_TILE - 1) / QUERY_TILE > 0xffff) {
+    if ((shape.length() + variant.queryTile - 1) / variant.queryTile > 0xffff) {
       throw new IllegalArgumentException("sequence too long for the work encoding: " + shape.length());
     }
-    return new Launch(shape, plan);
+    return new Launch(shape, plan, variant);
   }
 
   /** Host-array convenience: uploads, runs, downloads. */
   public short[] run(short[] q, short[] k, short[] v, AttentionShape shape, SparsePlan plan) {
-    try (Launch launch = prepare(shape, plan);
+    return run(q, k, v, shape, plan, defaultVariant());
+  }
+
+  /** Host-array convenience for one variant. */
+  public short[] run(short[] q, short[] k, short[] v, AttentionShape shape, SparsePlan plan, Variant variant) {
+    try (Launch launch = prepare(shape, plan, variant);
         DeviceBuffer dq = cuda.allocate(2L * shape.queryElements()).upload(q);
         DeviceBuffer dk = cuda.allocate(2L * shape.kvElements()).upload(k);
         DeviceBuffer dv = cuda.allocate(2L * shape.kvElements()).upload(v);
@@ -56,21 +88,25 @@ public final class FlashPrefillKernel {
     private final int items;
     private final CUfunction function;
     private final int sharedBytes;
+    private final Variant variant;
 
-    private Launch(AttentionShape shape, SparsePlan plan) {
+    private Launch(AttentionShape shape, SparsePlan plan, Variant variant) {
       this.shape = shape;
-      int[] order = workOrder(shape, plan);
+      this.variant = variant;
+      int[] order = workOrder(shape, plan, variant.queryTile);
       items = order.length;
       sinks = cuda.allocate(4L * plan.kvHeads()).upload(plan.sinks());
       windows = cuda.allocate(4L * plan.kvHeads()).upload(plan.kernelWindows());
       workItems = cuda.allocate(4L * items).upload(order);
-      function = cuda.function("flash_prefill", "flash_prefill_d" + shape.headDim());
-      sharedBytes = (QUERY_TILE + 4 * KEY_TILE) * shape.headDim() * 2; // Q tile + double-buffered K and V tiles
+      function = cuda.function(variant.module, variant.kernelPrefix + shape.headDim());
+      // Q tile + double-buffered K and V tiles (+ room to align them to 1024 bytes for wgmma descriptors)
+      sharedBytes = (variant.queryTile + 2 * variant.kvStages * KEY_TILE) * shape.headDim() * 2
+          + (variant == Variant.MMA_SYNC ? 0 : 1024);
       cuda.allowDynamicShared(function, sharedBytes);
     }
 
     public void run(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer out) {
-      cuda.launch(function, new int[] {items}, THREADS, sharedBytes, q, k, v, out, sinks, windows, workItems,
+      cuda.launch(function, new int[] {items}, variant.threads, sharedBytes, q, k, v, out, sinks, windows, workItems,
           shape.heads(), shape.kvHeads(), shape.length(), shape.scaleLog2());
     }
 
@@ -86,15 +122,15 @@ public final class FlashPrefillKernel {
    * The CTA order: one item (head << 16 | query tile) per CTA, sorted by the number of key tiles it visits,
    * most first (longest processing time first), so the last wave is made of short items.
    */
-  static int[] workOrder(AttentionShape shape, SparsePlan plan) {
-    int tiles = (shape.length() + QUERY_TILE - 1) / QUERY_TILE;
+  static int[] workOrder(AttentionShape shape, SparsePlan plan, int queryTile) {
+    int tiles = (shape.length() + queryTile - 1) / queryTile;
     int[] kernelWindows = plan.kernelWindows();
     long[] keyed = new long[shape.heads() * tiles];
     int n = 0;
     for (int head = 0; head < shape.heads(); head++) {
       int kvHead = head / shape.group();
       for (int t = 0; t < tiles; t++) {
-        int work = keyTileCount(t, plan.sink(kvHead), kernelWindows[kvHead]);
+        int work = keyTileCount(t, queryTile, plan.sink(kvHead), kernelWindows[kvHead]);
         keyed[n++] = ((long) (Integer.MAX_VALUE - work) << 32) | ((long) head << 16) | t;
       }
     }
@@ -104,16 +140,16 @@ public final class FlashPrefillKernel {
     return order;
   }
 
-  /** Key tiles visited by a query tile; mirrors tile_range() in flash_prefill.cu (window: kernel form). */
-  static int keyTileCount(int queryTile, int sink, int window) {
-    int[] r = keyTileRange(queryTile, sink, window);
+  /** Key tiles visited by a query tile of {@code rows} rows; mirrors tile_range() in the kernels. */
+  static int keyTileCount(int queryTile, int rows, int sink, int window) {
+    int[] r = keyTileRange(queryTile, rows, sink, window);
     return r[0] + (r[2] - r[1] + 1);
   }
 
   /** {sink tiles, first window tile, diagonal tile}: tiles [0, sinkTiles) and [windowLo, diag]. */
-  static int[] keyTileRange(int queryTile, int sink, int window) {
-    long q0 = (long) queryTile * QUERY_TILE;
-    int diag = (int) ((q0 + QUERY_TILE - 1) / KEY_TILE);
+  static int[] keyTileRange(int queryTile, int rows, int sink, int window) {
+    long q0 = (long) queryTile * rows;
+    int diag = (int) ((q0 + rows - 1) / KEY_TILE);
     long firstKey = q0 - window + 1;
     int lo = firstKey < 0 ? 0 : (int) (firstKey / KEY_TILE);
     int sinkTiles = Math.min((sink + KEY_TILE - 1) / KEY_TILE, lo);

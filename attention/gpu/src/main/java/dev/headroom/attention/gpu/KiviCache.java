@@ -1,6 +1,9 @@
 package dev.headroom.attention.gpu;
 
-/** A KIVI-quantized KV cache on the GPU, in the layout of kivi_decode.cu. Build with {@link #upload} or {@link #random}. */
+/**
+ * A KIVI-quantized KV cache on the GPU, in the layout of kivi_decode.cu. Build with {@link #upload} or
+ * {@link #random}.
+ */
 public final class KiviCache implements AutoCloseable {
   final int bits, kvHeads, headDim, quantized, residual;
   final DeviceBuffer keyCodes, keyScale, keyZero, valueCodes, valueScale, valueZero, keyResidual, valueResidual;

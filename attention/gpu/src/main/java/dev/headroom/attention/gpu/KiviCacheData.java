@@ -11,7 +11,7 @@ public final class KiviCacheData {
   public static final int VALUE_GROUP = 32;
 
   final int bits, kvHeads, headDim, quantized, residual;
-  final int[] keyCodes, valueCodes;          // [kvHeads][quantized][words]
+  final int[] keyCodes, valueCodes;          // [kvHeads][quantized][words], bit order as in kivi_decode.cu
   final short[] keyScale, keyZero;           // [kvHeads][quantized / KEY_GROUP][headDim]
   final short[] valueScale, valueZero;       // [kvHeads][quantized][headDim / VALUE_GROUP]
   final short[] keyResidual, valueResidual;  // [kvHeads][residual][headDim]
@@ -51,10 +51,31 @@ public final class KiviCacheData {
     return headDim * bits / 32;
   }
 
-  int code(int[] codes, int kvHead, int token, int channel) {
-    int perWord = 32 / bits;
-    int word = codes[(kvHead * quantized + token) * words() + channel / perWord];
-    return (word >>> (channel % perWord * bits)) & ((1 << bits) - 1);
+  /** Bit position of a code inside its word: the low half holds one member of a pair, the high half the other. */
+  private int bit(int pairMember, int index) {
+    return pairMember * 16 + index * bits;
+  }
+
+  /** Keys: word j of a token holds channel pairs (2i, 2i + 1) of channels [2h j, 2h (j + 1)), h = 16 / bits. */
+  static int keyWord(int kvHead, int quantized, int words, int token, int channel, int bits) {
+    return (kvHead * quantized + token) * words + channel / (32 / bits);
+  }
+
+  int keyCode(int kvHead, int token, int channel) {
+    int half = 16 / bits;
+    int word = keyCodes[keyWord(kvHead, quantized, words(), token, channel, bits)];
+    return (word >>> bit(channel % 2, channel % (2 * half) / 2)) & ((1 << bits) - 1);
+  }
+
+  /** Values: tokens in pairs; word j of a pair holds channels [h j, h (j + 1)) of both tokens, h = 16 / bits. */
+  static int valueWord(int kvHead, int quantized, int words, int token, int channel, int bits) {
+    return (kvHead * quantized / 2 + token / 2) * 2 * words + channel / (16 / bits);
+  }
+
+  int valueCode(int kvHead, int token, int channel) {
+    int half = 16 / bits;
+    int word = valueCodes[valueWord(kvHead, quantized, words(), token, channel, bits)];
+    return (word >>> bit(token % 2, channel % half)) & ((1 << bits) - 1);
   }
 
   /** Dequantized keys of a head then its residual, [quantized + residual][headDim]. */
@@ -63,7 +84,7 @@ public final class KiviCacheData {
     for (int t = 0; t < quantized; t++) {
       for (int c = 0; c < headDim; c++) {
         int g = (kvHead * (quantized / KEY_GROUP) + t / KEY_GROUP) * headDim + c;
-        out[t * headDim + c] = code(keyCodes, kvHead, t, c) * Bf16.toFloat(keyScale[g]) + Bf16.toFloat(keyZero[g]);
+        out[t * headDim + c] = keyCode(kvHead, t, c) * Bf16.toFloat(keyScale[g]) + Bf16.toFloat(keyZero[g]);
       }
     }
     for (int i = 0; i < residual * headDim; i++) {
@@ -80,7 +101,7 @@ public final class KiviCacheData {
       for (int c = 0; c < headDim; c++) {
         int g = (kvHead * quantized + t) * groups + c / VALUE_GROUP;
         out[t * headDim + c] =
-            code(valueCodes, kvHead, t, c) * Bf16.toFloat(valueScale[g]) + Bf16.toFloat(valueZero[g]);
+            valueCode(kvHead, t, c) * Bf16.toFloat(valueScale[g]) + Bf16.toFloat(valueZero[g]);
       }
     }
     for (int i = 0; i < residual * headDim; i++) {

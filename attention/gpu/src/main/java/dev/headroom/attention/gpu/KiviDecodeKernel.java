@@ -13,6 +13,7 @@ public final class KiviDecodeKernel implements AutoCloseable {
   private final DecodeWorkspace workspace;
   private final CUfunction partial, combine;
   private final int splitLength;
+  private static final int STAGE_BUDGET = 28 * 1024;
 
   public KiviDecodeKernel(CudaContext cuda, KiviCache cache, int heads) {
     int group = heads / cache.kvHeads;
@@ -23,7 +24,11 @@ public final class KiviDecodeKernel implements AutoCloseable {
     this.cuda = cuda;
     this.cache = cache;
     this.heads = heads;
-    splitLength = DecodeWorkspace.splitLength(cache.quantized, cache.kvHeads, cuda.multiprocessors());
+    // A split is staged whole in shared memory: keep it near 28 KB so about five CTAs share a multiprocessor.
+    int perToken = stagingBytes(1) + 4 * group;
+    int fitsShared = Math.max(DecodeWorkspace.MIN_SPLIT, STAGE_BUDGET / perToken / 128 * 128);
+    splitLength = Math.min(fitsShared,
+        DecodeWorkspace.splitLength(cache.quantized, cache.kvHeads, cuda.multiprocessors()));
     workspace = new DecodeWorkspace(cuda, heads, cache.headDim, quantizedSplits() + 1);
     partial = cuda.function("kivi_decode",
         "kivi_decode_partial_b" + cache.bits + "_d" + cache.headDim + "_g" + group);
@@ -35,8 +40,22 @@ public final class KiviDecodeKernel implements AutoCloseable {
     return DecodeWorkspace.splits(cache.quantized, splitLength);
   }
 
+  /**
+   * Scores of the split (or the residual), then the staged split (codes, scales and zeros of keys and values),
+   * which the cross-warp reduction buffer overlays afterwards.
+   */
   private int sharedBytes() {
-    return 4 * (heads / cache.kvHeads) * Math.max(splitLength, cache.residual);
+    int reduce = 4 * 4 * DecodeWorkspace.MAX_GROUP * (cache.headDim + cache.headDim / KiviCacheData.VALUE_GROUP);
+    return 4 * (heads / cache.kvHeads) * Math.max(splitLength, cache.residual) + 16
+        + Math.max(stagingBytes(splitLength), reduce);
+  }
+
+  /** Bytes of n staged tokens (n a multiple of the key group; per token when n = 1, rounded down). */
+  private int stagingBytes(int n) {
+    int d = cache.headDim, codes = 2 * n * d * cache.bits / 8;
+    int keyScales = 2 * 2 * d * n / KiviCacheData.KEY_GROUP;
+    int valueScales = 2 * 2 * n * (d / KiviCacheData.VALUE_GROUP);
+    return codes + keyScales + valueScales;
   }
 
   public void decode(DeviceBuffer q, DeviceBuffer out) {
@@ -48,8 +67,9 @@ public final class KiviDecodeKernel implements AutoCloseable {
         cache.keyResidual, cache.valueResidual, cache.quantized, Math.max(cache.quantized, KiviCacheData.KEY_GROUP),
         cache.residual, Math.max(cache.residual, 1), splitLength, workspace.maxSplits, scaleLog2, workspace.partO,
         workspace.partM, workspace.partL);
-    cuda.launch(combine, new int[] {heads}, Math.min(d, 128), 0, workspace.partO, workspace.partM, workspace.partL,
-        cache.quantized, cache.residual, splitLength, d, workspace.maxSplits, out);
+    cuda.launch(combine, new int[] {heads, d / DecodeWorkspace.COMBINE_SLICE}, DecodeWorkspace.COMBINE_THREADS, 0,
+        workspace.partO, workspace.partM, workspace.partL, cache.quantized, cache.residual, splitLength, d,
+        workspace.maxSplits, out);
   }
 
   /** Host-array convenience. */

@@ -34,7 +34,9 @@ public final class KiviQuantizer {
           keyScale[at] = sz[0];
           keyZero[at] = sz[1];
           for (int i = 0; i < kg; i++) {
-            put(keyCodes, (h * quantized + g * kg + i) * words, c, bits, code(group[i], sz, levels));
+            int token = g * kg + i;
+            keyCodes[KiviCacheData.keyWord(h, quantized, words, token, c, bits)] |=
+                code(group[i], sz, levels) << (c % 2 * 16 + c % (32 / bits) / 2 * bits);
           }
         }
       }
@@ -46,7 +48,9 @@ public final class KiviQuantizer {
           valueScale[at] = sz[0];
           valueZero[at] = sz[1];
           for (int i = 0; i < vg; i++) {
-            put(valueCodes, (h * quantized + t) * words, cg * vg + i, bits, code(group[i], sz, levels));
+            int c = cg * vg + i;
+            valueCodes[KiviCacheData.valueWord(h, quantized, words, t, c, bits)] |=
+                code(group[i], sz, levels) << (t % 2 * 16 + c % (16 / bits) * bits);
           }
         }
       }
@@ -78,8 +82,4 @@ public final class KiviQuantizer {
     return Math.max(0, Math.min(levels, q));
   }
 
-  private static void put(int[] codes, int rowBase, int channel, int bits, int code) {
-    int perWord = 32 / bits;
-    codes[rowBase + channel / perWord] |= code << (channel % perWord * bits);
-  }
 }

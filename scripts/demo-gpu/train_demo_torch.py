@@ -1,0 +1,144 @@
+"""Trains the demo model's architecture on the GPU machine, from sequences exported by headroom's own generators.
+
+The official training path is `headroom train-demo` (DJL autograd on the CPU). This script is the fast path for a
+machine with a GPU: the same data (dev.headroom.train.TrainingSetExport writes it with the same generators,
+tokenizer, curriculum and held-out split), the same architecture (config.json from DemoModelSpec, built here as
+transformers' LlamaForCausalLM), the same loss (answer tokens, plus a small language-modelling weight), AdamW with
+warm-up and cosine decay. It writes model.safetensors (float32, Hugging Face names) that headroom loads like any
+checkpoint.
+
+    python3 train_demo_torch.py --data DIR --out DIR [--minutes M] [--batch-tokens N] [--lr LR]
+"""
+import argparse, json, math, os, struct, time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import LlamaConfig, LlamaForCausalLM
+
+TASKS = ["passkey", "niah_single", "niah_multikey", "variable_tracking", "mqar", "copy"]
+
+
+def read_sequences(path):
+    data = open(path, "rb").read()
+    out, off = [], 0
+    while off < len(data):
+        (n,) = struct.unpack_from("<i", data, off); off += 4
+        inp = np.frombuffer(data, dtype="<u2", count=n, offset=off); off += 2 * n
+        tgt = np.frombuffer(data, dtype="<u2", count=n, offset=off); off += 2 * n
+        flags = np.frombuffer(data, dtype=np.uint8, count=n, offset=off); off += n
+        (length,) = struct.unpack_from("<i", data, off); off += 4
+        task = data[off]; off += 1
+        out.append((inp.astype(np.int64), tgt.astype(np.int64), flags.copy(), length, TASKS[task]))
+    return out
+
+
+def batches(seqs, batch_tokens, window=1024, seed=0):
+    """Curriculum order kept at the scale of a window; inside it, similar lengths are batched together."""
+    rng = np.random.default_rng(seed)
+    for w in range(0, len(seqs), window):
+        chunk = sorted(seqs[w:w + window], key=lambda s: len(s[0]))
+        group, out = [], []
+        for s in chunk:
+            if group and (len(group) + 1) * len(s[0]) > batch_tokens:
+                out.append(group); group = []
+            group.append(s)
+        if group:
+            out.append(group)
+        rng.shuffle(out)
+        yield from out
+
+
+def collate(group, dev, lm_weight):
+    n = max(len(s[0]) for s in group)
+    inp = torch.full((len(group), n), 3, dtype=torch.long)     # <pad>
+    tgt = torch.full((len(group), n), 3, dtype=torch.long)
+    wt = torch.zeros((len(group), n))
+    for i, (a, b, f, _, _) in enumerate(group):
+        inp[i, :len(a)] = torch.from_numpy(a); tgt[i, :len(b)] = torch.from_numpy(b)
+        ff = torch.from_numpy(f.astype(np.int64))
+        wt[i, :len(a)] = (ff & 1).float() + lm_weight * ((ff >> 1) & 1).float()
+    return inp.to(dev), tgt.to(dev), wt.to(dev)
+
+
+@torch.no_grad()
+def evaluate(model, seqs, dev):
+    """Teacher-forced exact match of every answer token, per task and length."""
+    model.eval()
+    res = {}
+    for a, b, f, length, task in seqs:
+        x = torch.from_numpy(a).unsqueeze(0).to(dev)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            pred = model(x).logits[0].argmax(-1).cpu().numpy()
+        ans = (f & 1) == 1
+        ok = bool((pred[ans] == b[ans]).all())
+        r = res.setdefault((task, length), [0, 0]); r[0] += ok; r[1] += 1
+    model.train()
+    return {f"{t}@{l}": round(c / n, 3) for (t, l), (c, n) in sorted(res.items())}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--minutes", type=float, default=6.0)
+    ap.add_argument("--batch-tokens", type=int, default=65536)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--lm-weight", type=float, default=0.1)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    dev = "cuda"
+    cfg = json.load(open(os.path.join(args.data, "config.json")))
+    config = LlamaConfig(**{k: v for k, v in cfg.items() if k not in ("architectures", "torch_dtype")})
+    model = LlamaForCausalLM(config).to(dev)
+    train = read_sequences(os.path.join(args.data, "train.bin"))
+    held = read_sequences(os.path.join(args.data, "held_out.bin"))
+    tokens = sum(len(s[0]) for s in train)
+    plan = list(batches(train, args.batch_tokens, seed=args.seed))
+    steps = len(plan)
+    print(f"{len(train)} training sequences, {tokens / 1e6:.1f}M tokens, {steps} steps; {len(held)} held-out", flush=True)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"model: {params / 1e6:.2f}M parameters", flush=True)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.95), fused=True)
+    warmup = 100
+    budget = args.minutes * 60
+    t0 = time.time()
+
+    def progress(step):
+        # the schedule follows whichever runs out first: the data or the time budget
+        return min(1.0, max(step / steps, (time.time() - t0) / budget))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) *
+                                              (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress(s)))))
+    log = open(os.path.join(args.out, "training_log.jsonl"), "w")
+    for step, group in enumerate(plan):
+        inp, tgt, wt = collate(group, dev, args.lm_weight)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            logits = model(inp).logits
+        loss_tok = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), tgt.reshape(-1), reduction="none")
+        loss = (loss_tok * wt.reshape(-1)).sum() / wt.sum().clamp(min=1)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step(); sched.step()
+        if step % 50 == 0 or step == steps - 1:
+            rec = {"step": step, "seconds": round(time.time() - t0, 1), "loss": round(loss.item(), 4),
+                   "lr": sched.get_last_lr()[0], "grad_norm": round(gn.item(), 3), "max_len": inp.size(1), "batch": inp.size(0)}
+            if step % 500 == 0 or step == steps - 1:
+                rec["held_out_exact"] = evaluate(model, held[:120], dev)
+            print(json.dumps(rec), flush=True); log.write(json.dumps(rec) + "\n"); log.flush()
+        if time.time() - t0 > budget:
+            print(f"time budget reached at step {step}", flush=True)
+            break
+    final = evaluate(model, held, dev)
+    print(json.dumps({"final_held_out_exact": final}), flush=True)
+    log.write(json.dumps({"final_held_out_exact": final}) + "\n"); log.close()
+    model.to(torch.float32).save_pretrained(args.out, safe_serialization=True)
+
+
+if __name__ == "__main__":
+    main()
