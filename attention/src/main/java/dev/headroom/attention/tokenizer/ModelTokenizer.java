@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A model's {@code tokenizer.json}, read through DJL's HuggingFaceTokenizer. Special tokens are not added. */
+/**
+ * A model's {@code tokenizer.json}, read through DJL's HuggingFaceTokenizer. Special tokens are not added, and
+ * nothing is truncated or padded (DJL's defaults cut every encoding to 512 tokens).
+ */
 public final class ModelTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
 
@@ -21,7 +24,8 @@ public final class ModelTokenizer implements AutoCloseable {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) return null;
         try {
-            return new ModelTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false")));
+            return new ModelTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false",
+                    "truncation", "false", "padding", "false", "modelMaxLength", String.valueOf(1 << 24))));
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(file, "cannot load tokenizer: " + String.valueOf(e.getMessage()).split("\n")[0]);
         }

@@ -19,7 +19,9 @@ public final class InfluenceTable {
             if (!r.metric().startsWith(ProfileRow.INFLUENCE_PREFIX)) continue;
             int bin = Integer.parseInt(r.metric().substring(ProfileRow.INFLUENCE_PREFIX.length()));
             String key = r.layer() + "/" + r.kvHead() + "/" + r.length();
-            double[] b = bins.computeIfAbsent(key, k -> new double[(r.length() + block - 1) / block]);
+            // a sample runs a few answer tokens past its nominal length, so bins may reach past length / block
+            double[] b = bins.computeIfAbsent(key, k -> new double[(r.length() + block - 1) / block + 1]);
+            if (bin >= b.length) bins.put(key, b = java.util.Arrays.copyOf(b, bin + 1));
             b[bin] += r.value();
         }
     }
