@@ -21,9 +21,20 @@ public final class SampleProfiler {
     /** DJL's PyTorch engine allows one gradient collector per JVM: samples profile one at a time per worker JVM. */
     private static final Object GRADIENT_LOCK = new Object();
     private final HeadProfiler heads;
+    private final double lossTemperature;
 
     public SampleProfiler(HeadProfiler heads) {
+        this(heads, 1.0);
+    }
+
+    /**
+     * @param lossTemperature the profiled loss is the answer cross-entropy of logits / T. T = 1 is MoA's loss; a
+     *                        model that answers with near certainty has vanishing gradients there, and a larger T
+     *                        keeps them measurable (the influence formula is unchanged)
+     */
+    public SampleProfiler(HeadProfiler heads, double lossTemperature) {
         this.heads = heads;
+        this.lossTemperature = lossTemperature;
     }
 
     public List<ProfileRow> profile(LoadedModel model, CalibrationSample s) {
@@ -39,7 +50,7 @@ public final class SampleProfiler {
         try (NDScope scope = new NDScope(); InferenceState state = model.newState(new DensePolicy(4), ids.length);
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray logits = model.transformer().forward(model.idsArray(ids), state, probe, false); // [1, T, V]
-            NDArray loss = answerLoss(logits, ids, s.lossPositions());
+            NDArray loss = answerLoss(lossTemperature == 1.0 ? logits : logits.div(lossTemperature), ids, s.lossPositions());
             gc.backward(loss);
             for (int l = 0; l < model.config().numLayers(); l++) {
                 NDArray a = probe.probabilities(l), g = probe.gradient(l);

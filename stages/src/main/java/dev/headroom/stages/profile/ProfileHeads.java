@@ -24,14 +24,18 @@ public final class ProfileHeads extends PTransform<PCollection<CalibrationSpec>,
     private final String modelDir;
     private final boolean addBos;
     private final int block, sink, localDistance;
+    private final double lossTemperature;
     private final String progressKey;
 
     /**
      * @param block         width of the key-distance bins influence is summed into
      * @param sink          initial tokens every pattern keeps (their influence is not counted)
      * @param localDistance d of the "attention mass within distance d" statistic
+     * @param lossTemperature T of the profiled loss, cross-entropy of logits / T (1 = MoA's)
      */
-    public ProfileHeads(String modelDir, boolean addBos, int block, int sink, int localDistance, String progressKey) {
+    public ProfileHeads(String modelDir, boolean addBos, int block, int sink, int localDistance, double lossTemperature,
+                        String progressKey) {
+        this.lossTemperature = lossTemperature;
         this.modelDir = modelDir;
         this.addBos = addBos;
         this.block = block;
@@ -44,7 +48,7 @@ public final class ProfileHeads extends PTransform<PCollection<CalibrationSpec>,
     public PCollection<ProfileRow> expand(PCollection<CalibrationSpec> specs) {
         return specs
                 .apply("Spread samples", Reshuffle.viaRandomKey())
-                .apply("Profile samples", ParDo.of(new ProfileSampleFn(modelDir, addBos, block, sink, localDistance, progressKey)))
+                .apply("Profile samples", ParDo.of(new ProfileSampleFn(modelDir, addBos, block, sink, localDistance, lossTemperature, progressKey)))
                 .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ProfileRow.class)))
                 .apply("Average over samples", Combine.perKey(new MeanProfileRow()))
                 .apply("Rows", Values.create())

@@ -29,12 +29,15 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
     private final String modelDir;
     private final boolean addBos;
     private final int block, sink, localDistance;
+    private final double lossTemperature;
     private final String progressKey;
     private transient LoadedModel model;
     private transient SampleProfiler profiler;
     private transient Map<TaskSpec, TaskGenerator> generators;
 
-    ProfileSampleFn(String modelDir, boolean addBos, int block, int sink, int localDistance, String progressKey) {
+    ProfileSampleFn(String modelDir, boolean addBos, int block, int sink, int localDistance, double lossTemperature,
+                    String progressKey) {
+        this.lossTemperature = lossTemperature;
         this.modelDir = modelDir;
         this.addBos = addBos;
         this.block = block;
@@ -46,7 +49,7 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
     @Setup
     public void setup() {
         model = ModelCache.get(Path.of(modelDir));
-        profiler = new SampleProfiler(new HeadProfiler(block, sink, localDistance));
+        profiler = new SampleProfiler(new HeadProfiler(block, sink, localDistance), lossTemperature);
         generators = new HashMap<>();
     }
 

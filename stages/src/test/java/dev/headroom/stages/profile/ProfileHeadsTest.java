@@ -29,7 +29,7 @@ class ProfileHeadsTest {
         }
         TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
         PCollection<ProfileRow> rows = p.apply(Create.of(specs).withCoder(SerializableCoder.of(CalibrationSpec.class)))
-                .apply(new ProfileHeads(MODEL.toAbsolutePath().toString(), false, 8, 1, 8, null));
+                .apply(new ProfileHeads(MODEL.toAbsolutePath().toString(), false, 8, 1, 8, 1.0, null));
         PAssert.that(rows).satisfies(all -> {
             Map<String, Integer> perKey = new HashMap<>();
             int influence32 = 0, retrieval = 0;

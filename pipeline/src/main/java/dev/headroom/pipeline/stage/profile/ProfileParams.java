@@ -13,9 +13,15 @@ import dev.headroom.pipeline.registry.StageParams;
  * @param localDistance  d of the "attention mass within distance d" statistic (default 256)
  * @param alignAnswers   use the dense model's own greedy answers as targets, MoA's "model alignment" (default false)
  * @param addBos         prepend the model's BOS id (default true)
+ * @param lossTemperature the profiled loss is the answer cross-entropy of logits / T (default 1, MoA's loss); raise
+ *                       it for a model that answers with near certainty, whose gradients otherwise vanish
  */
-public record ProfileParams(Integer block, Integer sink, Integer localDistance, Boolean alignAnswers, Boolean addBos)
-        implements StageParams {
+public record ProfileParams(Integer block, Integer sink, Integer localDistance, Boolean alignAnswers, Boolean addBos,
+                            Double lossTemperature) implements StageParams {
+
+    public double lossTemperatureOrDefault() {
+        return lossTemperature == null ? 1.0 : lossTemperature;
+    }
 
     public int blockOrDefault() {
         return block == null ? 64 : block;
@@ -43,5 +49,6 @@ public record ProfileParams(Integer block, Integer sink, Integer localDistance, 
         p.range(block, "block", 1, max);
         p.range(sink, "sink", 0, max);
         p.range(localDistance, "local_distance", 1, max);
+        p.range(lossTemperature, "loss_temperature", 0.01, 1000);
     }
 }

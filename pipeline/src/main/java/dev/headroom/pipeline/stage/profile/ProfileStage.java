@@ -76,7 +76,8 @@ public final class ProfileStage implements StageDefinition<ProfileParams> {
         PCollection<ProfileRow> rows = pipeline
                 .apply("Create calibration samples", Create.of(specs).withCoder(SerializableCoder.of(CalibrationSpec.class)))
                 .apply("Profile", new ProfileHeads(context.model().directory().toString(), params.addBosOrDefault(),
-                        params.blockOrDefault(), params.sinkOrDefault(), params.localDistanceOrDefault(), context.progressKey()));
+                        params.blockOrDefault(), params.sinkOrDefault(), params.localDistanceOrDefault(), params.lossTemperatureOrDefault(),
+                        context.progressKey()));
         rows.apply("Write profile_heads", ParquetTables.write(ProfileTables.HEADS, context.reports(), context.runDirectory().resolve(".tmp")));
         context.run(pipeline, specs.size(), "samples");
     }
