@@ -39,7 +39,7 @@ public final class PlanSearchRunner {
     public Outcome run(List<ProfileRow> rows, int layers, int kvHeads, String configHash,
                        ToDoubleFunction<List<HeadSpan>> validationLoss) {
         int[] lengths = rows.stream().mapToInt(ProfileRow::length).distinct().sorted().toArray();
-        InfluenceTable influence = new InfluenceTable(s.block(), rows);
+        InfluenceTable influence = new InfluenceTable(s.block(), rows, s.retrievalWeight());
         List<SpanCandidate> grid = SpanSearch.moaGrid(s.alphaStep(), s.alphaMax(), s.betaSteps());
         SpanSearch search = new SpanSearch(layers, kvHeads, s.sink(), lengths, s.budgetLengths(), grid, influence);
         List<SpanSearch.Candidate> front = search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(),
@@ -68,6 +68,7 @@ public final class PlanSearchRunner {
         validation.put("chosen_index", best);
         validation.put("loss", bestLoss);
         validation.put("front_size", front.size());
+        predicted.put("retrieval_weight", s.retrievalWeight());
         AttentionPlan moa = new AttentionPlan("moa", configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(),
                 chosen.heads(), predicted, validation);
         return new Outcome(moa, report, best, duo(rows, layers, kvHeads, lengths, configHash, validationLoss));

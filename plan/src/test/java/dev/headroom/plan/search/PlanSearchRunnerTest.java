@@ -27,7 +27,7 @@ class PlanSearchRunnerTest {
                 }
             }
         }
-        SearchSettings s = new SearchSettings(16, block, 64, 256, 4, 0.45, new int[] {2048}, 8, 5, 256);
+        SearchSettings s = new SearchSettings(16, block, 64, 256, 4, 0.45, new int[] {2048}, 8, 5, 256, 0.0);
         List<Integer> validated = new ArrayList<>();
         PlanSearchRunner.Outcome out = new PlanSearchRunner(s).run(rows, 2, 2, "hash", heads -> {
             validated.add(heads.size());

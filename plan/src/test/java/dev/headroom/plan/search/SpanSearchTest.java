@@ -55,4 +55,16 @@ class SpanSearchTest {
             }
         }
     }
+
+    @Test
+    void retrievalWeightAddsExpectedNeedleLoss() {
+        List<ProfileRow> rows = new ArrayList<>();
+        for (int b = 0; b < 8; b++) rows.add(new ProfileRow(0, 0, 0, 512, ProfileRow.INFLUENCE_PREFIX + b, b == 0 ? 1.0 : 0.0));
+        rows.add(new ProfileRow(0, 0, 0, 512, ProfileRow.RETRIEVAL, 0.2));
+        rows.add(new ProfileRow(0, 1, 0, 512, ProfileRow.RETRIEVAL, 0.6)); // the KV head scores as its best query head
+        InfluenceTable moaOnly = new InfluenceTable(64, rows), withRetrieval = new InfluenceTable(64, rows, 6.0);
+        assertEquals(0.0, moaOnly.droppedInfluence(0, 0, 512, 128), 1e-12);
+        assertEquals(6.0 * 0.6 * (1 - 128.0 / 512), withRetrieval.droppedInfluence(0, 0, 512, 128), 1e-12);
+        assertEquals(0.0, withRetrieval.droppedInfluence(0, 0, 512, 0), 0.0, "full attention drops nothing");
+    }
 }

@@ -19,10 +19,15 @@ import java.util.List;
  * @param validationLength   held-out length for choosing among the Pareto front; longer than any profiled
  * @param validationSamples  held-out samples per calibration task (default 4)
  * @param duoWindow          streaming heads' recent window in tokens for the duo plan (default 256)
+ * @param retrievalWeight    lambda of the retrieval term added to MoA's predicted loss (default 0: MoA alone)
  */
 public record SearchParams(Double densityBudget, List<Integer> budgetLengths, Integer alphaStep, Integer alphaMax,
                            Integer betaSteps, Integer maxSpansPerLayer, Double timeLimitSeconds, Integer validationLength,
-                           Integer validationSamples, Integer duoWindow) implements StageParams {
+                           Integer validationSamples, Integer duoWindow, Double retrievalWeight) implements StageParams {
+
+    public double retrievalWeightOrDefault() {
+        return retrievalWeight == null ? 0.0 : retrievalWeight;
+    }
 
     public double densityBudgetOrDefault() {
         return densityBudget == null ? 0.35 : densityBudget;
@@ -72,5 +77,6 @@ public record SearchParams(Double densityBudget, List<Integer> budgetLengths, In
         p.range(validationLength, "validation_length", 2, max);
         p.range(validationSamples, "validation_samples", 1, 10_000);
         p.range(duoWindow, "duo_window", 1, max);
+        p.range(retrievalWeight, "retrieval_weight", 0, 1000);
     }
 }

@@ -97,7 +97,7 @@ public final class SearchStage implements StageDefinition<SearchParams> {
         SearchSettings settings = new SearchSettings(profile.sinkOrDefault(), profile.blockOrDefault(), params.alphaStepOrDefault(),
                 params.alphaMaxOrDefault(), params.betaStepsOrDefault(), params.densityBudgetOrDefault(),
                 budgetLengths(params).stream().mapToInt(Integer::intValue).toArray(), params.maxSpansPerLayerOrDefault(),
-                params.timeLimitOrDefault(), params.duoWindowOrDefault());
+                params.timeLimitOrDefault(), params.duoWindowOrDefault(), params.retrievalWeightOrDefault());
         String hash = ModelIdentity.configHash(context.model().directory());
         context.err().println("search: solving spans for " + cfg.numLayers() * cfg.numKvHeads() + " KV heads at density budget "
                 + settings.densityBudget() + ", validating on " + heldOut.size() + " held-out samples of " + params.validationLength() + " tokens");
