@@ -1,5 +1,6 @@
 package dev.headroom.plan.search;
 
+import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.SpanDensity;
@@ -12,19 +13,26 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * From averaged profile rows to plans: MoA's Pareto front at the budget, each front plan validated by a loss the
- * caller measures (held-out data at a length longer than any profiled), the best one chosen; and the DuoAttention
- * plan at the same budget. Model-free: validation is a function handed in.
+ * From averaged profile rows to plans, all at one density budget:
+ * <ul>
+ *   <li><b>duo</b>: DuoAttention's split, the KV heads with the highest retrieval scores at full cache, as many as
+ *       the budget allows next to streaming heads (sink + a fixed recent window);</li>
+ *   <li><b>moa</b>: MoA's Pareto front of elastic spans S(N) = alpha + beta N for every KV head;</li>
+ *   <li><b>hybrid</b>: duo's retrieval heads held at full attention, and MoA's search spending the rest of the
+ *       budget on elastic spans for the other heads instead of one fixed window.</li>
+ * </ul>
+ * Every front plan (moa and hybrid) is validated by a loss the caller measures on held-out data at a length longer
+ * than any profiled; the lowest becomes the chosen plan. Model-free: validation is a function handed in.
  */
 public final class PlanSearchRunner {
 
-    /** One plan of the Pareto front: its spans, predicted loss per profiled length, and held-out loss. */
-    public record FrontEntry(int index, List<HeadSpan> heads, int[] lengths, double[] predictedLoss, double validationLoss,
-                             boolean provenOptimal) {
+    /** One validated plan of a front: its method, spans, predicted loss per profiled length, and held-out loss. */
+    public record FrontEntry(int index, String method, List<HeadSpan> heads, int[] lengths, double[] predictedLoss,
+                             double validationLoss, boolean provenOptimal) {
     }
 
-    /** The search's outcome: the chosen MoA plan, the whole front with its validation, and the duo plan. */
-    public record Outcome(AttentionPlan moa, List<FrontEntry> front, int chosen, AttentionPlan duo) {
+    /** The chosen plan (moa or hybrid), every validated front plan, the chosen one's index, and the duo plan. */
+    public record Outcome(AttentionPlan chosen, List<FrontEntry> front, int chosenIndex, AttentionPlan duo) {
     }
 
     private final SearchSettings s;
@@ -42,41 +50,70 @@ public final class PlanSearchRunner {
         InfluenceTable influence = new InfluenceTable(s.block(), rows, s.retrievalWeight());
         List<SpanCandidate> grid = SpanSearch.moaGrid(s.alphaStep(), s.alphaMax(), s.betaSteps());
         SpanSearch search = new SpanSearch(layers, kvHeads, s.sink(), lengths, s.budgetLengths(), grid, influence);
-        List<SpanSearch.Candidate> front = search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(),
-                new CpSatSpanSearch(s.timeLimitSeconds(), Math.max(1, Runtime.getRuntime().availableProcessors())));
+        CpSatSpanSearch solver = new CpSatSpanSearch(s.timeLimitSeconds(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+
+        List<HeadSpan> duoHeads = duoHeads(rows, layers, kvHeads);
+        boolean[] retrieval = new boolean[layers * kvHeads];
+        for (HeadSpan h : duoHeads) retrieval[h.layer() * kvHeads + h.kvHead()] = h.kind().equals("retrieval");
+
+        List<FrontEntry> front = new ArrayList<>();
+        validate("moa", search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(), solver), lengths, validationLoss, front);
+        boolean anyRetrieval = false;
+        for (boolean r : retrieval) anyRetrieval |= r;
+        if (anyRetrieval) {
+            validate("hybrid", search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(), solver, retrieval), lengths, validationLoss, front);
+        }
         if (front.isEmpty()) {
-            throw new dev.headroom.attention.HeadroomException("search: no plan meets density budget " + s.densityBudget()
-                    + " at lengths " + Arrays.toString(s.budgetLengths()) + " with this candidate grid; raise the budget or widen the grid");
+            throw new HeadroomException("search: no plan meets density budget " + s.densityBudget() + " at lengths "
+                    + Arrays.toString(s.budgetLengths()) + " with this candidate grid; raise the budget or widen the grid");
         }
-        List<FrontEntry> report = new ArrayList<>();
-        int best = -1;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        for (int i = 0; i < front.size(); i++) {
-            SpanSearch.Candidate c = front.get(i);
-            double loss = validationLoss.applyAsDouble(c.heads());
-            report.add(new FrontEntry(i, c.heads(), lengths, c.predictedLoss(), loss, c.optimal()));
-            if (loss < bestLoss) {
-                bestLoss = loss;
-                best = i;
-            }
-        }
-        SpanSearch.Candidate chosen = front.get(best);
+        int best = 0;
+        for (int i = 1; i < front.size(); i++) if (front.get(i).validationLoss() < front.get(best).validationLoss()) best = i;
+        FrontEntry chosen = front.get(best);
         Map<String, Object> predicted = new LinkedHashMap<>();
         predicted.put("loss_increase", toMap(lengths, chosen.predictedLoss()));
-        predicted.put("density", toMap(s.budgetLengths(), chosen.density()));
+        predicted.put("density", toMap(s.budgetLengths(), densities(chosen.heads())));
+        predicted.put("retrieval_weight", s.retrievalWeight());
         Map<String, Object> validation = new LinkedHashMap<>();
         validation.put("chosen_index", best);
-        validation.put("loss", bestLoss);
+        validation.put("loss", chosen.validationLoss());
         validation.put("front_size", front.size());
-        predicted.put("retrieval_weight", s.retrievalWeight());
-        AttentionPlan moa = new AttentionPlan("moa", configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(),
+        for (String m : List.of("moa", "hybrid")) {
+            front.stream().filter(e -> e.method().equals(m)).mapToDouble(FrontEntry::validationLoss).min()
+                    .ifPresent(v -> validation.put("best_" + m + "_loss", v));
+        }
+        AttentionPlan plan = new AttentionPlan(chosen.method(), configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(),
                 chosen.heads(), predicted, validation);
-        return new Outcome(moa, report, best, duo(rows, layers, kvHeads, lengths, configHash, validationLoss));
+
+        Map<String, Object> duoPredicted = new LinkedHashMap<>();
+        duoPredicted.put("retrieval_heads", duoHeads.stream().filter(h -> h.kind().equals("retrieval")).count());
+        duoPredicted.put("density", toMap(s.budgetLengths(), densities(duoHeads)));
+        Map<String, Object> duoValidation = new LinkedHashMap<>();
+        duoValidation.put("loss", validationLoss.applyAsDouble(duoHeads));
+        AttentionPlan duo = new AttentionPlan("duo", configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(),
+                duoHeads, duoPredicted, duoValidation);
+        return new Outcome(plan, front, best, duo);
     }
 
-    /** Retrieval heads by retrieval score, as many as the budget allows at its tightest length. */
-    private AttentionPlan duo(List<ProfileRow> rows, int layers, int kvHeads, int[] lengths, String configHash,
-                              ToDoubleFunction<List<HeadSpan>> validationLoss) {
+    private void validate(String method, List<SpanSearch.Candidate> candidates, int[] lengths,
+                          ToDoubleFunction<List<HeadSpan>> validationLoss, List<FrontEntry> out) {
+        for (SpanSearch.Candidate c : candidates) {
+            out.add(new FrontEntry(out.size(), method, c.heads(), lengths, c.predictedLoss(),
+                    validationLoss.applyAsDouble(c.heads()), c.optimal()));
+        }
+    }
+
+    private double[] densities(List<HeadSpan> heads) {
+        double[] d = new double[s.budgetLengths().length];
+        for (int m = 0; m < d.length; m++) {
+            int n = s.budgetLengths()[m];
+            d[m] = heads.stream().mapToDouble(h -> SpanDensity.density(n, h.sink(), h.window(n))).average().orElse(1);
+        }
+        return d;
+    }
+
+    /** Retrieval heads by retrieval score (the best of each KV head's query heads), as many as the budget allows. */
+    private List<HeadSpan> duoHeads(List<ProfileRow> rows, int layers, int kvHeads) {
         double[][] score = new double[layers][kvHeads];
         Map<String, double[]> sums = new LinkedHashMap<>();
         for (ProfileRow r : rows) {
@@ -89,25 +126,13 @@ public final class PlanSearchRunner {
         for (Map.Entry<String, double[]> e : sums.entrySet()) {
             int layer = Integer.parseInt(e.getKey().split("/")[0]);
             int kv = (int) e.getValue()[2];
-            score[layer][kv] = Math.max(score[layer][kv], e.getValue()[0] / e.getValue()[1]); // max over the group
+            score[layer][kv] = Math.max(score[layer][kv], e.getValue()[0] / e.getValue()[1]);
         }
         int total = layers * kvHeads, retrieval = total;
         for (int n : s.budgetLengths()) {
             retrieval = Math.min(retrieval, DuoSplit.retrievalHeadsForBudget(s.densityBudget(), n, s.sink(), s.duoStreamingWindow(), total));
         }
-        retrieval = Math.max(0, retrieval);
-        List<HeadSpan> heads = DuoSplit.split(score, retrieval, s.sink(), s.duoStreamingWindow());
-        Map<String, Object> predicted = new LinkedHashMap<>();
-        predicted.put("retrieval_heads", retrieval);
-        double[] dens = new double[s.budgetLengths().length];
-        for (int m = 0; m < dens.length; m++) {
-            int n = s.budgetLengths()[m];
-            dens[m] = heads.stream().mapToDouble(h -> SpanDensity.density(n, h.sink(), h.window(n))).average().orElse(1);
-        }
-        predicted.put("density", toMap(s.budgetLengths(), dens));
-        Map<String, Object> validation = new LinkedHashMap<>();
-        validation.put("loss", validationLoss.applyAsDouble(heads));
-        return new AttentionPlan("duo", configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(), heads, predicted, validation);
+        return DuoSplit.split(score, Math.max(0, retrieval), s.sink(), s.duoStreamingWindow());
     }
 
     private static Map<String, Double> toMap(int[] lengths, double[] values) {

@@ -42,6 +42,11 @@ public final class SpanSearch {
 
     /** The integer program at a density budget (mean over heads, at every budgeted length) with equal weights. */
     public SpanSearchProblem problem(double densityBudget, int maxPerLayer) {
+        return problem(densityBudget, maxPerLayer, new boolean[layers * kvHeads]);
+    }
+
+    /** As above, with the heads marked in {@code pinnedFull} held at full attention. */
+    public SpanSearchProblem problem(double densityBudget, int maxPerLayer, boolean[] pinnedFull) {
         int hs = layers * kvHeads, cs = grid.size(), ns = lengths.length;
         double[][][] cost = new double[hs][cs][ns];
         long[][][] dens = new long[hs][cs][budgetLengths.length];
@@ -67,6 +72,13 @@ public final class SpanSearch {
         }
         long[] cap = new long[budgetLengths.length];
         Arrays.fill(cap, (long) Math.floor(densityBudget * DENSITY_SCALE * hs));
+        for (int h = 0; h < hs; h++) {
+            if (!pinnedFull[h]) continue;
+            for (int c = 0; c < cs; c++) {
+                if (grid.get(c).isFull()) continue;
+                for (int m = 0; m < budgetLengths.length; m++) dens[h][c][m] = cap[m] + 1; // never fits: the head stays full
+            }
+        }
         long[] w = new long[ns];
         Arrays.fill(w, 1);
         return new SpanSearchProblem(layerOf, icost, dens, cap, maxPerLayer, w);
@@ -74,7 +86,12 @@ public final class SpanSearch {
 
     /** The Pareto set of plans at this budget, best first by the summed predicted loss. */
     public List<Candidate> paretoFront(double densityBudget, int maxPerLayer, CpSatSpanSearch solver) {
-        SpanSearchProblem base = problem(densityBudget, maxPerLayer);
+        return paretoFront(densityBudget, maxPerLayer, solver, new boolean[layers * kvHeads]);
+    }
+
+    /** The Pareto set with some heads held at full attention (the hybrid plan's retrieval heads). */
+    public List<Candidate> paretoFront(double densityBudget, int maxPerLayer, CpSatSpanSearch solver, boolean[] pinnedFull) {
+        SpanSearchProblem base = problem(densityBudget, maxPerLayer, pinnedFull);
         Map<String, Candidate> found = new LinkedHashMap<>();
         List<long[]> weightings = new ArrayList<>();
         for (int n = 0; n < lengths.length; n++) {

@@ -35,12 +35,16 @@ class PlanSearchRunnerTest {
             int w = heads.get(1).window(2048);
             return w == 0 ? 0 : (2048.0 - w) / 2048;
         });
-        AttentionPlan moa = out.moa();
+        AttentionPlan moa = out.chosen();
         assertEquals(out.front().size() + 1, validated.size(), "every front plan and the duo plan are validated");
-        assertEquals("moa", moa.method());
+        assertTrue(out.front().stream().anyMatch(e -> e.method().equals("moa")));
+        assertTrue(out.front().stream().anyMatch(e -> e.method().equals("hybrid")), "hybrid: duo's retrieval heads pinned full");
+        out.front().stream().filter(e -> e.method().equals("hybrid"))
+                .forEach(e -> assertTrue(e.heads().get(1).isFull(), "the retrieval head stays full in every hybrid plan"));
         assertEquals(4, moa.heads().size());
         assertTrue(moa.density(2048) <= 0.45 + 1e-9);
         assertEquals(moa.validation().get("loss"), out.front().stream().mapToDouble(PlanSearchRunner.FrontEntry::validationLoss).min().orElseThrow());
+        assertEquals(out.front().get(out.chosenIndex()).method(), moa.method());
         AttentionPlan duo = out.duo();
         assertTrue(duo.density(2048) <= 0.45 + 1e-9, "duo at the same budget: " + duo.density(2048));
         assertEquals("retrieval", duo.head(0, 1).kind(), "the highest retrieval score keeps the full cache");

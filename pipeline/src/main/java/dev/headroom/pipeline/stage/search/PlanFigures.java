@@ -43,15 +43,16 @@ final class PlanFigures {
     /** Predicted loss increase against density, one series per profiled length; the chosen plan labelled. */
     static String paretoFront(List<PlanTables.FrontPoint> front) {
         List<SvgCharts.Series> series = new java.util.ArrayList<>();
-        for (int n : new TreeSet<>(front.stream().map(PlanTables.FrontPoint::length).toList())) {
-            List<PlanTables.FrontPoint> pts = front.stream().filter(p -> p.length() == n)
+        for (String key : new TreeSet<>(front.stream().map(p -> p.method() + " N=" + p.length()).toList())) {
+            List<PlanTables.FrontPoint> pts = front.stream().filter(p -> (p.method() + " N=" + p.length()).equals(key))
                     .sorted(java.util.Comparator.comparingDouble(PlanTables.FrontPoint::density)).toList();
             double[] x = pts.stream().mapToDouble(PlanTables.FrontPoint::density).toArray();
             double[] y = pts.stream().mapToDouble(PlanTables.FrontPoint::predictedLoss).toArray();
             String[] labels = pts.stream().map(p -> p.chosen() ? "chosen" : "").toArray(String[]::new);
-            series.add(new SvgCharts.Series("N=" + n, x, y, labels));
+            series.add(new SvgCharts.Series(key, x, y, labels));
         }
-        return "<h3>Pareto front</h3><p>Each point is a plan on MoA's Pareto front; the one with the lowest held-out loss is chosen.</p>"
+        return "<h3>Pareto front</h3><p>Each point is a plan on a Pareto front (moa: elastic spans for every head; hybrid: "
+                + "retrieval heads held full); the one with the lowest held-out loss is chosen (outlined).</p>"
                 + PlanFigures.scatter("Predicted loss increase vs density", series);
     }
 
@@ -97,7 +98,7 @@ final class PlanFigures {
             b.append(String.format(Locale.ROOT, "  %-4s density %.3f at N=%d, %d full heads%n", plan, d, n, full));
         }
         front.stream().filter(PlanTables.FrontPoint::chosen).findFirst().ifPresent(p ->
-                b.append(String.format(Locale.ROOT, "  chosen front plan %d of %d: held-out loss %.4f%n", p.index(),
+                b.append(String.format(Locale.ROOT, "  chosen: %s front plan %d of %d, held-out loss %.4f%n", p.method(), p.index(),
                         front.stream().mapToInt(PlanTables.FrontPoint::index).max().orElse(0) + 1, p.validationLoss())));
         return b.toString().stripTrailing();
     }

@@ -13,11 +13,11 @@ import dev.headroom.stages.evaluate.EvalMethod;
 import java.nio.file.Path;
 
 /**
- * {@code - method: plan}: a plan file applied per KV head (by default the search stage's MoA plan,
- * {@code artifacts/plan.json}; {@code file: artifacts/duo_plan.json} for the DuoAttention plan). A relative
+ * {@code - method: plan}: a plan file applied per KV head (by default the search stage's chosen plan,
+ * {@code artifacts/plan.json}; {@code file: artifacts/duo_plan.json} for the DuoAttention baseline). A relative
  * {@code file} is resolved against the run directory.
  *
- * @param label report label (default {@code moa}, or {@code duo} for the duo plan file)
+ * @param label report label (default {@code plan}, or {@code duo} for the duo plan file)
  * @param file  the plan file (default {@code artifacts/plan.json})
  */
 public record PlanMethod(String label, String file) implements MethodSpec {
@@ -30,7 +30,7 @@ public record PlanMethod(String label, String file) implements MethodSpec {
     @Override
     public String label() {
         if (label != null) return label;
-        return fileOrDefault().endsWith(SearchStage.DUO_PLAN_FILE) ? "duo" : "moa";
+        return fileOrDefault().endsWith(SearchStage.DUO_PLAN_FILE) ? "duo" : "plan";
     }
 
     @Override

@@ -16,8 +16,8 @@ public final class PlanTables {
                            int budgetLength, int window, double density) implements Serializable {
     }
 
-    /** One plan of the Pareto front at one profiled length. */
-    public record FrontPoint(int index, boolean chosen, int length, double predictedLoss, double density,
+    /** One plan of a Pareto front (moa or hybrid) at one profiled length. */
+    public record FrontPoint(int index, String method, boolean chosen, int length, double predictedLoss, double density,
                              double validationLoss) implements Serializable {
     }
 
@@ -33,7 +33,7 @@ public final class PlanTables {
                 {"type": "record", "name": "PlanHead", "namespace": "dev.headroom.reports",
                  "doc": "One KV head of a chosen plan: sink + window S(N) = alpha + beta N, evaluated at a budget length.",
                  "fields": [
-                  {"name": "plan", "type": "string", "doc": "moa or duo"},
+                  {"name": "plan", "type": "string", "doc": "the chosen plan's method (moa or hybrid), or duo"},
                   {"name": "layer", "type": "int"},
                   {"name": "kv_head", "type": "int"},
                   {"name": "kind", "type": "string", "doc": "window, full, streaming or retrieval"},
@@ -83,6 +83,7 @@ public final class PlanTables {
                  "doc": "One Pareto-front plan of the MoA search at one profiled length.",
                  "fields": [
                   {"name": "index", "type": "int", "doc": "plan index on the front"},
+                  {"name": "method", "type": "string", "doc": "moa (elastic spans everywhere) or hybrid (retrieval heads full)"},
                   {"name": "chosen", "type": "boolean", "doc": "the plan validation chose"},
                   {"name": "length", "type": "int", "doc": "profiled length"},
                   {"name": "predicted_loss", "type": "double", "doc": "summed influence of the dropped keys (MoA's predicted loss increase)"},
@@ -95,6 +96,7 @@ public final class PlanTables {
         public GenericRecord toRecord(FrontPoint r, Schema schema) {
             GenericRecord g = new GenericData.Record(schema);
             g.put("index", r.index());
+            g.put("method", r.method());
             g.put("chosen", r.chosen());
             g.put("length", r.length());
             g.put("predicted_loss", r.predictedLoss());
@@ -105,7 +107,7 @@ public final class PlanTables {
 
         @Override
         public FrontPoint fromRecord(GenericRecord g) {
-            return new FrontPoint((Integer) g.get("index"), (Boolean) g.get("chosen"), (Integer) g.get("length"),
+            return new FrontPoint((Integer) g.get("index"), g.get("method").toString(), (Boolean) g.get("chosen"), (Integer) g.get("length"),
                     (Double) g.get("predicted_loss"), (Double) g.get("density"), (Double) g.get("validation_loss"));
         }
     };

@@ -38,9 +38,10 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Create;
 
 /**
- * The {@code search} stage: MoA's per-KV-head span search on the profile (OR-Tools CP-SAT, Pareto front over the
- * profiled lengths, each front plan validated by answer loss on held-out samples at a longer length) and the
- * DuoAttention split at the same budget. Runs in the driver: the solves are small and validation reuses one model.
+ * The {@code search} stage: per-KV-head plans at one density budget ({@link PlanSearchRunner}): MoA's span search
+ * (OR-Tools CP-SAT, Pareto front over the profiled lengths), the hybrid (DuoAttention's retrieval heads held full,
+ * MoA's spans for the rest), each front plan validated by answer loss on held-out samples at a longer length, the
+ * best one written as the plan; and the DuoAttention split as the baseline. Runs in the driver: the solves are small and validation reuses one model.
  *
  * <p>Writes {@code artifacts/plan.json} (the chosen MoA plan), {@code artifacts/duo_plan.json},
  * {@code artifacts/moa_plan.json} and {@code artifacts/full_attention_heads.tsv} (exports), and the tables
@@ -105,9 +106,9 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                 heads -> meanLoss(model, heldOut, heads, hash, settings));
         try {
             Files.createDirectories(context.artifacts());
-            out.moa().write(context.artifacts().resolve(PLAN_FILE));
+            out.chosen().write(context.artifacts().resolve(PLAN_FILE));
             out.duo().write(context.artifacts().resolve(DUO_PLAN_FILE));
-            PlanExports.writeAll(out.moa(), context.artifacts(), cfg.numLayers(), cfg.numKvHeads(), cfg.groupSize());
+            PlanExports.writeAll(out.chosen(), context.artifacts(), cfg.numLayers(), cfg.numKvHeads(), cfg.groupSize());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -145,7 +146,7 @@ public final class SearchStage implements StageDefinition<SearchParams> {
 
     private static void writeTables(PlanSearchRunner.Outcome out, List<Integer> budgetLengths, StageContext context) {
         List<PlanTables.PlanHead> heads = new ArrayList<>();
-        for (AttentionPlan plan : List.of(out.moa(), out.duo())) {
+        for (AttentionPlan plan : List.of(out.chosen(), out.duo())) {
             for (int n : budgetLengths) {
                 for (HeadSpan h : plan.heads()) {
                     heads.add(new PlanTables.PlanHead(plan.method(), h.layer(), h.kvHead(), h.kind(), h.sink(), h.alpha(), h.beta(),
@@ -158,7 +159,8 @@ public final class SearchStage implements StageDefinition<SearchParams> {
             for (int i = 0; i < e.lengths().length; i++) {
                 int n = e.lengths()[i];
                 double density = e.heads().stream().mapToDouble(h -> h.density(n)).average().orElse(1);
-                front.add(new PlanTables.FrontPoint(e.index(), e.index() == out.chosen(), n, e.predictedLoss()[i], density, e.validationLoss()));
+                front.add(new PlanTables.FrontPoint(e.index(), e.method(), e.index() == out.chosenIndex(), n, e.predictedLoss()[i], density,
+                        e.validationLoss()));
             }
         }
         Pipeline pipeline = context.newPipeline();
