@@ -1,14 +1,75 @@
 package dev.headroom.train;
 
 import dev.headroom.attention.HeadroomException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Trains the bundled demo model. (Being built: see the demo-model issue.) */
-@Command(name = "train-demo", description = "Train the bundled demo model.")
+/**
+ * {@code headroom train-demo}: trains the bundled demo model (models/demo) from scratch on the CPU. The defaults
+ * reproduce the committed model; see models/demo/README.md for the command that made it.
+ */
+@Command(name = "train-demo", mixinStandardHelpOptions = true,
+        description = "Train the bundled demo model (a small Llama with GQA) on synthetic long-context tasks, on the CPU.")
 public final class TrainDemoCommand implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "output directory: config.json, tokenizer.json, model.safetensors, training_config.json, training_log.jsonl")
+    Path out;
+
+    @Option(names = "--steps", defaultValue = "1200", description = "optimizer steps; the cosine schedule spans them (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--max-minutes", defaultValue = "0", description = "stop early after this many minutes, 0 = no limit (default: ${DEFAULT-VALUE})")
+    double maxMinutes;
+
+    @Option(names = "--seed", defaultValue = "1234", description = "seed of the weights and the data (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads, 0 = PyTorch's default (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--lr", defaultValue = "2e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    float learningRate;
+
+    @Option(names = "--budget-tokens", defaultValue = "4096",
+            description = "compute per step, in tokens of length-1024 sequences (default: ${DEFAULT-VALUE})")
+    int budgetTokens;
+
+    @Option(names = "--max-length", defaultValue = "2048", description = "longest training prompt (default: ${DEFAULT-VALUE})")
+    int maxLength;
+
+    @Option(names = "--eval-every", defaultValue = "100", description = "steps between held-out evaluations and checkpoints (default: ${DEFAULT-VALUE})")
+    int evalEvery;
+
+    @Option(names = "--tiny", description = "a tiny model, for trying the command out")
+    boolean tiny;
+
     @Override
-    public Integer call() {
-        throw new HeadroomException("train-demo: not implemented yet");
+    public Integer call() throws Exception {
+        if (steps < 1) throw new HeadroomException("--steps must be at least 1, got " + steps);
+        if (maxLength < 256) throw new HeadroomException("--max-length must be at least 256, got " + maxLength);
+        if (threads < 0) throw new HeadroomException("--threads must be 0 or more, got " + threads);
+        setThreads(threads);
+        DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
+        DemoModelSpec spec = tiny ? DemoModelSpec.TINY : d.spec();
+        if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
+        DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, maxMinutes, seed, learningRate, d.warmupSteps(),
+                d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,
+                d.lmWeight(), d.fillerJitter(), d.taskShares(), d.logEvery(), evalEvery, d.evalSamples(),
+                List.of(512, 1024, maxLength));
+        DemoTrainer.Result r = new DemoTrainer(o, out, System.out).train();
+        System.out.printf("trained %d steps in %.1f min; answer loss %.3f -> %.3f; model in %s%n",
+                r.steps(), r.seconds() / 60, r.firstLoss(), r.lastLoss(), out);
+        return 0;
+    }
+
+    /** PyTorch reads its thread counts once, when the engine starts: call before any NDManager exists. */
+    static void setThreads(int threads) {
+        if (threads > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
     }
 }

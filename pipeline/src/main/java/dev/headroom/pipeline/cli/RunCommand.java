@@ -1,19 +1,31 @@
 package dev.headroom.pipeline.cli;
 
-import dev.headroom.attention.HeadroomException;
+import dev.headroom.pipeline.runner.HeadroomRun;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Runs a YAML pipeline config. (Being built: see the pipeline issue.) */
-@Command(name = "run", description = "Run a pipeline config.")
+/** Runs a YAML pipeline config: {@code headroom run CONFIG [--runner direct|flink] [--flink-master M] [--parallelism N]}. */
+@Command(name = "run", description = "Run a pipeline config (stages in order; completed stages are skipped).")
 final class RunCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "CONFIG")
+    @Parameters(paramLabel = "CONFIG", description = "the YAML pipeline config")
     Path config;
+
+    @Option(names = "--runner", paramLabel = "RUNNER", description = "direct (default) or flink; overrides the config")
+    String runner;
+
+    @Option(names = "--flink-master", paramLabel = "MASTER",
+            description = "[local] (an embedded Flink mini-cluster, the default) or host:port of a session cluster; implies --runner flink")
+    String flinkMaster;
+
+    @Option(names = "--parallelism", paramLabel = "N", description = "workers; default: the config's, else the number of cores")
+    Integer parallelism;
 
     @Override
     public Integer call() {
-        throw new HeadroomException("run: the pipeline is not implemented yet");
+        new HeadroomRun(System.out, System.err).run(config, new HeadroomRun.RunnerOverrides(runner, flinkMaster, parallelism));
+        return 0;
     }
 }

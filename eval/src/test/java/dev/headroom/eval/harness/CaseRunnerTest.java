@@ -1,0 +1,99 @@
+package dev.headroom.eval.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.headroom.attention.policy.DensePolicy;
+import dev.headroom.attention.policy.UniformSinkWindowPolicy;
+import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.eval.task.TaskCase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** Running cases through the runtime, checked against the model's own logits. */
+class CaseRunnerTest {
+
+    static Path repoRoot() {
+        String root = System.getProperty("headroom.repo.root");
+        return root != null ? Path.of(root) : Path.of("..").toAbsolutePath().normalize();
+    }
+
+    static Path tinyLlama() {
+        Path dir = repoRoot().resolve("attention/src/test/resources/hf-fixtures/llama_f32_tied");
+        Assumptions.assumeTrue(Files.isDirectory(dir), "fixture missing: " + dir);
+        return dir;
+    }
+
+    private static int argmax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void tokenCaseScoresTheArgmaxAtTargetsAndCountsCacheBytes() {
+        LoadedModel model = ModelCache.get(tinyLlama());
+        TaskCase c = TaskFactory.build(TaskSpec.of("copy"), model, true).generate(40, 0.5, 0, 3L);
+        assertEquals(model.config().bosTokenId(), c.promptIds()[0]);
+        float[][] logits = model.logits(c.promptIds(), new DensePolicy());
+        int correct = 0;
+        for (int i = 0; i < c.targetPositions().length; i++) {
+            correct += argmax(logits[c.targetPositions()[i]]) == c.expectedIds()[i] ? 1 : 0;
+        }
+        CaseOutcome dense = new CaseRunner(model, true).run(c, new DensePolicy());
+        assertEquals((double) correct / c.targetPositions().length, dense.score(), 1e-12);
+        assertEquals(1.0, dense.density(), 0.0);
+        // 2 layers x 2 KV heads x 16 dims x K,V x 2 bytes per token
+        assertEquals(256L * c.promptIds().length, dense.kvCacheBytes());
+        assertTrue(Double.isNaN(dense.klDivergence()));
+
+        CaseOutcome window = new CaseRunner(model, true).run(c, UniformSinkWindowPolicy.tokens(1, 7));
+        assertEquals(256L * 8, window.kvCacheBytes());
+        assertTrue(window.density() < 0.5, "density " + window.density());
+    }
+
+    @Test
+    void klProbeIsZeroAgainstItselfAndMatchesAHandComputedPerplexity() {
+        LoadedModel model = ModelCache.get(tinyLlama());
+        int[] text = new int[60];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = 3 + (i * 37) % 120;
+        }
+        TextWindowTask task = new TextWindowTask(text, new int[0]);
+        TaskCase c = task.generate(32, 0.0, 0, 0L);
+        float[][] logits = model.logits(c.promptIds(), new DensePolicy());
+        double nll = 0;
+        for (int i = 0; i < 31; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : logits[i]) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            for (float v : logits[i]) {
+                sum += Math.exp(v - max);
+            }
+            nll -= logits[i][c.promptIds()[i + 1]] - max - Math.log(sum);
+        }
+        CaseOutcome dense = new CaseRunner(model, false).run(c, new DensePolicy());
+        assertEquals(0.0, dense.klDivergence(), 1e-5);
+        assertEquals(1.0, dense.score(), 0.0);
+        assertEquals(Math.exp(nll / 31), dense.perplexity(), 1e-3 * dense.perplexity());
+
+        CaseOutcome narrow = new CaseRunner(model, false).run(c, UniformSinkWindowPolicy.tokens(1, 4));
+        assertTrue(narrow.klDivergence() > 0, "KL " + narrow.klDivergence());
+        assertTrue(narrow.score() < 1.0);
+    }
+
+    @Test
+    void modelIsLoadedOncePerDirectory() {
+        LoadedModel a = ModelCache.get(tinyLlama());
+        LoadedModel b = ModelCache.get(tinyLlama().resolve("..").resolve(tinyLlama().getFileName()));
+        assertTrue(a == b);
+    }
+}

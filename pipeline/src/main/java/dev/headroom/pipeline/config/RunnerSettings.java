@@ -1,0 +1,58 @@
+package dev.headroom.pipeline.config;
+
+import java.util.List;
+
+/**
+ * The {@code runner} section. Command-line flags override it.
+ *
+ * @param name         {@code direct} (default) or {@code flink}
+ * @param parallelism  workers; default: the machine's cores
+ * @param flinkMaster  {@code [local]} (default: an embedded mini-cluster) or {@code host:port} of a session cluster
+ */
+public record RunnerSettings(String name, Integer parallelism, String flinkMaster) {
+
+    public static final String DIRECT = "direct";
+    public static final String FLINK = "flink";
+    public static final String LOCAL_FLINK = "[local]";
+    public static final List<String> NAMES = List.of(DIRECT, FLINK);
+
+    public static RunnerSettings defaults() {
+        return new RunnerSettings(null, null, null);
+    }
+
+    public String nameOrDefault() {
+        return name == null ? DIRECT : name;
+    }
+
+    public int parallelismOrDefault() {
+        return parallelism == null ? Runtime.getRuntime().availableProcessors() : parallelism;
+    }
+
+    public String flinkMasterOrDefault() {
+        return flinkMaster == null || flinkMaster.equals("local") ? LOCAL_FLINK : flinkMaster;
+    }
+
+    /** These settings with the non-null overrides applied; a Flink master alone implies the Flink runner. */
+    public RunnerSettings overriddenBy(String runner, Integer parallelismOverride, String master) {
+        if (runner == null && master != null) {
+            runner = FLINK;
+        }
+        return new RunnerSettings(runner != null ? runner : name, parallelismOverride != null ? parallelismOverride : parallelism,
+                master != null ? master : flinkMaster);
+    }
+
+    void validate(ConfigProblems p) {
+        if (name != null && !NAMES.contains(name)) {
+            p.error("name", "unknown runner '" + name + "'" + Suggestions.hint(name, NAMES));
+        }
+        p.range(parallelism, "parallelism", 1, 1024);
+        if (flinkMaster != null && !isValidFlinkMaster(flinkMaster)) {
+            p.error("flink_master", "'" + flinkMaster + "' is neither [local] nor host:port");
+        }
+    }
+
+    /** {@code [local]}, {@code local} or {@code host:port}. */
+    public static boolean isValidFlinkMaster(String master) {
+        return master.equals(LOCAL_FLINK) || master.equals("local") || master.matches("[^:\\s]+:[0-9]{1,5}");
+    }
+}

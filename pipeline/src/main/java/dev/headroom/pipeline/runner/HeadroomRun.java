@@ -1,0 +1,143 @@
+package dev.headroom.pipeline.runner;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.headroom.pipeline.config.ConfigLoader;
+import dev.headroom.pipeline.config.ConfigMapper;
+import dev.headroom.pipeline.config.ResolvedConfig;
+import dev.headroom.pipeline.config.RunnerSettings;
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.pipeline.registry.StageContext;
+import dev.headroom.pipeline.registry.StageDefinition;
+import dev.headroom.pipeline.registry.StageParams;
+import dev.headroom.pipeline.registry.StageRegistry;
+import dev.headroom.pipeline.report.RunReport;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a config: validate, prepare the run directory, run (or skip) each stage in order, then write
+ * the report and print the summary. The {@code run} command's engine.
+ */
+public final class HeadroomRun {
+
+    /** Command-line overrides of the config's runner section (null: keep). */
+    public record RunnerOverrides(String runner, String flinkMaster, Integer parallelism) {
+        public static final RunnerOverrides NONE = new RunnerOverrides(null, null, null);
+    }
+
+    /** What a run produced. */
+    public record Outcome(Path runDirectory, Path reportHtml, List<String> skippedStages) {
+    }
+
+    private final StageRegistry registry;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public HeadroomRun(PrintStream out, PrintStream err) {
+        this.registry = StageRegistry.load();
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Validates a config without running it. */
+    public ResolvedConfig load(Path configFile, RunnerOverrides overrides, Path workingDir) {
+        // Overrides are checked like the config's own runner section, before the config is read.
+        if (overrides.runner() != null && !RunnerSettings.NAMES.contains(overrides.runner())) {
+            throw new HeadroomException("--runner: unknown runner '" + overrides.runner() + "'; valid: "
+                    + String.join(", ", RunnerSettings.NAMES));
+        }
+        if (overrides.parallelism() != null && overrides.parallelism() < 1) {
+            throw new HeadroomException("--parallelism must be at least 1, got " + overrides.parallelism());
+        }
+        if (overrides.flinkMaster() != null && !RunnerSettings.isValidFlinkMaster(overrides.flinkMaster())) {
+            throw new HeadroomException("--flink-master: '" + overrides.flinkMaster() + "' is neither [local] nor host:port");
+        }
+        ResolvedConfig config = new ConfigLoader(registry).load(configFile, workingDir);
+        return config.withRunner(config.runner().overriddenBy(overrides.runner(), overrides.parallelism(), overrides.flinkMaster()));
+    }
+
+    public Outcome run(Path configFile, RunnerOverrides overrides) {
+        Path workingDir = Path.of("").toAbsolutePath();
+        ResolvedConfig config = load(configFile, overrides, workingDir);
+        Instant started = Instant.now();
+        ObjectMapper canonical = ConfigMapper.canonicalJson(registry);
+        List<RunDirectory.StageKey> keys = new java.util.ArrayList<>();
+        String previousHash = Provenance.modelFingerprint(config.model().directory());
+        for (int i = 0; i < config.stages().size(); i++) {
+            StageParams params = config.stages().get(i);
+            String name = registry.definitionOf(params).name();
+            previousHash = stageHash(previousHash, i, name, canonical, params);
+            keys.add(new RunDirectory.StageKey(i, name, previousHash));
+        }
+        RunDirectory dir = RunDirectory.prepare(config, keys);
+        Map<String, String> status = new LinkedHashMap<>();
+        dir.writeAtomically(dir.artifacts().resolve("provenance.json"), Provenance.json(config, started, null, status));
+        err.printf("headroom: running %s on %s (%s runner, parallelism %d) into %s%n", config.file().getFileName(),
+                config.model().directory().getFileName(), config.runner().nameOrDefault(),
+                config.runner().parallelismOrDefault(), config.runDirectory());
+
+        List<String> skipped = new java.util.ArrayList<>();
+        RunReport report = new RunReport("headroom run: " + config.file().getFileName());
+        report.fact("config", config.file().toString()).fact("config hash", config.hash())
+                .fact("model", config.model().directory().toString()).fact("runner", config.runner().nameOrDefault()
+                        + ", parallelism " + config.runner().parallelismOrDefault())
+                .fact("code", Provenance.codeVersion()).fact("started", started.toString());
+        for (int i = 0; i < config.stages().size(); i++) {
+            StageParams params = config.stages().get(i);
+            StageDefinition<StageParams> stage = registry.definitionOf(params);
+            RunDirectory.StageKey key = keys.get(i);
+            StageContext context = new StageContext(config, i, stage.name(), out, err);
+            List<String> outputs = stage.outputs(params);
+            String label = "stage " + (i + 1) + "/" + config.stages().size() + " " + stage.name();
+            if (dir.isComplete(key, outputs)) {
+                err.println(label + ": skipped, its inputs and parameters match a completed run (hash "
+                        + key.hash().substring(0, 12) + "); outputs: " + String.join(", ", outputs));
+                skipped.add(stage.name());
+                status.put(i + "-" + stage.name(), "skipped (complete)");
+            } else {
+                Instant t0 = Instant.now();
+                err.println(label + ": " + stage.description());
+                stage.run(params, context);
+                Instant t1 = Instant.now();
+                dir.markComplete(key, outputs, t0, t1);
+                status.put(i + "-" + stage.name(), "ran in " + ProgressPrinter.clock(Duration.between(t0, t1).toMillis() / 1000.0));
+                err.println(label + ": done in " + ProgressPrinter.clock(Duration.between(t0, t1).toMillis() / 1000.0));
+            }
+            stage.report(params, context, report);
+        }
+        Instant ended = Instant.now();
+        report.fact("ended", ended.toString());
+        report.writeHtml(dir.reportHtml());
+        dir.writeAtomically(dir.artifacts().resolve("provenance.json"), Provenance.json(config, started, ended, status));
+        for (String block : report.consoleBlocks()) {
+            out.println();
+            out.print(block);
+        }
+        out.println();
+        out.println("report:    " + dir.reportHtml());
+        out.println("tables:    " + dir.reports() + "/");
+        out.println("artifacts: " + dir.artifacts() + "/");
+        out.printf("wall time: %s%n", ProgressPrinter.clock(Duration.between(started, ended).toMillis() / 1000.0));
+        return new Outcome(dir.root(), dir.reportHtml(), skipped);
+    }
+
+    /** Hash of the previous stage's hash (the model fingerprint for the first), the index and the params. */
+    static String stageHash(String previous, int index, String name, ObjectMapper canonical, StageParams params) {
+        try {
+            String text = previous + "\n" + index + "\n" + name + "\n" + canonical.writeValueAsString(params);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.headroom.pipeline.runner;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.headroom.pipeline.config.ResolvedConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Where a run came from: config hash, model fingerprint, code version (git commit and whether the
+ * tree was modified), Java and library versions, runner, start and end times. Written to
+ * {@code artifacts/provenance.json} at the start and again at the end.
+ */
+public final class Provenance {
+
+    private static final Pattern JAR_VERSION = Pattern.compile("-(\\d[\\w.\\-]*)\\.jar$");
+
+    private Provenance() {
+    }
+
+    public static String json(ResolvedConfig config, Instant started, Instant ended, Map<String, String> stageStatus) {
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode n = m.createObjectNode();
+        n.put("config_file", config.file().toString());
+        n.put("config_hash", config.hash());
+        n.put("model", config.model().directory().toString());
+        n.put("model_fingerprint", modelFingerprint(config.model().directory()));
+        n.put("code_version", codeVersion());
+        n.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"));
+        n.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        n.putPOJO("libraries", libraries());
+        n.put("runner", config.runner().nameOrDefault());
+        n.put("parallelism", config.runner().parallelismOrDefault());
+        if ("flink".equals(config.runner().nameOrDefault())) {
+            n.put("flink_master", config.runner().flinkMasterOrDefault());
+        }
+        n.put("started", started.toString());
+        if (ended != null) {
+            n.put("ended", ended.toString());
+        }
+        n.putPOJO("stages", stageStatus);
+        try {
+            return m.writeValueAsString(n) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SHA-256 over config.json and the names, sizes and modification times of the weight files. */
+    public static String modelFingerprint(Path modelDir) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(Files.readAllBytes(modelDir.resolve("config.json")));
+            try (Stream<Path> files = Files.list(modelDir)) {
+                for (Path f : files.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith(".safetensors") || name.equals("tokenizer.json")) {
+                        d.update((name + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis() + "\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(d.digest());
+        } catch (Exception e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    /** {@code git:<commit>[+modified]} of the tree the code was built from, else the project version. */
+    public static String codeVersion() {
+        Path start = codeLocation();
+        for (Path p = start; p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve(".git"))) {
+                String commit = git(p, "rev-parse", "HEAD");
+                if (commit != null) {
+                    String status = git(p, "status", "--porcelain", "--untracked-files=no");
+                    return "git:" + commit + (status != null && !status.isBlank() ? "+modified" : "");
+                }
+            }
+        }
+        String v = Provenance.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
+    private static Path codeLocation() {
+        try {
+            return Path.of(Provenance.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+        } catch (Exception e) {
+            return Path.of("").toAbsolutePath();
+        }
+    }
+
+    private static String git(Path dir, String... args) {
+        try {
+            List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return null;
+            }
+            return out;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static Map<String, String> libraries() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("beam", org.apache.beam.sdk.util.ReleaseInfo.getReleaseInfo().getVersion());
+        v.put("flink", versionOf("org.apache.flink.runtime.util.EnvironmentInformation"));
+        v.put("djl", versionOf("ai.djl.engine.Engine"));
+        v.put("jackson", com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION.toString());
+        v.put("avro", versionOf("org.apache.avro.Schema"));
+        v.put("parquet", versionOf("org.apache.parquet.avro.AvroParquetReader"));
+        v.put("hadoop", versionOf("org.apache.hadoop.conf.Configuration"));
+        return v;
+    }
+
+    /** The implementation version of a class's package, else the version in its jar's file name. */
+    static String versionOf(String className) {
+        try {
+            Class<?> c = Class.forName(className, false, Provenance.class.getClassLoader());
+            String v = c.getPackage() == null ? null : c.getPackage().getImplementationVersion();
+            if (v != null) {
+                return v;
+            }
+            String jar = c.getProtectionDomain().getCodeSource().getLocation().getPath();
+            Matcher m = JAR_VERSION.matcher(jar);
+            return m.find() ? m.group(1) : "unknown";
+        } catch (ClassNotFoundException | RuntimeException e) {
+            return "absent";
+        }
+    }
+}
