@@ -17,7 +17,7 @@ final class PlanFigures {
         StringBuilder b = new StringBuilder("<div class=\"grid\">");
         for (String plan : new TreeSet<>(heads.stream().map(PlanTables.PlanHead::plan).toList())) {
             int cell = 48, left = 64, top = 30;
-            int w = left + kvHeads * cell + 20, h = top + layers * cell + 40;
+            int w = Math.max(left + kvHeads * cell + 20, 330), h = top + layers * cell + 40;
             double mean = heads.stream().filter(x -> x.plan().equals(plan) && x.budgetLength() == n).mapToDouble(PlanTables.PlanHead::density).average().orElse(1);
             b.append(String.format(Locale.ROOT, "<svg class=\"fig\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">", w, h));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"600\">%s spans at N=%d (density %.3f)</text>",
