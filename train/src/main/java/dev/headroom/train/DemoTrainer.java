@@ -42,15 +42,19 @@ import java.util.Random;
  */
 public final class DemoTrainer {
 
-    /** Everything a run depends on; written to training_config.json. */
-    public record Options(DemoModelSpec spec, int steps, double maxMinutes, long seed, float learningRate,
+    /**
+     * Everything a run depends on; written to training_config.json. {@code steps} sets the schedule,
+     * {@code stopAfter} where the run stops (to repeat a run that a time budget cut short), {@code maxMinutes} a
+     * wall-clock budget (0 = none).
+     */
+    public record Options(DemoModelSpec spec, int steps, int stopAfter, double maxMinutes, long seed, float learningRate,
                           int warmupSteps, float finalLearningRateFraction, float weightDecay, float clipNorm,
                           int budgetTokens, int minLength, int maxLength, float lmWeight, double fillerJitter,
                           Map<String, Double> taskShares, int logEvery, int evalEvery, int evalSamples,
                           List<Integer> evalLengths) {
 
         public static Options demo(int steps) {
-            return new Options(DemoModelSpec.DEMO, steps, 0, 1234, 2e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
+            return new Options(DemoModelSpec.DEMO, steps, steps, 0, 1234, 2e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
                     0.01f, 1.0f, 4096, 128, 2048, 0.1f, 0.3,
                     TrainingData.Curriculum.defaultShares(), 10, 100, 2, List.of(512, 1024, 2048));
         }
@@ -107,7 +111,7 @@ public final class DemoTrainer {
             double sumLoss = 0, sumAnswer = 0, sumCorrect = 0, sumAnswerTokens = 0;
             int sinceLog = 0, step = 0;
             Map<String, double[]> taskTokens = new LinkedHashMap<>();
-            for (; step < o.steps(); step++) {
+            for (; step < Math.min(o.steps(), o.stopAfter()); step++) {
                 if (o.maxMinutes() > 0 && (System.nanoTime() - start) / 60e9 > o.maxMinutes()) {
                     console.printf("time budget of %.1f min reached at step %d%n", o.maxMinutes(), step);
                     break;

@@ -18,8 +18,11 @@ public final class TrainDemoCommand implements Callable<Integer> {
             description = "output directory: config.json, tokenizer.json, model.safetensors, training_config.json, training_log.jsonl")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "1200", description = "optimizer steps; the cosine schedule spans them (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "900", description = "optimizer steps; the cosine schedule spans them (default: ${DEFAULT-VALUE})")
     int steps;
+
+    @Option(names = "--stop-after", defaultValue = "0", description = "stop after this many steps, 0 = --steps (the schedule still spans --steps)")
+    int stopAfter;
 
     @Option(names = "--max-minutes", defaultValue = "0", description = "stop early after this many minutes, 0 = no limit (default: ${DEFAULT-VALUE})")
     double maxMinutes;
@@ -55,7 +58,7 @@ public final class TrainDemoCommand implements Callable<Integer> {
         DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
         DemoModelSpec spec = tiny ? DemoModelSpec.TINY : d.spec();
         if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
-        DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, maxMinutes, seed, learningRate, d.warmupSteps(),
+        DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
                 d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,
                 d.lmWeight(), d.fillerJitter(), d.taskShares(), d.logEvery(), evalEvery, d.evalSamples(),
                 List.of(512, 1024, maxLength));

@@ -15,7 +15,7 @@ class DemoTrainerTest {
     /** A few steps of a tiny model on short passkey prompts: the answer loss must fall, and the output must load. */
     @Test
     void lossFallsAndTheCheckpointLoadsInTheRuntime(@TempDir Path dir) throws Exception {
-        DemoTrainer.Options o = new DemoTrainer.Options(DemoModelSpec.TINY, 30, 0, 7, 1e-2f, 3, 0.1f, 0.0f, 1.0f,
+        DemoTrainer.Options o = new DemoTrainer.Options(DemoModelSpec.TINY, 30, 30, 0, 7, 1e-2f, 3, 0.1f, 0.0f, 1.0f,
                 1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 5, 0, 1, List.of(128));
         DemoTrainer.Result r = new DemoTrainer(o, dir, System.out).train();
         assertTrue(r.lastLoss() < 0.7 * r.firstLoss(), "answer loss " + r.firstLoss() + " -> " + r.lastLoss());

@@ -1,6 +1,5 @@
 package dev.headroom.attention.gpu;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,11 +82,12 @@ class PtxFreshnessTest {
   }
 
   /**
-   * nvcc names anonymous namespaces after a hash of the source file's absolute path
-   * ({@code _GLOBAL__N__a9cdd452_...}), so two checkouts build PTX that differs only there.
+   * nvcc names anonymous namespaces and internal symbols after a hash of the source file's absolute path
+   * ({@code _GLOBAL__N__a9cdd452_...}, {@code _INTERNAL_7a6044e4_...}), so two checkouts build PTX that differs
+   * only there.
    */
   static String pathIndependent(String ptx) {
-    return ptx.replaceAll("_GLOBAL__N__[0-9a-f]{8}_", "_GLOBAL__N__");
+    return ptx.replaceAll("(_GLOBAL__N__|_INTERNAL_)[0-9a-f]{8}_", "$1");
   }
 
   private static boolean nvccPresent() {

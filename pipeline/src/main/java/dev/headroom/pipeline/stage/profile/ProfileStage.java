@@ -78,7 +78,7 @@ public final class ProfileStage implements StageDefinition<ProfileParams> {
                 .apply("Profile", new ProfileHeads(context.model().directory().toString(), params.addBosOrDefault(),
                         params.blockOrDefault(), params.sinkOrDefault(), params.localDistanceOrDefault(), params.lossTemperatureOrDefault(),
                         context.progressKey()));
-        rows.apply("Write profile_heads", ParquetTables.write(ProfileTables.HEADS, context.reports(), context.runDirectory().resolve(".tmp")));
+        rows.apply("Write profile_heads", ParquetTables.write(ProfileTables.HEADS, context.reports(), context.tempDirectory()));
         context.run(pipeline, specs.size(), "samples");
     }
 

@@ -164,7 +164,7 @@ public final class SearchStage implements StageDefinition<SearchParams> {
             }
         }
         Pipeline pipeline = context.newPipeline();
-        var tmp = context.runDirectory().resolve(".tmp");
+        var tmp = context.tempDirectory();
         pipeline.apply("Create plan heads", Create.of(heads).withCoder(SerializableCoder.of(PlanTables.PlanHead.class)))
                 .apply("Write plan_heads", ParquetTables.write(PlanTables.HEADS, context.reports(), tmp));
         pipeline.apply("Create front", Create.of(front).withCoder(SerializableCoder.of(PlanTables.FrontPoint.class)))
