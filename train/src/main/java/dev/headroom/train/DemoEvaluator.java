@@ -75,9 +75,8 @@ public final class DemoEvaluator {
     }
 
     private double scoreText(TaskCase c, AttentionPolicy policy, boolean show) {
-        // The model's own tokenizer.json gives the same ids (WordTokenizerTest); ours is used to encode because
-        // DJL's HuggingFaceTokenizer, as ModelTokenizer opens it, truncates prompts to 512 tokens.
-        int[] prompt = tokenizer.encode(c.prompt());
+        // the model's own tokenizer.json, as `generate --prompt` reads it (WordTokenizer gives the same ids)
+        int[] prompt = model.tokenizer() != null ? model.tokenizer().encode(c.prompt()) : tokenizer.encode(c.prompt());
         int answerTokens = tokenizer.count(TrainingData.answerText(c)) + 1;
         int maxNew = Math.min(c.maxNewTokens(), answerTokens + 4);
         GreedyGenerator.Result r = new GreedyGenerator(model).generate(prompt, maxNew, policy, true);

@@ -49,6 +49,9 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--tiny", description = "a tiny model, for trying the command out")
     boolean tiny;
 
+    @Option(names = "--small", description = "the 2-layer, RoPE-base-10000 variant (DemoModelSpec.CPU_SMALL)")
+    boolean small;
+
     @Override
     public Integer call() throws Exception {
         if (steps < 1) throw new HeadroomException("--steps must be at least 1, got " + steps);
@@ -56,7 +59,7 @@ public final class TrainDemoCommand implements Callable<Integer> {
         if (threads < 0) throw new HeadroomException("--threads must be 0 or more, got " + threads);
         setThreads(threads);
         DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
-        DemoModelSpec spec = tiny ? DemoModelSpec.TINY : d.spec();
+        DemoModelSpec spec = tiny ? DemoModelSpec.TINY : small ? DemoModelSpec.CPU_SMALL : d.spec();
         if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
         DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
                 d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,

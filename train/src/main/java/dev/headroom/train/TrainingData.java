@@ -55,7 +55,9 @@ public final class TrainingData {
         generators.put(NIAH_MULTIKEY, NiahTask.multiKey(counter).withOptions(options));
         generators.put(VT, new VariableTrackingTask(counter).withOptions(options));
         generators.put(MQAR, mqar(tokenizer, split));
-        generators.put(COPY, new CopyTask(ids(wordAndDigitIds(tokenizer)), new int[0], split));
+        // Copies draw from every token, held-out ones included: a word-level model can only ever say a word whose
+        // embedding was trained, so held-out keys and names must occur somewhere, just never as keys or names.
+        generators.put(COPY, new CopyTask(ids(wordAndDigitIds(tokenizer)), new int[0], Split.ANY));
     }
 
     /** Every token but the specials, newline and the lone space mark. */

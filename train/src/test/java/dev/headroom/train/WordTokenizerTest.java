@@ -21,15 +21,17 @@ class WordTokenizerTest {
     void javaAndHuggingFaceAgreeOnEveryTaskPromptWithNoUnknownTokens(@TempDir Path dir) throws Exception {
         tok.write(dir.resolve("tokenizer.json"));
         TrainingData data = new TrainingData(tok, Split.ANY, 0.3);
-        // DJL truncates to 512 tokens unless told not to (ModelTokenizer does not say so yet: see the README)
+        // opened as ModelTokenizer opens it: DJL would otherwise truncate to 512 tokens
         try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"),
-                java.util.Map.of("addSpecialTokens", "false", "truncation", "false"))) {
+                java.util.Map.of("addSpecialTokens", "false", "truncation", "false"));
+             ModelTokenizer runtime = ModelTokenizer.openIfPresent(dir)) {
             for (String task : new String[] {TrainingData.PASSKEY, TrainingData.NIAH, TrainingData.NIAH_MULTIKEY, TrainingData.VT}) {
                 for (int length : new int[] {256, 1024}) {
                     TaskCase c = data.generator(task).generate(length, 0.5, 3, 42);
                     String text = c.prompt() + TrainingData.answerText(c);
                     int[] ours = tok.encode(text);
                     assertArrayEquals(Arrays.stream(ours).asLongStream().toArray(), hf.encode(text).getIds(), task + " " + length);
+                    assertArrayEquals(ours, runtime.encode(text), "the runtime's tokenizer, " + task + " " + length);
                     assertFalse(Arrays.stream(ours).anyMatch(id -> id == WordTokenizer.UNK_ID), task + " has [UNK]");
                     assertTrue(ours.length <= length + 40 && c.promptTokens() <= length, task);
                     assertEquals(text, hf.decode(Arrays.stream(ours).asLongStream().toArray(), true), "round trip of " + task);

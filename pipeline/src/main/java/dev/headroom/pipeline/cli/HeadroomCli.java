@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "headroom", mixinStandardHelpOptions = true, version = "headroom 0.1.0",
         description = "Compresses the attention of long-context LLMs.",
         subcommands = {RunCommand.class, InspectCommand.class, GenerateCommand.class, LogitsCommand.class,
-                dev.headroom.train.TrainDemoCommand.class})
+                dev.headroom.train.TrainDemoCommand.class, dev.headroom.train.EvaluateDemoCommand.class})
 public final class HeadroomCli {
 
     public static void main(String[] args) {
