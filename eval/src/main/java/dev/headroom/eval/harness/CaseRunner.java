@@ -1,5 +1,6 @@
 package dev.headroom.eval.harness;
 
+import dev.headroom.attention.tokenizer.ModelTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -23,7 +24,7 @@ import java.util.Arrays;
 public final class CaseRunner {
 
     private final LoadedModel model;
-    private final TextCodec codec;
+    private final ModelTokenizer codec;
     private final boolean addBos;
 
     /** @param addBos prepend the model's BOS id to text prompts (token tasks carry their own prefix) */

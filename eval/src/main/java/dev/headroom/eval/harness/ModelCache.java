@@ -1,5 +1,6 @@
 package dev.headroom.eval.harness;
 
+import dev.headroom.attention.tokenizer.ModelTokenizer;
 import dev.headroom.attention.runtime.LoadedModel;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ModelCache {
 
     private static final ConcurrentHashMap<Path, LoadedModel> MODELS = new ConcurrentHashMap<>();
-    private static final ConcurrentHashMap<Path, java.util.Optional<TextCodec>> CODECS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Path, java.util.Optional<ModelTokenizer>> CODECS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
 
     private ModelCache() {
@@ -28,8 +29,8 @@ public final class ModelCache {
     }
 
     /** The text codec of the model in {@code dir}, or null when it has no tokenizer. */
-    public static TextCodec codec(Path dir) {
-        return CODECS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> java.util.Optional.ofNullable(TextCodec.openIfPresent(d)))
+    public static ModelTokenizer codec(Path dir) {
+        return CODECS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> java.util.Optional.ofNullable(ModelTokenizer.openIfPresent(d)))
                 .orElse(null);
     }
 

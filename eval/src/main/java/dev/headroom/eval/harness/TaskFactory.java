@@ -1,5 +1,6 @@
 package dev.headroom.eval.harness;
 
+import dev.headroom.attention.tokenizer.ModelTokenizer;
 import dev.headroom.attention.runtime.LoadedModel;
 import dev.headroom.eval.task.CopyTask;
 import dev.headroom.eval.task.GeneratorOptions;
@@ -65,7 +66,7 @@ public final class TaskFactory {
             IdSet values = IdSet.of(java.util.Arrays.copyOfRange(ids, half, ids.length));
             return new MqarTask(keys, values, spec.kvPairs());
         }
-        TextCodec codec = ModelCache.codec(model.directory());
+        ModelTokenizer codec = ModelCache.codec(model.directory());
         if (name.equals(TextWindowTask.NAME)) {
             String text = readText(spec);
             int[] ids = codec != null ? codec.encode(text) : TextWindowTask.parseIds(text);

@@ -1,5 +1,6 @@
 package dev.headroom.eval.harness;
 
+import dev.headroom.attention.tokenizer.ModelTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The codec and token counter on the bundled demo model's tokenizer (skipped until the model is there). */
-class TextCodecTest {
+class ModelTokenizerLongTextTest {
 
     static Path demoModel() {
         Path dir = CaseRunnerTest.repoRoot().resolve("models/demo");
@@ -21,7 +22,7 @@ class TextCodecTest {
 
     @Test
     void longPromptsAreNotTruncated() {
-        TextCodec codec = ModelCache.codec(demoModel());
+        ModelTokenizer codec = ModelCache.codec(demoModel());
         String text = "The grass is green. ".repeat(400);
         int[] ids = codec.encode(text);
         assertTrue(ids.length > 1000, "encoded to " + ids.length + " tokens");
@@ -30,7 +31,7 @@ class TextCodecTest {
     @Test
     void counterCountsWhatTheRunnerFeeds() {
         Path dir = demoModel();
-        TextCodec codec = ModelCache.codec(dir);
+        ModelTokenizer codec = ModelCache.codec(dir);
         ModelTokenCounter counter = new ModelTokenCounter(codec, 1);
         TaskCase c = new PassKeyTask(counter).generate(700, 0.5, 0, 1L);
         assertTrue(c.promptTokens() <= 700 && c.promptTokens() > 600, "prompt tokens " + c.promptTokens());
