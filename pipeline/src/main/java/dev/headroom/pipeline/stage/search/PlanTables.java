@@ -1,10 +1,8 @@
 package dev.headroom.pipeline.stage.search;
 
 import dev.headroom.pipeline.report.AvroTable;
+import dev.headroom.pipeline.report.RecordTable;
 import java.io.Serializable;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
 
 /** The search stage's tables: {@code plan_heads} (the chosen plans) and {@code plan_front} (the Pareto front). */
 public final class PlanTables {
@@ -21,15 +19,7 @@ public final class PlanTables {
                              double validationLoss) implements Serializable {
     }
 
-    public static final AvroTable<PlanHead> HEADS = new AvroTable<>() {
-        @Override
-        public String name() {
-            return "plan_heads";
-        }
-
-        @Override
-        public String schemaJson() {
-            return """
+    public static final AvroTable<PlanHead> HEADS = new RecordTable<>("plan_heads", PlanHead.class, """
                 {"type": "record", "name": "PlanHead", "namespace": "dev.headroom.reports",
                  "doc": "One KV head of a chosen plan: sink + window S(N) = alpha + beta N, evaluated at a budget length.",
                  "fields": [
@@ -43,42 +33,9 @@ public final class PlanTables {
                   {"name": "budget_length", "type": "int"},
                   {"name": "window", "type": "int", "doc": "window at budget_length in tokens; 0 = unlimited"},
                   {"name": "density", "type": "double", "doc": "fraction of causal pairs this head computes at budget_length"}
-                 ]}""";
-        }
+                 ]}""");
 
-        @Override
-        public GenericRecord toRecord(PlanHead r, Schema schema) {
-            GenericRecord g = new GenericData.Record(schema);
-            g.put("plan", r.plan());
-            g.put("layer", r.layer());
-            g.put("kv_head", r.kvHead());
-            g.put("kind", r.kind());
-            g.put("sink", r.sink());
-            g.put("alpha", r.alpha());
-            g.put("beta", r.beta());
-            g.put("budget_length", r.budgetLength());
-            g.put("window", r.window());
-            g.put("density", r.density());
-            return g;
-        }
-
-        @Override
-        public PlanHead fromRecord(GenericRecord g) {
-            return new PlanHead(g.get("plan").toString(), (Integer) g.get("layer"), (Integer) g.get("kv_head"), g.get("kind").toString(),
-                    (Integer) g.get("sink"), (Double) g.get("alpha"), (Double) g.get("beta"), (Integer) g.get("budget_length"),
-                    (Integer) g.get("window"), (Double) g.get("density"));
-        }
-    };
-
-    public static final AvroTable<FrontPoint> FRONT = new AvroTable<>() {
-        @Override
-        public String name() {
-            return "plan_front";
-        }
-
-        @Override
-        public String schemaJson() {
-            return """
+    public static final AvroTable<FrontPoint> FRONT = new RecordTable<>("plan_front", FrontPoint.class, """
                 {"type": "record", "name": "FrontPoint", "namespace": "dev.headroom.reports",
                  "doc": "One Pareto-front plan of the MoA search at one profiled length.",
                  "fields": [
@@ -89,26 +46,5 @@ public final class PlanTables {
                   {"name": "predicted_loss", "type": "double", "doc": "summed influence of the dropped keys (MoA's predicted loss increase)"},
                   {"name": "density", "type": "double", "doc": "mean density at this length"},
                   {"name": "validation_loss", "type": "double", "doc": "answer loss on held-out data at the validation length"}
-                 ]}""";
-        }
-
-        @Override
-        public GenericRecord toRecord(FrontPoint r, Schema schema) {
-            GenericRecord g = new GenericData.Record(schema);
-            g.put("index", r.index());
-            g.put("method", r.method());
-            g.put("chosen", r.chosen());
-            g.put("length", r.length());
-            g.put("predicted_loss", r.predictedLoss());
-            g.put("density", r.density());
-            g.put("validation_loss", r.validationLoss());
-            return g;
-        }
-
-        @Override
-        public FrontPoint fromRecord(GenericRecord g) {
-            return new FrontPoint((Integer) g.get("index"), g.get("method").toString(), (Boolean) g.get("chosen"), (Integer) g.get("length"),
-                    (Double) g.get("predicted_loss"), (Double) g.get("density"), (Double) g.get("validation_loss"));
-        }
-    };
+                 ]}""");
 }
