@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -51,8 +50,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new CheckpointException(path, "cannot open: " + e.getMessage());
         }
         try {
-            SafetensorsFile f = readHeader(path, ch);
-            return f;
+            return readHeader(path, ch);
         } catch (RuntimeException e) {
             closeQuietly(ch);
             throw e;
@@ -193,9 +191,5 @@ public final class SafetensorsFile implements AutoCloseable {
         if (s == null) return "";
         int i = s.indexOf('\n');
         return i < 0 ? s : s.substring(0, i);
-    }
-
-    static boolean exists(Path p) {
-        return Files.isRegularFile(p);
     }
 }

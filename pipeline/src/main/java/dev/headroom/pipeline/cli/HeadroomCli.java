@@ -31,14 +31,10 @@ public final class HeadroomCli {
         try {
             return cl.execute(args);
         } catch (Throwable e) { // errors (linkage, out of memory) bypass picocli's handler
-            cmd(cl).println("internal error: " + e + " (set HEADROOM_DEBUG=1 for the stack trace)");
+            cl.getErr().println("internal error: " + e + " (set HEADROOM_DEBUG=1 for the stack trace)");
             if (System.getenv("HEADROOM_DEBUG") != null) e.printStackTrace();
             return 70;
         }
-    }
-
-    private static java.io.PrintWriter cmd(CommandLine cl) {
-        return cl.getErr();
     }
 
     /** The first user-facing error in the cause chain (Beam wraps worker exceptions), else the exception itself. */
