@@ -9,12 +9,41 @@ checkpoint.
 
     python3 train_demo_torch.py --data DIR --out DIR [--minutes M] [--batch-tokens N] [--lr LR]
 """
-import argparse, json, math, os, struct, time
+import argparse, json, math, os, shutil, struct, time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import AttentionInterface, LlamaConfig, LlamaForCausalLM
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+try:
+    from transformers import AttentionMaskInterface
+    from transformers.masking_utils import sdpa_mask
+    AttentionMaskInterface.register("headroom", sdpa_mask)
+except ImportError:      # older transformers pick the mask by a fixed table
+    pass
+
+# Stochastic local layers: with probability LOCAL["prob"] a training batch runs the listed layers with a sink +
+# sliding window (headroom's rule: key j is visible from query i when j <= i and (j < sink or i - j < window)).
+# The model is still a plain Llama and is evaluated and exported with full attention everywhere.
+LOCAL = {"on": False, "layers": set(), "sink": 4, "window": 16}
+
+
+def headroom_attention(module, query, key, value, attention_mask, **kwargs):
+    if LOCAL["on"] and module.layer_idx in LOCAL["layers"]:
+        LOCAL["calls"] = LOCAL.get("calls", 0) + 1
+        t, s = query.shape[-2], key.shape[-2]
+        i = torch.arange(t, device=query.device)[:, None] + (s - t)
+        j = torch.arange(s, device=query.device)[None, :]
+        allowed = (j <= i) & ((j < LOCAL["sink"]) | (i - j < LOCAL["window"]))
+        attention_mask = torch.zeros(t, s, device=query.device, dtype=query.dtype).masked_fill(~allowed, float("-inf"))[None, None]
+        kwargs.pop("is_causal", None)
+        return sdpa_attention_forward(module, query, key, value, attention_mask, is_causal=False, **kwargs)
+    return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+
+
+AttentionInterface.register("headroom", headroom_attention)
 
 TASKS = ["passkey", "niah_single", "niah_multikey", "variable_tracking", "mqar", "copy"]
 
@@ -62,8 +91,9 @@ def collate(group, dev, lm_weight):
 
 
 @torch.no_grad()
-def evaluate(model, seqs, dev):
-    """Teacher-forced exact match of every answer token, per task and length."""
+def evaluate(model, seqs, dev, local=False):
+    """Teacher-forced exact match of every answer token, per task and length, with full attention (or local layers)."""
+    LOCAL["on"] = local
     model.eval()
     res = {}
     for a, b, f, length, task in seqs:
@@ -86,13 +116,45 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--lm-weight", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--layers", type=int, help="override num_hidden_layers of the exported config.json")
+    ap.add_argument("--kv-heads", type=int, help="override num_key_value_heads of the exported config.json")
+    ap.add_argument("--init", help="start from this checkpoint directory (fine-tuning) instead of random weights")
+    ap.add_argument("--skip-fraction", type=float, default=0.0,
+                    help="drop this leading share of the (curriculum-ordered) sequences, e.g. to fine-tune at full length")
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--local-prob", type=float, default=0.0, help="share of batches run with local layers")
+    ap.add_argument("--local-layers", default="0,1", help="layers that go local in those batches")
+    ap.add_argument("--local-sink", type=int, default=4)
+    ap.add_argument("--local-window", type=int, default=16)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     dev = "cuda"
     cfg = json.load(open(os.path.join(args.data, "config.json")))
+    if args.layers: cfg["num_hidden_layers"] = args.layers
+    if args.kv_heads: cfg["num_key_value_heads"] = args.kv_heads
+    os.makedirs(args.out, exist_ok=True)
+    json.dump(cfg, open(os.path.join(args.out, "headroom_config.json"), "w"), indent=2)
+    shutil.copy(os.path.join(args.data, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
     config = LlamaConfig(**{k: v for k, v in cfg.items() if k not in ("architectures", "torch_dtype")})
-    model = LlamaForCausalLM(config).to(dev)
+    model = (LlamaForCausalLM.from_pretrained(args.init, config=config) if args.init else LlamaForCausalLM(config)).to(dev)
+    LOCAL.update(layers={int(x) for x in args.local_layers.split(",") if x}, sink=args.local_sink, window=args.local_window)
+    if args.local_prob > 0:
+        # same weights through transformers' sdpa and through headroom_attention with the local layers off
+        x = torch.randint(6, cfg["vocab_size"], (2, 64), device=dev)
+        with torch.no_grad():
+            ref = model(x).logits
+            if hasattr(model, "set_attn_implementation"):
+                model.set_attn_implementation("headroom")
+            else:
+                model.config._attn_implementation = "headroom"
+            got = model(x).logits
+            LOCAL["on"] = True; loc = model(x).logits; LOCAL["on"] = False
+        print(f"headroom attention check: max |diff| {float((got - ref).abs().max()):.2e}, local changes logits by "
+              f"{float((loc - ref).abs().max()):.2e}", flush=True)
+        assert float((got - ref).abs().max()) < 1e-4 and LOCAL["calls"] == len(LOCAL["layers"])
+    local_rng = np.random.default_rng(args.seed + 17)
     train = read_sequences(os.path.join(args.data, "train.bin"))
+    train = train[int(len(train) * args.skip_fraction):]
     held = read_sequences(os.path.join(args.data, "held_out.bin"))
     tokens = sum(len(s[0]) for s in train)
     plan = list(batches(train, args.batch_tokens, seed=args.seed))
@@ -104,7 +166,7 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), fused=True)
-    warmup = 100
+    warmup = args.warmup
     budget = args.minutes * 60
     t0 = time.time()
 
@@ -115,8 +177,10 @@ def main():
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) *
                                               (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress(s)))))
     log = open(os.path.join(args.out, "training_log.jsonl"), "w")
+    task_acc = {}
     for step, group in enumerate(plan):
         inp, tgt, wt = collate(group, dev, args.lm_weight)
+        LOCAL["on"] = bool(local_rng.random() < args.local_prob)
         with torch.autocast("cuda", dtype=torch.bfloat16):
             logits = model(inp).logits
         loss_tok = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), tgt.reshape(-1), reduction="none")
@@ -125,19 +189,33 @@ def main():
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); sched.step()
+        if step % 10 == 0:
+            with torch.no_grad():   # answer-token accuracy per task, sampled every 10th batch
+                ans = wt >= 1
+                right = ((logits.argmax(-1) == tgt) & ans).sum(1).tolist(); total = ans.sum(1).tolist()
+                for s, r, n in zip(group, right, total):
+                    a = task_acc.setdefault(s[4], [0, 0]); a[0] += r; a[1] += n
         if step % 50 == 0 or step == steps - 1:
-            rec = {"step": step, "seconds": round(time.time() - t0, 1), "loss": round(loss.item(), 4),
-                   "lr": sched.get_last_lr()[0], "grad_norm": round(gn.item(), 3), "max_len": inp.size(1), "batch": inp.size(0)}
+            rec = {"train_answer_acc": {t: round(c / max(1, n), 3) for t, (c, n) in sorted(task_acc.items())}}
+            task_acc.clear()
+            rec.update({"step": step, "seconds": round(time.time() - t0, 1), "loss": round(loss.item(), 4),
+                   "lr": sched.get_last_lr()[0], "grad_norm": round(gn.item(), 3), "max_len": inp.size(1), "batch": inp.size(0)})
             if step % 500 == 0 or step == steps - 1:
                 rec["held_out_exact"] = evaluate(model, held[:120], dev)
             print(json.dumps(rec), flush=True); log.write(json.dumps(rec) + "\n"); log.flush()
         if time.time() - t0 > budget:
             print(f"time budget reached at step {step}", flush=True)
             break
+    if args.local_prob > 0:
+        local = evaluate(model, held, dev, local=True)
+        print(json.dumps({"final_held_out_exact_local_layers": local}), flush=True)
+        log.write(json.dumps({"final_held_out_exact_local_layers": local}) + "\n")
     final = evaluate(model, held, dev)
     print(json.dumps({"final_held_out_exact": final}), flush=True)
     log.write(json.dumps({"final_held_out_exact": final}) + "\n"); log.close()
     model.to(torch.float32).save_pretrained(args.out, safe_serialization=True)
+    # headroom's config.json (DemoModelSpec's fields, rope_theta) replaces the one transformers writes
+    os.replace(os.path.join(args.out, "headroom_config.json"), os.path.join(args.out, "config.json"))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.headroom.attention.model.ModelConfig;
 
@@ -13,6 +14,8 @@ import dev.headroom.attention.model.ModelConfig;
  * for simplicity; {@link #cacheBytes()} counts what a compacted cache of this plan holds.
  */
 public class SinkWindowAttention implements LayerAttention {
+    /** Queries per chunk of a long prefill when nobody observes the probabilities. */
+    static final int QUERY_CHUNK = 256;
     private final ModelConfig config;
     private final int layer;
     private final int[] sink;    // [KV]
@@ -45,15 +48,34 @@ public class SinkWindowAttention implements LayerAttention {
         NDManager m = q.getManager();
 
         NDArray q5 = q.reshape(b, kv, g, t, hd);                                 // [B, KV, G, T, hd]
-        NDArray k5 = keys.expandDims(2);                                         // [B, KV, 1, S, hd]
-        NDArray scores = q5.matMul(k5.transpose(0, 1, 2, 4, 3))                  // [B, KV, G, T, S]
-                .mul(1.0 / Math.sqrt(hd));
-        scores = scores.add(mask(m, pos0, t, s));                                // mask [KV, 1, T, S]
-        NDArray probs = scores.softmax(-1);                                      // [B, KV, G, T, S]
-        probs = observer.onProbabilities(layer, probs, pos0);
-        NDArray out = probs.matMul(values.expandDims(2));                        // [B, KV, G, T, hd]
+        NDArray out;
+        if (observer == AttentionObserver.NONE && t > QUERY_CHUNK) {
+            // Long prefills attend in chunks of queries: each chunk only needs the keys up to its last query, and
+            // its [B, KV, G, chunk, S] scores stay small enough to be reused by the allocator instead of mapped anew.
+            NDList parts = new NDList();
+            for (int c0 = 0; c0 < t; c0 += QUERY_CHUNK) {
+                int c1 = Math.min(t, c0 + QUERY_CHUNK);
+                parts.add(attendRows(m, q5.get(new NDIndex(":, :, :, {}:{}", c0, c1)), pos0 + c0, c1 - c0, pos0 + c1, observer));
+            }
+            out = NDArrays.concat(parts, 3);                                       // [B, KV, G, T, hd]
+        } else {
+            out = attendRows(m, q5, pos0, t, s, observer);
+        }
         countPairs(pos0, t);
         return out.reshape(b, (long) kv * g, t, hd);                             // [B, H, T, hd]
+    }
+
+    /** Queries at positions pos0 .. pos0+t-1 over the first s cached keys (s >= pos0 + t). */
+    private NDArray attendRows(NDManager m, NDArray q5, int pos0, int t, int s, AttentionObserver observer) {
+        int hd = config.headDim();
+        NDArray k = s == cached ? keys : keys.get(new NDIndex(":, :, :{}, :", s));       // [B, KV, s, hd]
+        NDArray v = s == cached ? values : values.get(new NDIndex(":, :, :{}, :", s));   // [B, KV, s, hd]
+        NDArray scores = q5.matMul(k.expandDims(2).transpose(0, 1, 2, 4, 3))             // [B, KV, G, t, s]
+                .mul(1.0 / Math.sqrt(hd));
+        scores = scores.add(mask(m, pos0, t, s));                                // mask [KV, 1, t, s]
+        NDArray probs = scores.softmax(-1);                                      // [B, KV, G, t, s]
+        probs = observer.onProbabilities(layer, probs, pos0);
+        return probs.matMul(v.expandDims(2));                                    // [B, KV, G, t, hd]
     }
 
     private NDArray mask(NDManager m, int pos0, int t, int s) {

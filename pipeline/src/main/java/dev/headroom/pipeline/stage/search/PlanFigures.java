@@ -52,7 +52,8 @@ final class PlanFigures {
             series.add(new SvgCharts.Series(key, x, y, labels));
         }
         return "<h3>Pareto front</h3><p>Each point is a plan on a Pareto front (moa: elastic spans for every head; hybrid: "
-                + "retrieval heads held full); the one with the lowest held-out loss is chosen (outlined).</p>"
+                + "retrieval heads held full); the one with the lowest held-out answer loss (by default that of its worst "
+                + "validation sample) is chosen (outlined).</p>"
                 + PlanFigures.scatter("Predicted loss increase vs density", series);
     }
 

@@ -20,10 +20,20 @@ import java.util.List;
  * @param validationSamples  held-out samples per calibration task (default 4)
  * @param duoWindow          streaming heads' recent window in tokens for the duo plan (default 256)
  * @param retrievalWeight    lambda of the retrieval term added to MoA's predicted loss (default 0: MoA alone)
+ * @param validationObjective how a plan's held-out answer losses are summarized to rank the front: {@code worst}
+ *                           (default: the largest per-sample loss, so a plan that loses the needle at one depth
+ *                           ranks below one that keeps it everywhere) or {@code mean}
  */
 public record SearchParams(Double densityBudget, List<Integer> budgetLengths, Integer alphaStep, Integer alphaMax,
                            Integer betaSteps, Integer maxSpansPerLayer, Double timeLimitSeconds, Integer validationLength,
-                           Integer validationSamples, Integer duoWindow, Double retrievalWeight) implements StageParams {
+                           Integer validationSamples, Integer duoWindow, Double retrievalWeight,
+                           String validationObjective) implements StageParams {
+    public static final String WORST = "worst", MEAN = "mean";
+
+    public boolean validateByWorstSample() {
+        return validationObjective == null || validationObjective.equals(WORST);
+    }
+
 
     public double retrievalWeightOrDefault() {
         return retrievalWeight == null ? 0.0 : retrievalWeight;
@@ -78,5 +88,8 @@ public record SearchParams(Double densityBudget, List<Integer> budgetLengths, In
         p.range(validationSamples, "validation_samples", 1, 10_000);
         p.range(duoWindow, "duo_window", 1, max);
         p.range(retrievalWeight, "retrieval_weight", 0, 1000);
+        if (validationObjective != null && !List.of(WORST, MEAN).contains(validationObjective)) {
+            p.error("validation_objective", "'" + validationObjective + "' is not one of " + WORST + ", " + MEAN);
+        }
     }
 }

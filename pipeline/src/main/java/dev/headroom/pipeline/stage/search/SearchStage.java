@@ -103,7 +103,7 @@ public final class SearchStage implements StageDefinition<SearchParams> {
         context.err().println("search: solving spans for " + cfg.numLayers() * cfg.numKvHeads() + " KV heads at density budget "
                 + settings.densityBudget() + ", validating on " + heldOut.size() + " held-out samples of " + params.validationLength() + " tokens");
         PlanSearchRunner.Outcome out = new PlanSearchRunner(settings).run(rows, cfg.numLayers(), cfg.numKvHeads(), hash,
-                heads -> meanLoss(model, heldOut, heads, hash, settings));
+                heads -> validationLoss(model, heldOut, heads, hash, settings, params.validateByWorstSample()));
         try {
             Files.createDirectories(context.artifacts());
             out.chosen().write(context.artifacts().resolve(PLAN_FILE));
@@ -115,13 +115,20 @@ public final class SearchStage implements StageDefinition<SearchParams> {
         writeTables(out, budgetLengths(params), context);
     }
 
-    /** Held-out answer loss of a set of spans: the mean over the validation samples. */
-    private static double meanLoss(LoadedModel model, List<CalibrationSample> samples, List<HeadSpan> heads, String hash,
-                                   SearchSettings s) {
+    /**
+     * Held-out answer loss of a set of spans: the largest over the validation samples (worst) or their mean. The
+     * samples spread their needles over depths, so the worst sample is the depth the plan serves least.
+     */
+    private static double validationLoss(LoadedModel model, List<CalibrationSample> samples, List<HeadSpan> heads, String hash,
+                                         SearchSettings s, boolean worst) {
         PlanPolicy policy = new PlanPolicy(new AttentionPlan("candidate", hash, s.densityBudget(), List.of(), heads, Map.of(), Map.of()), "candidate");
-        double sum = 0;
-        for (CalibrationSample c : samples) sum += SampleProfiler.loss(model, c, policy);
-        return sum / samples.size();
+        double sum = 0, max = 0;
+        for (CalibrationSample c : samples) {
+            double loss = SampleProfiler.loss(model, c, policy);
+            sum += loss;
+            max = Math.max(max, loss);
+        }
+        return worst ? max : sum / samples.size();
     }
 
     /** Calibration tasks at the validation length with a different seed: data no profile sample saw. */
