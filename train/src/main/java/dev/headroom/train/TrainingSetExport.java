@@ -19,7 +19,8 @@ import java.util.concurrent.Future;
  * <p>Format, little-endian: per sequence, int32 n, n x uint16 input, n x uint16 target, n x uint8 flags (bit 0 answer
  * token, bit 1 language-modelling token), then int32 length-bucket and a uint8 task index (see {@link #TASKS}).
  *
- * <pre>java -cp ... dev.headroom.train.TrainingSetExport OUT_DIR COUNT SEED SPLIT MIN_LEN MAX_LEN [THREADS]</pre>
+ * <pre>java -cp ... dev.headroom.train.TrainingSetExport OUT_DIR COUNT SEED SPLIT MIN_LEN MAX_LEN [THREADS [SHARES]]</pre>
+ * SHARES overrides the curriculum's task shares, e.g. {@code passkey=0.2,niah_single=0.2,mqar=0.3,copy=0.3}.
  * OUT_DIR gets {@code <split>.bin}, {@code tokenizer.json} and {@code config.json}.
  */
 public final class TrainingSetExport {
@@ -40,7 +41,16 @@ public final class TrainingSetExport {
         WordTokenizer tok = WordTokenizer.forTasks();
         tok.write(out.resolve("tokenizer.json"));
         DemoModelSpec.DEMO.writeConfig(out, tok.vocabSize());
-        TrainingData.Curriculum curriculum = new TrainingData.Curriculum(minLen, maxLen, TrainingData.Curriculum.defaultShares());
+        java.util.Map<String, Double> shares = TrainingData.Curriculum.defaultShares();
+        if (args.length > 7) {
+            shares = new java.util.LinkedHashMap<>();
+            for (String kv : args[7].split(",")) {
+                String[] p = kv.split("=");
+                if (!java.util.Arrays.asList(TASKS).contains(p[0])) throw new IllegalArgumentException("unknown task " + p[0]);
+                shares.put(p[0], Double.parseDouble(p[1]));
+            }
+        }
+        TrainingData.Curriculum curriculum = new TrainingData.Curriculum(minLen, maxLen, shares);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         int chunk = 256;
         java.util.List<Future<byte[]>> parts = new java.util.ArrayList<>();
