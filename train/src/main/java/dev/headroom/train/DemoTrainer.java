@@ -15,6 +15,12 @@ import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.model.Weights;
 import dev.headroom.attention.policy.AttentionObserver;
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.checkpoint.Checkpoint;
+import dev.headroom.attention.plan.AttentionPlan;
+import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.attention.plan.PlanPolicy;
+import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.InferenceState;
 import dev.headroom.attention.runtime.Transformer;
@@ -51,12 +57,33 @@ public final class DemoTrainer {
                           int warmupSteps, float finalLearningRateFraction, float weightDecay, float clipNorm,
                           int budgetTokens, int minLength, int maxLength, float lmWeight, double fillerJitter,
                           Map<String, Double> taskShares, int logEvery, int evalEvery, int evalSamples,
-                          List<Integer> evalLengths) {
+                          List<Integer> evalLengths, Path init, LocalLayers local) {
 
         public static Options demo(int steps) {
             return new Options(DemoModelSpec.DEMO, steps, steps, 0, 1234, 2e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
                     0.01f, 1.0f, 4096, 128, 2048, 0.1f, 0.3,
-                    TrainingData.Curriculum.defaultShares(), 10, 100, 2, List.of(512, 1024, 2048));
+                    TrainingData.Curriculum.defaultShares(), 10, 100, 2, List.of(512, 1024, 2048), null, LocalLayers.OFF);
+        }
+    }
+
+    /**
+     * Stochastic local layers: in a share {@code probability} of the steps (drawn at random) the listed layers attend
+     * only to {@code sink} first tokens plus the {@code window} most recent, so that the model learns to do without
+     * their long range and keeps it in the other layers (what makes its retrieval heads few, as in large models).
+     * The model stays a plain Llama: evaluation and export use full attention.
+     */
+    public record LocalLayers(double probability, List<Integer> layers, int sink, int window) {
+        public static final LocalLayers OFF = new LocalLayers(0, List.of(), 0, 0);
+
+        /** The attention of a local step: the listed layers' KV heads windowed, the others full. */
+        AttentionPolicy policy(ModelConfig c) {
+            List<HeadSpan> heads = new ArrayList<>();
+            for (int l = 0; l < c.numLayers(); l++) {
+                for (int h = 0; h < c.numKvHeads(); h++) {
+                    heads.add(layers.contains(l) ? new HeadSpan(l, h, "window", sink, window, 0) : new HeadSpan(l, h, "full", 0, 0, 1));
+                }
+            }
+            return new PlanPolicy(new AttentionPlan("local-layers", "", 1.0, List.of(), heads, Map.of(), Map.of()), "local-layers");
         }
     }
 
@@ -92,12 +119,14 @@ public final class DemoTrainer {
         Random rng = new Random(o.seed());
 
         try (NDManager root = NDManager.newBaseManager("PyTorch");
-             Weights weights = Weights.random(config, root, o.seed(), 0.02);
+             Weights weights = initialWeights(config, root);
              Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             inputs = root;
             Map<String, NDArray> params = weights.named();
             for (NDArray p : params.values()) p.setRequiresGradient(true);
             Transformer model = new Transformer(config, weights);
+            AttentionPolicy localPolicy = o.local().probability() > 0 ? o.local().policy(config) : null;
+            Random localRng = new Random(o.seed() + 17);
             int decaySteps = Math.max(1, o.steps() - o.warmupSteps());
             Tracker schedule = Tracker.warmUp().optWarmUpBeginValue(0f).optWarmUpSteps(o.warmupSteps())
                     .setMainTracker(Tracker.cosine().setBaseValue(o.learningRate())
@@ -123,7 +152,8 @@ public final class DemoTrainer {
                 for (int b = 0; b < batch; b++) {
                     examples.add(train.example(curriculum.task(rng, progress), length, rng.nextDouble(), step * 1000 + b, o.seed()));
                 }
-                StepStats s = trainStep(model, examples);
+                boolean local = localPolicy != null && localRng.nextDouble() < o.local().probability();
+                StepStats s = trainStep(model, examples, local ? localPolicy : new DensePolicy(4));
                 double gradNorm = clipAndUpdate(params, adamW);
                 sumLoss += s.loss;
                 sumAnswer += s.answerLoss;
@@ -166,11 +196,30 @@ public final class DemoTrainer {
                              Map<String, double[]> byTask) {
     }
 
-    private StepStats trainStep(Transformer model, List<TrainingData.Example> examples) {
+    /** Random weights, or a copy of {@code init}'s (fine-tuning); either way arrays the optimizer may update. */
+    private Weights initialWeights(ModelConfig config, NDManager root) {
+        Weights fresh = Weights.random(config, root, o.seed(), 0.02);
+        if (o.init() == null) return fresh;
+        ModelConfig initConfig = ConfigReader.read(o.init());
+        try (Checkpoint ckpt = Checkpoint.open(o.init()); Weights start = Weights.load(ckpt, initConfig.withStoredDtype(ckpt.storedDtype()), root)) {
+            Map<String, NDArray> from = start.named();
+            for (Map.Entry<String, NDArray> e : fresh.named().entrySet()) {
+                NDArray src = from.get(e.getKey());
+                if (src == null || !src.getShape().equals(e.getValue().getShape())) {
+                    throw new HeadroomException(o.init() + ": tensor " + e.getKey() + " is missing or shaped "
+                            + (src == null ? "-" : src.getShape()) + ", the model to train needs " + e.getValue().getShape());
+                }
+                e.getValue().set(src.toType(e.getValue().getDataType(), false).toFloatArray());
+            }
+        }
+        return fresh;
+    }
+
+    private StepStats trainStep(Transformer model, List<TrainingData.Example> examples, AttentionPolicy policy) {
         Batch b = Batch.of(examples, o.lmWeight());
         try (NDScope scope = new NDScope();
              GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector();
-             InferenceState state = new InferenceState(model.config(), new DensePolicy(4), b.width)) {
+             InferenceState state = new InferenceState(model.config(), policy, b.width)) {
             NDManager m = inputs;
             NDArray ids = m.create(b.input, new Shape(b.rows, b.width));
             NDArray logits = model.forward(ids, state, AttentionObserver.NONE, false);         // [B, T, V]

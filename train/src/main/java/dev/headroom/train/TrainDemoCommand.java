@@ -46,6 +46,26 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--eval-every", defaultValue = "100", description = "steps between held-out evaluations and checkpoints (default: ${DEFAULT-VALUE})")
     int evalEvery;
 
+    @Option(names = "--init", paramLabel = "DIR", description = "start from this checkpoint's weights (fine-tuning) instead of random ones")
+    Path init;
+
+    @Option(names = "--local-prob", defaultValue = "0",
+            description = "share of steps in which --local-layers attend only to --local-sink + --local-window tokens (default: ${DEFAULT-VALUE})")
+    double localProb;
+
+    @Option(names = "--local-layers", split = ",", defaultValue = "0,1", description = "layers made local in those steps (default: ${DEFAULT-VALUE})")
+    List<Integer> localLayers;
+
+    @Option(names = "--local-sink", defaultValue = "4", description = "sink tokens of a local layer (default: ${DEFAULT-VALUE})")
+    int localSink;
+
+    @Option(names = "--local-window", defaultValue = "16", description = "recent tokens of a local layer (default: ${DEFAULT-VALUE})")
+    int localWindow;
+
+    @Option(names = "--shares", paramLabel = "TASK=SHARE,...",
+            description = "task shares of the curriculum, e.g. passkey=0.3,niah_single=0.25,copy=0.15 (default: the built-in mix)")
+    String shares;
+
     @Option(names = "--tiny", description = "a tiny model, for trying the command out")
     boolean tiny;
 
@@ -58,17 +78,42 @@ public final class TrainDemoCommand implements Callable<Integer> {
         if (maxLength < 256) throw new HeadroomException("--max-length must be at least 256, got " + maxLength);
         if (threads < 0) throw new HeadroomException("--threads must be 0 or more, got " + threads);
         setThreads(threads);
+        if (localProb < 0 || localProb > 1) throw new HeadroomException("--local-prob must be in [0, 1], got " + localProb);
+        if (localSink < 0 || localWindow < 1) throw new HeadroomException("--local-sink must be >= 0 and --local-window >= 1");
         DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
         DemoModelSpec spec = tiny ? DemoModelSpec.TINY : small ? DemoModelSpec.CPU_SMALL : d.spec();
         if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
         DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
                 d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,
-                d.lmWeight(), d.fillerJitter(), d.taskShares(), d.logEvery(), evalEvery, d.evalSamples(),
-                List.of(512, 1024, maxLength));
+                d.lmWeight(), d.fillerJitter(), shares == null ? d.taskShares() : parseShares(shares), d.logEvery(), evalEvery,
+                d.evalSamples(), List.of(512, 1024, maxLength), init,
+                new DemoTrainer.LocalLayers(localProb, localLayers, localSink, localWindow));
+        for (int l : localLayers) {
+            if (l < 0 || l >= spec.numLayers()) throw new HeadroomException("--local-layers: layer " + l + " is outside the model's " + spec.numLayers());
+        }
         DemoTrainer.Result r = new DemoTrainer(o, out, System.out).train();
         System.out.printf("trained %d steps in %.1f min; answer loss %.3f -> %.3f; model in %s%n",
                 r.steps(), r.seconds() / 60, r.firstLoss(), r.lastLoss(), out);
         return 0;
+    }
+
+    /** "task=share,..." over the tasks TrainingData knows. */
+    static java.util.Map<String, Double> parseShares(String text) {
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (String part : text.split(",")) {
+            String[] kv = part.split("=");
+            if (kv.length != 2 || !java.util.Arrays.asList(TrainingSetExport.TASKS).contains(kv[0].trim())) {
+                throw new HeadroomException("--shares: '" + part + "' is not TASK=SHARE with TASK one of " + String.join(", ", TrainingSetExport.TASKS));
+            }
+            try {
+                double v = Double.parseDouble(kv[1].trim());
+                if (!(v > 0)) throw new NumberFormatException();
+                out.put(kv[0].trim(), v);
+            } catch (NumberFormatException e) {
+                throw new HeadroomException("--shares: share '" + kv[1] + "' of " + kv[0] + " is not a positive number");
+            }
+        }
+        return out;
     }
 
     /** PyTorch reads its thread counts once, when the engine starts: call before any NDManager exists. */
