@@ -2,6 +2,7 @@ package dev.headroom.pipeline.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,6 +89,15 @@ class ConfigLoaderTest {
     void unknownTopLevelKeySuggestsTheNearest() {
         assertEquals(file + ":1:1: modle: unknown key 'modle'; did you mean 'model'?",
                 error("modle: x\n" + config("")));
+    }
+
+    @Test
+    void searchValidationObjectiveIsWorstOrMean() {
+        String search = "model: " + model + "\noutput: run\nstages:\n  - stage: profile\n  - stage: search\n"
+                + "    validation_length: 64\n    validation_objective: OBJ\n";
+        String bad = error(search.replace("OBJ", "median"));
+        assertTrue(bad.startsWith(file + ":") && bad.contains("validation_objective: 'median' is not one of worst, mean"), bad);
+        assertDoesNotThrow(() -> load(search.replace("OBJ", "mean")));
     }
 
     @Test
