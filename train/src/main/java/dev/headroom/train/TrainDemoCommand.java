@@ -85,7 +85,7 @@ public final class TrainDemoCommand implements Callable<Integer> {
         if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
         DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
                 d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,
-                d.lmWeight(), d.fillerJitter(), shares == null ? d.taskShares() : parseShares(shares), d.logEvery(), evalEvery,
+                d.lmWeight(), d.fillerJitter(), shares == null ? d.taskShares() : TrainingData.Curriculum.parseShares(shares), d.logEvery(), evalEvery,
                 d.evalSamples(), List.of(512, 1024, maxLength), init,
                 new DemoTrainer.LocalLayers(localProb, localLayers, localSink, localWindow));
         for (int l : localLayers) {
@@ -95,25 +95,6 @@ public final class TrainDemoCommand implements Callable<Integer> {
         System.out.printf("trained %d steps in %.1f min; answer loss %.3f -> %.3f; model in %s%n",
                 r.steps(), r.seconds() / 60, r.firstLoss(), r.lastLoss(), out);
         return 0;
-    }
-
-    /** "task=share,..." over the tasks TrainingData knows. */
-    static java.util.Map<String, Double> parseShares(String text) {
-        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
-        for (String part : text.split(",")) {
-            String[] kv = part.split("=");
-            if (kv.length != 2 || !java.util.Arrays.asList(TrainingSetExport.TASKS).contains(kv[0].trim())) {
-                throw new HeadroomException("--shares: '" + part + "' is not TASK=SHARE with TASK one of " + String.join(", ", TrainingSetExport.TASKS));
-            }
-            try {
-                double v = Double.parseDouble(kv[1].trim());
-                if (!(v > 0)) throw new NumberFormatException();
-                out.put(kv[0].trim(), v);
-            } catch (NumberFormatException e) {
-                throw new HeadroomException("--shares: share '" + kv[1] + "' of " + kv[0] + " is not a positive number");
-            }
-        }
-        return out;
     }
 
     /** PyTorch reads its thread counts once, when the engine starts: call before any NDManager exists. */

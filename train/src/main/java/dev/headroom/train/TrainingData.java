@@ -1,5 +1,6 @@
 package dev.headroom.train;
 
+import dev.headroom.attention.HeadroomException;
 import dev.headroom.eval.task.CopyTask;
 import dev.headroom.eval.task.GeneratorOptions;
 import dev.headroom.eval.task.IdSet;
@@ -179,6 +180,25 @@ public final class TrainingData {
             m.put(MQAR, 0.15);
             m.put(COPY, 0.15);
             return m;
+        }
+
+        /** Task shares written "task=share,...", over the tasks {@link TrainingSetExport#TASKS} names. */
+        public static Map<String, Double> parseShares(String text) {
+            Map<String, Double> out = new LinkedHashMap<>();
+            for (String part : text.split(",")) {
+                String[] kv = part.split("=");
+                if (kv.length != 2 || !java.util.Arrays.asList(TrainingSetExport.TASKS).contains(kv[0].trim())) {
+                    throw new HeadroomException("shares: '" + part + "' is not TASK=SHARE with TASK one of " + String.join(", ", TrainingSetExport.TASKS));
+                }
+                try {
+                    double v = Double.parseDouble(kv[1].trim());
+                    if (!(v > 0)) throw new NumberFormatException();
+                    out.put(kv[0].trim(), v);
+                } catch (NumberFormatException e) {
+                    throw new HeadroomException("shares: share '" + kv[1] + "' of " + kv[0] + " is not a positive number");
+                }
+            }
+            return out;
         }
 
         public Map<String, Double> taskShares() {

@@ -41,15 +41,8 @@ public final class TrainingSetExport {
         WordTokenizer tok = WordTokenizer.forTasks();
         tok.write(out.resolve("tokenizer.json"));
         DemoModelSpec.DEMO.writeConfig(out, tok.vocabSize());
-        java.util.Map<String, Double> shares = TrainingData.Curriculum.defaultShares();
-        if (args.length > 7) {
-            shares = new java.util.LinkedHashMap<>();
-            for (String kv : args[7].split(",")) {
-                String[] p = kv.split("=");
-                if (!java.util.Arrays.asList(TASKS).contains(p[0])) throw new IllegalArgumentException("unknown task " + p[0]);
-                shares.put(p[0], Double.parseDouble(p[1]));
-            }
-        }
+        java.util.Map<String, Double> shares = args.length > 7 ? TrainingData.Curriculum.parseShares(args[7])
+                : TrainingData.Curriculum.defaultShares();
         TrainingData.Curriculum curriculum = new TrainingData.Curriculum(minLen, maxLen, shares);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         int chunk = 256;
