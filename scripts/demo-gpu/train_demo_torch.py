@@ -78,6 +78,32 @@ def batches(seqs, batch_tokens, window=1024, seed=0):
         yield from out
 
 
+def step_batches(seqs, steps_file):
+    """train-demo's own batches (TrainingSetExport --steps): consecutive groups, as many as train.steps says."""
+    rows = np.frombuffer(open(steps_file, "rb").read(), dtype="<i4")
+    out, at = [], 0
+    for r in rows:
+        out.append(seqs[at:at + int(r)]); at += int(r)
+    return out
+
+
+def collate_per_sequence(group, dev, lm_weight):
+    """DemoTrainer.Batch's weights: each sequence's answer tokens share 1/rows; other tokens share lm_weight."""
+    n = max(len(s[0]) for s in group)
+    inp = torch.full((len(group), n), 3, dtype=torch.long)
+    tgt = torch.full((len(group), n), 3, dtype=torch.long)
+    ans = torch.zeros((len(group), n)); lm = torch.zeros((len(group), n))
+    for i, (a, b, f, _, _) in enumerate(group):
+        inp[i, :len(a)] = torch.from_numpy(a); tgt[i, :len(b)] = torch.from_numpy(b)
+        ff = torch.from_numpy(f.astype(np.int64))
+        fa = (ff & 1).float(); fl = ((ff >> 1) & 1).float() * (1 - fa)
+        ans[i, :len(a)] = fa / fa.sum().clamp(min=1) / len(group)
+        lm[i, :len(a)] = fl
+    wt = ans + lm_weight * lm / lm.sum().clamp(min=1)
+    # weight >= 1 marks answers for the accuracy log in the other mode; here the answer mask is kept apart
+    return inp.to(dev), tgt.to(dev), wt.to(dev), (ans > 0).to(dev)
+
+
 def collate(group, dev, lm_weight):
     n = max(len(s[0]) for s in group)
     inp = torch.full((len(group), n), 3, dtype=torch.long)     # <pad>
@@ -122,16 +148,21 @@ def main():
     ap.add_argument("--skip-fraction", type=float, default=0.0,
                     help="drop this leading share of the (curriculum-ordered) sequences, e.g. to fine-tune at full length")
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--rope-theta", type=float, help="override rope_theta of the exported config.json")
+    ap.add_argument("--steps-mode", action="store_true",
+                    help="rehearse a train-demo run: its batches (train.steps), its loss weights, no bf16, wd 0.01 on all")
     ap.add_argument("--local-prob", type=float, default=0.0, help="share of batches run with local layers")
     ap.add_argument("--local-layers", default="0,1", help="layers that go local in those batches")
     ap.add_argument("--local-sink", type=int, default=4)
     ap.add_argument("--local-window", type=int, default=16)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
+    torch.backends.cuda.matmul.allow_tf32 = True
     dev = "cuda"
     cfg = json.load(open(os.path.join(args.data, "config.json")))
     if args.layers: cfg["num_hidden_layers"] = args.layers
     if args.kv_heads: cfg["num_key_value_heads"] = args.kv_heads
+    if args.rope_theta: cfg["rope_theta"] = args.rope_theta
     os.makedirs(args.out, exist_ok=True)
     json.dump(cfg, open(os.path.join(args.out, "headroom_config.json"), "w"), indent=2)
     shutil.copy(os.path.join(args.data, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
@@ -157,15 +188,16 @@ def main():
     train = train[int(len(train) * args.skip_fraction):]
     held = read_sequences(os.path.join(args.data, "held_out.bin"))
     tokens = sum(len(s[0]) for s in train)
-    plan = list(batches(train, args.batch_tokens, seed=args.seed))
+    plan = (step_batches(train, os.path.join(args.data, "train.steps")) if args.steps_mode
+            else list(batches(train, args.batch_tokens, seed=args.seed)))
     steps = len(plan)
     print(f"{len(train)} training sequences, {tokens / 1e6:.1f}M tokens, {steps} steps; {len(held)} held-out", flush=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"model: {params / 1e6:.2f}M parameters", flush=True)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95), fused=True)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 or args.steps_mode]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 and not args.steps_mode]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01 if args.steps_mode else 0.1},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95), fused=True)
     warmup = args.warmup
     budget = args.minutes * 60
     t0 = time.time()
@@ -174,24 +206,33 @@ def main():
         # the schedule follows whichever runs out first: the data or the time budget
         return min(1.0, max(step / steps, (time.time() - t0) / budget))
 
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) *
-                                              (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress(s)))))
+    if args.steps_mode:   # DemoTrainer: linear warm-up from 0 over min(30, steps/10), then cosine to 10% over the rest
+        warmup = max(1, min(30, steps // 10))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / warmup if s < warmup else
+                                                  0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warmup) / max(1, steps - warmup)))))
+    else:
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) *
+                                                  (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress(s)))))
     log = open(os.path.join(args.out, "training_log.jsonl"), "w")
     task_acc = {}
     for step, group in enumerate(plan):
-        inp, tgt, wt = collate(group, dev, args.lm_weight)
+        if args.steps_mode:
+            inp, tgt, wt, ans_mask = collate_per_sequence(group, dev, args.lm_weight)
+        else:
+            inp, tgt, wt = collate(group, dev, args.lm_weight); ans_mask = wt >= 1
         LOCAL["on"] = bool(local_rng.random() < args.local_prob)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=not args.steps_mode):
             logits = model(inp).logits
         loss_tok = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), tgt.reshape(-1), reduction="none")
-        loss = (loss_tok * wt.reshape(-1)).sum() / wt.sum().clamp(min=1)
+        loss = ((loss_tok * wt.reshape(-1)).sum() if args.steps_mode
+                else (loss_tok * wt.reshape(-1)).sum() / wt.sum().clamp(min=1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); sched.step()
         if step % 10 == 0:
             with torch.no_grad():   # answer-token accuracy per task, sampled every 10th batch
-                ans = wt >= 1
+                ans = ans_mask
                 right = ((logits.argmax(-1) == tgt) & ans).sum(1).tolist(); total = ans.sum(1).tolist()
                 for s, r, n in zip(group, right, total):
                     a = task_acc.setdefault(s[4], [0, 0]); a[0] += r; a[1] += n

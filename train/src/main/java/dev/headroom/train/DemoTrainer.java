@@ -116,7 +116,7 @@ public final class DemoTrainer {
         TrainingData train = new TrainingData(tokenizer, Split.TRAIN, o.fillerJitter());
         TrainingData heldOut = new TrainingData(tokenizer, Split.HELD_OUT, 0.0);
         TrainingData.Curriculum curriculum = new TrainingData.Curriculum(o.minLength(), o.maxLength(), o.taskShares());
-        Random rng = new Random(o.seed());
+        TrainingSteps batches = new TrainingSteps(train, curriculum, o.steps(), o.budgetTokens(), o.seed());
 
         try (NDManager root = NDManager.newBaseManager("PyTorch");
              Weights weights = initialWeights(config, root);
@@ -145,13 +145,8 @@ public final class DemoTrainer {
                     console.printf("time budget of %.1f min reached at step %d%n", o.maxMinutes(), step);
                     break;
                 }
-                double progress = (double) step / o.steps();
-                int length = curriculum.length(rng, progress);
-                int batch = TrainingData.Curriculum.batchSize(length, o.budgetTokens());
-                List<TrainingData.Example> examples = new ArrayList<>();
-                for (int b = 0; b < batch; b++) {
-                    examples.add(train.example(curriculum.task(rng, progress), length, rng.nextDouble(), step * 1000 + b, o.seed()));
-                }
+                List<TrainingData.Example> examples = batches.batch(step);
+                int length = examples.get(0).length(), batch = examples.size();
                 boolean local = localPolicy != null && localRng.nextDouble() < o.local().probability();
                 StepStats s = trainStep(model, examples, local ? localPolicy : new DensePolicy(4));
                 double gradNorm = clipAndUpdate(params, adamW);

@@ -28,7 +28,7 @@ public final class TrainingData {
     public static final String PASSKEY = PassKeyTask.NAME, NIAH = NiahTask.SINGLE, NIAH_MULTIKEY = NiahTask.MULTI_KEY,
             VT = VariableTrackingTask.NAME, MQAR = MqarTask.NAME, COPY = CopyTask.NAME;
     /** Copy sequences are dense in answers; longer ones add nothing but cost. */
-    static final int COPY_MAX_LENGTH = 128;
+    static final int COPY_MAX_LENGTH = 128, COPY_MIN_LENGTH = 16;
     /** Shortest prompt the variable-tracking template fits in (its fixed text is about 110 tokens). */
     static final int VT_MIN_LENGTH = 160;
     /** Zoology-style MQAR: key-value pairs at the start, every key asked once later. */
@@ -46,9 +46,13 @@ public final class TrainingData {
 
     private final WordTokenizer tokenizer;
     private final Map<String, TaskGenerator> generators = new LinkedHashMap<>();
+    private final Split split;
+    /** Training MQAR with 4, 8 or 16 pairs (a third each): fewer pairs are where the look-up is learnt first. */
+    private final MqarTask[] mqarPairs;
 
     public TrainingData(WordTokenizer tokenizer, Split split, double fillerJitter) {
         this.tokenizer = tokenizer;
+        this.split = split;
         TokenCounter counter = tokenizer::count;
         GeneratorOptions options = new GeneratorOptions(split, fillerJitter, 0);
         generators.put(PASSKEY, new PassKeyTask(counter).withOptions(options));
@@ -59,6 +63,7 @@ public final class TrainingData {
         // random association (16 of ~200 keys), so no held-out id subset: a key never trained as a key is a
         // different task (can an unseen token be a key), which the copy task is there to cover.
         generators.put(MQAR, mqar(tokenizer, Split.ANY));
+        mqarPairs = new MqarTask[] {mqar(tokenizer, Split.ANY, 4), mqar(tokenizer, Split.ANY, 8), mqar(tokenizer, Split.ANY, MQAR_PAIRS)};
         // Copies draw from every token, held-out ones included: a word-level model can only ever say a word whose
         // embedding was trained, so held-out keys and names must occur somewhere, just never as keys or names.
         generators.put(COPY, new CopyTask(ids(wordAndDigitIds(tokenizer)), new int[0], Split.ANY));
@@ -77,6 +82,10 @@ public final class TrainingData {
      * which makes a repeated key ambiguous for a model this small). Held-out ids come from Split's hash.
      */
     static MqarTask mqar(WordTokenizer tok, Split split) {
+        return mqar(tok, split, MQAR_PAIRS);
+    }
+
+    static MqarTask mqar(WordTokenizer tok, Split split, int pairs) {
         List<Integer> keys = new ArrayList<>(), values = new ArrayList<>(), noise = new ArrayList<>();
         for (String w : TaskVocabulary.allWords()) {
             if (Character.isLetter(w.charAt(0))) {
@@ -87,7 +96,7 @@ public final class TrainingData {
                 noise.add(tok.id(w));
             }
         }
-        return new MqarTask(ids(keys), ids(values), ids(noise), MQAR_PAIRS, MQAR_PAIRS, MqarTask.ZOOLOGY_POWER_A, split);
+        return new MqarTask(ids(keys), ids(values), ids(noise), pairs, pairs, MqarTask.ZOOLOGY_POWER_A, split);
     }
 
     private static IdSet ids(List<Integer> list) {
@@ -111,7 +120,10 @@ public final class TrainingData {
     /** A case of {@code task} with a prompt of at most {@code length} tokens, as a training sequence. */
     public Example example(String task, int length, double depth, int sampleIndex, long seed) {
         if (task.equals(VT)) length = Math.max(length, VT_MIN_LENGTH);
-        if (task.equals(COPY)) length = Math.min(length, COPY_MAX_LENGTH);
+        // Copies of varied length (16 to 128 tokens, by depth): one fixed length teaches "repeat the token n back",
+        // not the content match the retrieval tasks need.
+        if (task.equals(COPY)) length = COPY_MIN_LENGTH + (int) Math.round(depth * (Math.min(length, COPY_MAX_LENGTH) - COPY_MIN_LENGTH));
+        if (task.equals(MQAR) && split == Split.TRAIN) return toExample(mqarPairs[(int) Math.min(2, depth * 3)].generate(length, depth, sampleIndex, seed), length);
         for (int attempt = 0; ; attempt++) {
             try {
                 return toExample(generator(task).generate(length, depth, sampleIndex, seed), length);

@@ -22,6 +22,10 @@ import java.util.concurrent.Future;
  * <pre>java -cp ... dev.headroom.train.TrainingSetExport OUT_DIR COUNT SEED SPLIT MIN_LEN MAX_LEN [THREADS [SHARES]]</pre>
  * SHARES overrides the curriculum's task shares, e.g. {@code passkey=0.2,niah_single=0.2,mqar=0.3,copy=0.3}.
  * OUT_DIR gets {@code <split>.bin}, {@code tokenizer.json} and {@code config.json}.
+ *
+ * <p>Step mode writes exactly the batches a {@code train-demo} run of STEPS steps draws ({@link TrainingSteps}), in
+ * order, and {@code train.steps} (int32 sequences per step), for a GPU rehearsal of that run:
+ * <pre>java -cp ... dev.headroom.train.TrainingSetExport --steps OUT_DIR STEPS SEED BUDGET_TOKENS MAX_LEN [THREADS [SHARES]]</pre>
  */
 public final class TrainingSetExport {
     static final String[] TASKS = {TrainingData.PASSKEY, TrainingData.NIAH, TrainingData.NIAH_MULTIKEY, TrainingData.VT,
@@ -31,6 +35,10 @@ public final class TrainingSetExport {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--steps")) {
+            exportSteps(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Path out = Path.of(args[0]);
         int count = Integer.parseInt(args[1]);
         long seed = Long.parseLong(args[2]);
@@ -59,6 +67,59 @@ public final class TrainingSetExport {
         System.out.println("wrote " + count + " sequences to " + file);
     }
 
+    private static void exportSteps(String[] args) throws Exception {
+        Path out = Path.of(args[0]);
+        int steps = Integer.parseInt(args[1]);
+        long seed = Long.parseLong(args[2]);
+        int budget = Integer.parseInt(args[3]), maxLen = Integer.parseInt(args[4]);
+        int threads = args.length > 5 ? Integer.parseInt(args[5]) : Runtime.getRuntime().availableProcessors();
+        java.util.Map<String, Double> shares = args.length > 6 ? TrainingData.Curriculum.parseShares(args[6])
+                : TrainingData.Curriculum.defaultShares();
+        DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
+        Files.createDirectories(out);
+        WordTokenizer tok = WordTokenizer.forTasks();
+        tok.write(out.resolve("tokenizer.json"));
+        d.spec().writeConfig(out, tok.vocabSize());
+        TrainingData.Curriculum curriculum = new TrainingData.Curriculum(d.minLength(), maxLen, shares);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        java.util.List<Future<byte[]>> parts = new java.util.ArrayList<>();
+        int[] rows = new int[steps];
+        int chunk = 32;
+        for (int start = 0; start < steps; start += chunk) {
+            int from = start, to = Math.min(steps, start + chunk);
+            parts.add(pool.submit(() -> {
+                TrainingSteps batches = new TrainingSteps(new TrainingData(tok, Split.TRAIN, d.fillerJitter()), curriculum, steps, budget, seed);
+                var bytes = new java.io.ByteArrayOutputStream();
+                var os = new DataOutputStream(bytes);
+                for (int s = from; s < to; s++) {
+                    java.util.List<TrainingData.Example> batch = batches.batch(s);
+                    rows[s] = batch.size();
+                    for (TrainingData.Example e : batch) write(os, e);
+                }
+                os.flush();
+                return bytes.toByteArray();
+            }));
+        }
+        try (var os = new BufferedOutputStream(Files.newOutputStream(out.resolve("train.bin")), 1 << 20)) {
+            for (Future<byte[]> f : parts) os.write(f.get());
+        }
+        pool.shutdown();
+        try (var os = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(out.resolve("train.steps"))))) {
+            for (int r : rows) os.writeInt(Integer.reverseBytes(r));
+        }
+        System.out.println("wrote " + steps + " steps to " + out);
+    }
+
+    private static void write(DataOutputStream os, TrainingData.Example e) throws IOException {
+        int n = e.size();
+        os.writeInt(Integer.reverseBytes(n));
+        for (int v : e.input()) os.writeShort(Short.reverseBytes((short) v));
+        for (int v : e.target()) os.writeShort(Short.reverseBytes((short) v));
+        for (int k = 0; k < n; k++) os.writeByte((e.answer()[k] ? 1 : 0) | (e.lm()[k] ? 2 : 0));
+        os.writeInt(Integer.reverseBytes(e.length()));
+        os.writeByte(java.util.Arrays.asList(TASKS).indexOf(e.task()));
+    }
+
     private static byte[] encode(WordTokenizer tok, Split split, TrainingData.Curriculum curriculum, long seed,
                                  int from, int to, int count) throws IOException {
         TrainingData data = new TrainingData(tok, split, split == Split.TRAIN ? 0.3 : 0.0);
@@ -69,15 +130,7 @@ public final class TrainingSetExport {
             Random rng = new Random(seed * 1_000_003L + i);
             String task = split == Split.TRAIN ? curriculum.task(rng, progress) : TASKS[i % TASKS.length];
             int length = split == Split.TRAIN ? curriculum.length(rng, progress) : new int[] {512, 1024, 2048}[(i / TASKS.length) % 3];
-            TrainingData.Example e = data.example(task, length, rng.nextDouble(), i, seed + i);
-            int n = e.size();
-            os.writeInt(Integer.reverseBytes(n));
-            for (int v : e.input()) os.writeShort(Short.reverseBytes((short) v));
-            for (int v : e.target()) os.writeShort(Short.reverseBytes((short) v));
-            for (int k = 0; k < n; k++) os.writeByte((e.answer()[k] ? 1 : 0) | (e.lm()[k] ? 2 : 0));
-            os.writeInt(Integer.reverseBytes(e.length()));
-            int taskIndex = java.util.Arrays.asList(TASKS).indexOf(e.task());
-            os.writeByte(taskIndex);
+            write(os, data.example(task, length, rng.nextDouble(), i, seed + i));
         }
         os.flush();
         return bytes.toByteArray();
