@@ -3,7 +3,8 @@
 # batches a CPU run of STEPS steps draws (same seed, curriculum, batch sizes), and train_demo_torch.py --steps-mode
 # trains on them with DemoTrainer's loss weights, schedule and optimizer settings (fp32). Run from the repository
 # root with .gpu/jre and .gpu-train/ carried.
-#   scripts/demo-gpu/rehearse.sh STEPS MINUTES "name:rope_theta:lr:local_prob[:shares] ..."   (shares: task=share,...)
+#   scripts/demo-gpu/rehearse.sh STEPS MINUTES "name:rope_theta:lr:local_prob[:shares[:shape]] ..."
+#   shares: task=share,... or default; shape: the curriculum's shortPhase,grownBy,longShare
 set -euo pipefail
 steps=${1:?steps}; minutes=${2:?minutes}; variants=${3:?variants}
 out=${OUT:-/tmp/out}
@@ -11,12 +12,12 @@ java=.gpu/jre/bin/java; cp_="$(ls .gpu-train/*.jar | tr '\n' ':')"
 t0=$(date +%s)
 declare -A made
 for v in $variants; do
-  IFS=: read -r name theta lr local shares <<<"$v"
-  key=${shares:-default}
+  IFS=: read -r name theta lr local shares shape <<<"$v"
+  key=${shares:-default}:${shape:-}
   [ -n "${made[$key]:-}" ] && continue
   made[$key]=1
   data=/tmp/steps-$(echo "$key" | md5sum | cut -c1-8)
-  $java -cp "$cp_" dev.headroom.train.TrainingSetExport --steps $data "$steps" 1234 4096 2048 8 ${shares:+"$shares"} &
+  $java -cp "$cp_" dev.headroom.train.TrainingSetExport --steps $data "$steps" 1234 4096 2048 8 "${shares:-default}" ${shape:+"$shape"} &
 done
 wait
 for key in "${!made[@]}"; do
@@ -25,8 +26,8 @@ for key in "${!made[@]}"; do
 done
 echo "export took $(( $(date +%s) - t0 )) s"
 for v in $variants; do
-  IFS=: read -r name theta lr local shares <<<"$v"
-  data=/tmp/steps-$(echo "${shares:-default}" | md5sum | cut -c1-8)
+  IFS=: read -r name theta lr local shares shape <<<"$v"
+  data=/tmp/steps-$(echo "${shares:-default}:${shape:-}" | md5sum | cut -c1-8)
   mkdir -p "$out/$name"
   python3 scripts/demo-gpu/train_demo_torch.py --data $data --out "$out/$name" --minutes "$minutes" --steps-mode \
     --lm-weight 0.1 --lr "$lr" --rope-theta "$theta" --local-prob "$local" --local-layers 0,1 --local-sink 4 \

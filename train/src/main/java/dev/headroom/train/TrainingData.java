@@ -58,7 +58,9 @@ public final class TrainingData {
         generators.put(PASSKEY, new PassKeyTask(counter).withOptions(options));
         generators.put(NIAH, NiahTask.single(counter).withOptions(options));
         generators.put(NIAH_MULTIKEY, NiahTask.multiKey(counter).withOptions(options));
-        generators.put(VT, new VariableTrackingTask(counter).withOptions(options));
+        // Variable names from the whole pool, values from the split: the model can only say names it was trained
+        // to say (held-out names stayed at 0% even with copying learnt); unseen values, chains and filler remain.
+        generators.put(VT, new VariableTrackingTask(counter).withOptions(options).withNameSplit(Split.ANY));
         // MQAR as Zoology defines it: keys and values from one vocabulary in training and test, every case a fresh
         // random association (16 of ~200 keys), so no held-out id subset: a key never trained as a key is a
         // different task (can an unseen token be a key), which the copy task is there to cover.
@@ -171,16 +173,34 @@ public final class TrainingData {
      * every octave gets about the same compute while short sequences, being cheap, are most of what the model sees.
      */
     public static final class Curriculum {
-        static final double SHORT_PHASE = 0.3, GROWN_BY = 0.65, BOOTSTRAP = 0.12, BLENDED_BY = 0.3;
+        static final double BOOTSTRAP = 0.12, BLENDED_BY = 0.3;
         static final int BOOTSTRAP_LENGTH = 96;
         static final int SHORT_TOP = 256;
+        /** When the longest length starts growing, when it reaches the maximum, and the share of long-biased draws. */
+        public record Shape(double shortPhase, double grownBy, double longShare) {
+            public static final Shape DEFAULT = new Shape(0.3, 0.65, 0.0);
+
+            /** "shortPhase,grownBy,longShare", e.g. 0.2,0.45,0.5. */
+            public static Shape parse(String text) {
+                String[] p = text.split(",");
+                if (p.length != 3) throw new HeadroomException("curriculum shape '" + text + "' is not SHORT,GROWN,LONG");
+                return new Shape(Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
+            }
+        }
+
         private final int minLength, maxLength;
         private final Map<String, Double> taskShares;
+        private final Shape shape;
 
         public Curriculum(int minLength, int maxLength, Map<String, Double> taskShares) {
+            this(minLength, maxLength, taskShares, Shape.DEFAULT);
+        }
+
+        public Curriculum(int minLength, int maxLength, Map<String, Double> taskShares, Shape shape) {
             this.minLength = minLength;
             this.maxLength = maxLength;
             this.taskShares = taskShares;
+            this.shape = shape;
         }
 
         public static Map<String, Double> defaultShares() {
@@ -219,7 +239,7 @@ public final class TrainingData {
 
         /** The longest prompt at this point of training (progress in [0, 1]). */
         public int top(double progress) {
-            double grow = Math.max(0, Math.min(1, (progress - SHORT_PHASE) / (GROWN_BY - SHORT_PHASE)));
+            double grow = Math.max(0, Math.min(1, (progress - shape.shortPhase()) / (shape.grownBy() - shape.shortPhase())));
             double top = SHORT_TOP * Math.pow((double) maxLength / SHORT_TOP, grow);
             return (int) Math.max(minLength, Math.min(maxLength, top));
         }
@@ -231,8 +251,10 @@ public final class TrainingData {
         public int length(Random rng, double progress) {
             if (inBootstrap(progress)) return BOOTSTRAP_LENGTH;
             double top = top(progress);
+            // a longShare of the draws comes from the top two octaves only: long prompts get more of the compute
+            double low = rng.nextDouble() < shape.longShare() ? Math.max(minLength, top / 4) : minLength;
             double u = rng.nextDouble();
-            return (int) Math.round(Math.exp(Math.log(minLength) + u * (Math.log(top) - Math.log(minLength))));
+            return (int) Math.round(Math.exp(Math.log(low) + u * (Math.log(top) - Math.log(low))));
         }
 
         /**

@@ -25,7 +25,8 @@ import java.util.concurrent.Future;
  *
  * <p>Step mode writes exactly the batches a {@code train-demo} run of STEPS steps draws ({@link TrainingSteps}), in
  * order, and {@code train.steps} (int32 sequences per step), for a GPU rehearsal of that run:
- * <pre>java -cp ... dev.headroom.train.TrainingSetExport --steps OUT_DIR STEPS SEED BUDGET_TOKENS MAX_LEN [THREADS [SHARES]]</pre>
+ * <pre>java -cp ... dev.headroom.train.TrainingSetExport --steps OUT_DIR STEPS SEED BUDGET_TOKENS MAX_LEN [THREADS [SHARES [SHAPE]]]</pre>
+ * SHAPE is the curriculum's "shortPhase,grownBy,longShare" ({@link TrainingData.Curriculum.Shape}).
  */
 public final class TrainingSetExport {
     static final String[] TASKS = {TrainingData.PASSKEY, TrainingData.NIAH, TrainingData.NIAH_MULTIKEY, TrainingData.VT,
@@ -73,14 +74,15 @@ public final class TrainingSetExport {
         long seed = Long.parseLong(args[2]);
         int budget = Integer.parseInt(args[3]), maxLen = Integer.parseInt(args[4]);
         int threads = args.length > 5 ? Integer.parseInt(args[5]) : Runtime.getRuntime().availableProcessors();
-        java.util.Map<String, Double> shares = args.length > 6 ? TrainingData.Curriculum.parseShares(args[6])
-                : TrainingData.Curriculum.defaultShares();
+        java.util.Map<String, Double> shares = args.length > 6 && !args[6].equals("default")
+                ? TrainingData.Curriculum.parseShares(args[6]) : TrainingData.Curriculum.defaultShares();
         DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
         Files.createDirectories(out);
         WordTokenizer tok = WordTokenizer.forTasks();
         tok.write(out.resolve("tokenizer.json"));
         d.spec().writeConfig(out, tok.vocabSize());
-        TrainingData.Curriculum curriculum = new TrainingData.Curriculum(d.minLength(), maxLen, shares);
+        TrainingData.Curriculum curriculum = new TrainingData.Curriculum(d.minLength(), maxLen, shares,
+                args.length > 7 ? TrainingData.Curriculum.Shape.parse(args[7]) : TrainingData.Curriculum.Shape.DEFAULT);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         java.util.List<Future<byte[]>> parts = new java.util.ArrayList<>();
         int[] rows = new int[steps];

@@ -39,6 +39,7 @@ public final class VariableTrackingTask implements TaskGenerator {
     private final int valueDigits;
     private final NameStyle nameStyle;
     private final GeneratorOptions options;
+    private final Split nameSplit; // null: the split of the options, as for the values
 
     public VariableTrackingTask(TokenCounter counter) {
         this(counter, Haystack.repeat(), DEFAULT_CHAINS, DEFAULT_HOPS, DEFAULT_VALUE_DIGITS, NameStyle.POOLED,
@@ -47,6 +48,11 @@ public final class VariableTrackingTask implements TaskGenerator {
 
     public VariableTrackingTask(TokenCounter counter, Haystack haystack, int numChains, int numHops,
                                 int valueDigits, NameStyle nameStyle, GeneratorOptions options) {
+        this(counter, haystack, numChains, numHops, valueDigits, nameStyle, options, null);
+    }
+
+    private VariableTrackingTask(TokenCounter counter, Haystack haystack, int numChains, int numHops,
+                                 int valueDigits, NameStyle nameStyle, GeneratorOptions options, Split nameSplit) {
         if (numChains < 1 || numHops < 0) {
             throw new IllegalArgumentException("need numChains >= 1 and numHops >= 0");
         }
@@ -57,18 +63,27 @@ public final class VariableTrackingTask implements TaskGenerator {
         this.valueDigits = valueDigits;
         this.nameStyle = nameStyle;
         this.options = options;
+        this.nameSplit = nameSplit;
     }
 
     public VariableTrackingTask withChains(int chains, int hops) {
-        return new VariableTrackingTask(counter, haystack, chains, hops, valueDigits, nameStyle, options);
+        return new VariableTrackingTask(counter, haystack, chains, hops, valueDigits, nameStyle, options, nameSplit);
     }
 
     public VariableTrackingTask withNameStyle(NameStyle style) {
-        return new VariableTrackingTask(counter, haystack, numChains, numHops, valueDigits, style, options);
+        return new VariableTrackingTask(counter, haystack, numChains, numHops, valueDigits, style, options, nameSplit);
     }
 
     public VariableTrackingTask withOptions(GeneratorOptions newOptions) {
-        return new VariableTrackingTask(counter, haystack, numChains, numHops, valueDigits, nameStyle, newOptions);
+        return new VariableTrackingTask(counter, haystack, numChains, numHops, valueDigits, nameStyle, newOptions, nameSplit);
+    }
+
+    /**
+     * Names from {@code split} whatever the values' split: a word-level model can only say names it was trained to
+     * say, so its held-out test keeps the values (and filler) held out and draws names from the whole pool.
+     */
+    public VariableTrackingTask withNameSplit(Split split) {
+        return new VariableTrackingTask(counter, haystack, numChains, numHops, valueDigits, nameStyle, options, split);
     }
 
     @Override
@@ -81,10 +96,11 @@ public final class VariableTrackingTask implements TaskGenerator {
         TaskGenerator.checkCoordinates(targetLength, depth, sampleIndex);
         Random rng = Seeds.caseRandom(seed, NAME, targetLength, depth, sampleIndex);
         Split split = options.split();
+        Split namePool = nameSplit != null ? nameSplit : split;
         int chainLength = numHops + 1;
         List<String> names = nameStyle == NameStyle.POOLED
-                ? SplitSampler.distinctPooledNames(rng, numChains * chainLength, split)
-                : SplitSampler.distinctRandomNames(rng, numChains * chainLength, split);
+                ? SplitSampler.distinctPooledNames(rng, numChains * chainLength, namePool)
+                : SplitSampler.distinctRandomNames(rng, numChains * chainLength, namePool);
         List<String> values = SplitSampler.distinctNumbers(rng, numChains, valueDigits, split);
 
         List<HaystackPrompt.Needle> needles = new ArrayList<>();
