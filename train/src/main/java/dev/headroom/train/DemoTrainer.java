@@ -60,9 +60,9 @@ public final class DemoTrainer {
                           List<Integer> evalLengths, Path init, LocalLayers local) {
 
         public static Options demo(int steps) {
-            return new Options(DemoModelSpec.DEMO, steps, steps, 0, 1234, 2e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
+            return new Options(DemoModelSpec.DEMO, steps, steps, 0, 1234, 1e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
                     0.01f, 1.0f, 4096, 128, 2048, 0.1f, 0.3,
-                    TrainingData.Curriculum.defaultShares(), 10, 100, 2, List.of(512, 1024, 2048), null, LocalLayers.OFF);
+                    TrainingData.Curriculum.defaultShares(), 10, 1000, 2, List.of(512, 1024, 2048), null, LocalLayers.DEMO);
         }
     }
 
@@ -74,6 +74,8 @@ public final class DemoTrainer {
      */
     public record LocalLayers(double probability, List<Integer> layers, int sink, int window) {
         public static final LocalLayers OFF = new LocalLayers(0, List.of(), 0, 0);
+        /** The bundled model's: layers 0 and 1 go sink 4 + window 16 in half of the steps. */
+        public static final LocalLayers DEMO = new LocalLayers(0.5, List.of(0, 1), 4, 16);
 
         /** The attention of a local step: the listed layers' KV heads windowed, the others full. */
         AttentionPolicy policy(ModelConfig c) {

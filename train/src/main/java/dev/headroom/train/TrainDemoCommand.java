@@ -18,7 +18,7 @@ public final class TrainDemoCommand implements Callable<Integer> {
             description = "output directory: config.json, tokenizer.json, model.safetensors, training_config.json, training_log.jsonl")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "900", description = "optimizer steps; the cosine schedule spans them (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "8000", description = "optimizer steps; the cosine schedule spans them (default: ${DEFAULT-VALUE})")
     int steps;
 
     @Option(names = "--stop-after", defaultValue = "0", description = "stop after this many steps, 0 = --steps (the schedule still spans --steps)")
@@ -33,7 +33,7 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads, 0 = PyTorch's default (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--lr", defaultValue = "2e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "1e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
     float learningRate;
 
     @Option(names = "--budget-tokens", defaultValue = "4096",
@@ -43,13 +43,13 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "2048", description = "longest training prompt (default: ${DEFAULT-VALUE})")
     int maxLength;
 
-    @Option(names = "--eval-every", defaultValue = "100", description = "steps between held-out evaluations and checkpoints (default: ${DEFAULT-VALUE})")
+    @Option(names = "--eval-every", defaultValue = "1000", description = "steps between held-out evaluations and checkpoints (default: ${DEFAULT-VALUE})")
     int evalEvery;
 
     @Option(names = "--init", paramLabel = "DIR", description = "start from this checkpoint's weights (fine-tuning) instead of random ones")
     Path init;
 
-    @Option(names = "--local-prob", defaultValue = "0",
+    @Option(names = "--local-prob", defaultValue = "0.5",
             description = "share of steps in which --local-layers attend only to --local-sink + --local-window tokens (default: ${DEFAULT-VALUE})")
     double localProb;
 

@@ -178,7 +178,7 @@ public final class TrainingData {
         static final int SHORT_TOP = 256;
         /** When the longest length starts growing, when it reaches the maximum, and the share of long-biased draws. */
         public record Shape(double shortPhase, double grownBy, double longShare) {
-            public static final Shape DEFAULT = new Shape(0.3, 0.65, 0.0);
+            public static final Shape DEFAULT = new Shape(0.2, 0.45, 0.5);
 
             /** "shortPhase,grownBy,longShare", e.g. 0.2,0.45,0.5. */
             public static Shape parse(String text) {
