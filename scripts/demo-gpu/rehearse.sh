@@ -29,7 +29,7 @@ for v in $variants; do
   IFS=: read -r name theta lr local shares shape seed <<<"$v"
   data=/tmp/steps-$(echo "${shares:-default}:${shape:-}" | md5sum | cut -c1-8)
   mkdir -p "$out/$name"
-  python3 scripts/demo-gpu/train_demo_torch.py --data $data --out "$out/$name" --minutes "$minutes" --steps-mode \
+  python3 scripts/demo-gpu/rehearse_train_demo.py --data $data --out "$out/$name" --minutes "$minutes" \
     --lm-weight 0.1 --lr "$lr" --rope-theta "$theta" --local-prob "$local" --local-layers 0,1 --local-sink 4 \
     --local-window 16 --seed "${seed:-0}" > "$out/$name/console.log" 2>&1 &
 done

@@ -69,9 +69,6 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--tiny", description = "a tiny model, for trying the command out")
     boolean tiny;
 
-    @Option(names = "--small", description = "the 2-layer, RoPE-base-10000 variant (DemoModelSpec.CPU_SMALL)")
-    boolean small;
-
     @Override
     public Integer call() throws Exception {
         if (steps < 1) throw new HeadroomException("--steps must be at least 1, got " + steps);
@@ -81,7 +78,7 @@ public final class TrainDemoCommand implements Callable<Integer> {
         if (localProb < 0 || localProb > 1) throw new HeadroomException("--local-prob must be in [0, 1], got " + localProb);
         if (localSink < 0 || localWindow < 1) throw new HeadroomException("--local-sink must be >= 0 and --local-window >= 1");
         DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
-        DemoModelSpec spec = tiny ? DemoModelSpec.TINY : small ? DemoModelSpec.CPU_SMALL : d.spec();
+        DemoModelSpec spec = tiny ? DemoModelSpec.TINY : d.spec();
         if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
         DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
                 d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,

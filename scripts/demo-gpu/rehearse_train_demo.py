@@ -1,13 +1,15 @@
-"""Trains the demo model's architecture on the GPU machine, from sequences exported by headroom's own generators.
+"""Rehearses a `headroom train-demo` run on the GPU machine, in minutes instead of the CPU's hour and a half.
 
-The official training path is `headroom train-demo` (DJL autograd on the CPU). This script is the fast path for a
-machine with a GPU: the same data (dev.headroom.train.TrainingSetExport writes it with the same generators,
-tokenizer, curriculum and held-out split), the same architecture (config.json from DemoModelSpec, built here as
-transformers' LlamaForCausalLM), the same loss (answer tokens, plus a small language-modelling weight), AdamW with
-warm-up and cosine decay. It writes model.safetensors (float32, Hugging Face names) that headroom loads like any
-checkpoint.
+The data are the run's own batches, written by `TrainingSetExport --steps` (dev.headroom.train.TrainingSteps: the same
+seed, curriculum, task generators, tokenizer and batch sizes as DemoTrainer). The model is transformers'
+LlamaForCausalLM built from the exported config.json (the architecture headroom loads), trained in fp32 with
+DemoTrainer's loss weights (each sequence's answer tokens share 1/rows, the other tokens share --lm-weight), AdamW
+(0.9, 0.95, weight decay 0.01 on every tensor), linear warm-up over min(30, steps/10) steps then cosine decay to 10%,
+gradient clipping at 1, and the same stochastic local layers. Only the initial weights and the random draws of the
+local steps differ. It logs per-task answer accuracy and teacher-forced held-out exact match, and writes
+model.safetensors (float32, Hugging Face names) that headroom loads like any checkpoint.
 
-    python3 train_demo_torch.py --data DIR --out DIR [--minutes M] [--batch-tokens N] [--lr LR]
+    python3 rehearse_train_demo.py --data DIR --out DIR [--minutes M] [--lr LR] [--rope-theta T] [--local-prob P]
 """
 import argparse, json, math, os, shutil, struct, time
 
@@ -62,22 +64,6 @@ def read_sequences(path):
     return out
 
 
-def batches(seqs, batch_tokens, window=1024, seed=0):
-    """Curriculum order kept at the scale of a window; inside it, similar lengths are batched together."""
-    rng = np.random.default_rng(seed)
-    for w in range(0, len(seqs), window):
-        chunk = sorted(seqs[w:w + window], key=lambda s: len(s[0]))
-        group, out = [], []
-        for s in chunk:
-            if group and (len(group) + 1) * len(s[0]) > batch_tokens:
-                out.append(group); group = []
-            group.append(s)
-        if group:
-            out.append(group)
-        rng.shuffle(out)
-        yield from out
-
-
 def step_batches(seqs, steps_file):
     """train-demo's own batches (TrainingSetExport --steps): consecutive groups, as many as train.steps says."""
     rows = np.frombuffer(open(steps_file, "rb").read(), dtype="<i4")
@@ -100,20 +86,7 @@ def collate_per_sequence(group, dev, lm_weight):
         ans[i, :len(a)] = fa / fa.sum().clamp(min=1) / len(group)
         lm[i, :len(a)] = fl
     wt = ans + lm_weight * lm / lm.sum().clamp(min=1)
-    # weight >= 1 marks answers for the accuracy log in the other mode; here the answer mask is kept apart
     return inp.to(dev), tgt.to(dev), wt.to(dev), (ans > 0).to(dev)
-
-
-def collate(group, dev, lm_weight):
-    n = max(len(s[0]) for s in group)
-    inp = torch.full((len(group), n), 3, dtype=torch.long)     # <pad>
-    tgt = torch.full((len(group), n), 3, dtype=torch.long)
-    wt = torch.zeros((len(group), n))
-    for i, (a, b, f, _, _) in enumerate(group):
-        inp[i, :len(a)] = torch.from_numpy(a); tgt[i, :len(b)] = torch.from_numpy(b)
-        ff = torch.from_numpy(f.astype(np.int64))
-        wt[i, :len(a)] = (ff & 1).float() + lm_weight * ((ff >> 1) & 1).float()
-    return inp.to(dev), tgt.to(dev), wt.to(dev)
 
 
 @torch.no_grad()
@@ -135,24 +108,15 @@ def evaluate(model, seqs, dev, local=False):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--data", required=True, help="TrainingSetExport --steps output (train.bin, train.steps, held_out.bin)")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--minutes", type=float, default=6.0)
-    ap.add_argument("--batch-tokens", type=int, default=65536)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--minutes", type=float, default=8.0, help="stop after this many minutes (the schedule spans the steps)")
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lm-weight", type=float, default=0.1)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--layers", type=int, help="override num_hidden_layers of the exported config.json")
-    ap.add_argument("--kv-heads", type=int, help="override num_key_value_heads of the exported config.json")
-    ap.add_argument("--init", help="start from this checkpoint directory (fine-tuning) instead of random weights")
-    ap.add_argument("--skip-fraction", type=float, default=0.0,
-                    help="drop this leading share of the (curriculum-ordered) sequences, e.g. to fine-tune at full length")
-    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=0, help="torch seed: initial weights and local-step draws")
     ap.add_argument("--rope-theta", type=float, help="override rope_theta of the exported config.json")
-    ap.add_argument("--steps-mode", action="store_true",
-                    help="rehearse a train-demo run: its batches (train.steps), its loss weights, no bf16, wd 0.01 on all")
-    ap.add_argument("--local-prob", type=float, default=0.0, help="share of batches run with local layers")
-    ap.add_argument("--local-layers", default="0,1", help="layers that go local in those batches")
+    ap.add_argument("--local-prob", type=float, default=0.0, help="share of steps run with local layers")
+    ap.add_argument("--local-layers", default="0,1", help="layers that go local in those steps")
     ap.add_argument("--local-sink", type=int, default=4)
     ap.add_argument("--local-window", type=int, default=16)
     args = ap.parse_args()
@@ -160,14 +124,12 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = True
     dev = "cuda"
     cfg = json.load(open(os.path.join(args.data, "config.json")))
-    if args.layers: cfg["num_hidden_layers"] = args.layers
-    if args.kv_heads: cfg["num_key_value_heads"] = args.kv_heads
     if args.rope_theta: cfg["rope_theta"] = args.rope_theta
     os.makedirs(args.out, exist_ok=True)
     json.dump(cfg, open(os.path.join(args.out, "headroom_config.json"), "w"), indent=2)
     shutil.copy(os.path.join(args.data, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
     config = LlamaConfig(**{k: v for k, v in cfg.items() if k not in ("architectures", "torch_dtype")})
-    model = (LlamaForCausalLM.from_pretrained(args.init, config=config) if args.init else LlamaForCausalLM(config)).to(dev)
+    model = LlamaForCausalLM(config).to(dev)
     LOCAL.update(layers={int(x) for x in args.local_layers.split(",") if x}, sink=args.local_sink, window=args.local_window)
     if args.local_prob > 0:
         # same weights through transformers' sdpa and through headroom_attention with the local layers off
@@ -185,54 +147,31 @@ def main():
         assert float((got - ref).abs().max()) < 1e-4 and LOCAL["calls"] == len(LOCAL["layers"])
     local_rng = np.random.default_rng(args.seed + 17)
     train = read_sequences(os.path.join(args.data, "train.bin"))
-    train = train[int(len(train) * args.skip_fraction):]
     held = read_sequences(os.path.join(args.data, "held_out.bin"))
-    tokens = sum(len(s[0]) for s in train)
-    plan = (step_batches(train, os.path.join(args.data, "train.steps")) if args.steps_mode
-            else list(batches(train, args.batch_tokens, seed=args.seed)))
+    plan = step_batches(train, os.path.join(args.data, "train.steps"))
     steps = len(plan)
-    print(f"{len(train)} training sequences, {tokens / 1e6:.1f}M tokens, {steps} steps; {len(held)} held-out", flush=True)
-    params = sum(p.numel() for p in model.parameters())
-    print(f"model: {params / 1e6:.2f}M parameters", flush=True)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 or args.steps_mode]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2 and not args.steps_mode]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01 if args.steps_mode else 0.1},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95), fused=True)
-    warmup = args.warmup
+    print(f"{len(train)} training sequences, {sum(len(s[0]) for s in train) / 1e6:.1f}M tokens, {steps} steps; "
+          f"{len(held)} held-out; model {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01, fused=True)
+    warmup = max(1, min(30, steps // 10))   # DemoTrainer's: linear from 0, then cosine to 10% over the rest
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / warmup if s < warmup else
+                                              0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warmup) / max(1, steps - warmup)))))
     budget = args.minutes * 60
     t0 = time.time()
-
-    def progress(step):
-        # the schedule follows whichever runs out first: the data or the time budget
-        return min(1.0, max(step / steps, (time.time() - t0) / budget))
-
-    if args.steps_mode:   # DemoTrainer: linear warm-up from 0 over min(30, steps/10), then cosine to 10% over the rest
-        warmup = max(1, min(30, steps // 10))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / warmup if s < warmup else
-                                                  0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warmup) / max(1, steps - warmup)))))
-    else:
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) *
-                                                  (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress(s)))))
     log = open(os.path.join(args.out, "training_log.jsonl"), "w")
     task_acc = {}
     for step, group in enumerate(plan):
-        if args.steps_mode:
-            inp, tgt, wt, ans_mask = collate_per_sequence(group, dev, args.lm_weight)
-        else:
-            inp, tgt, wt = collate(group, dev, args.lm_weight); ans_mask = wt >= 1
+        inp, tgt, wt, ans = collate_per_sequence(group, dev, args.lm_weight)
         LOCAL["on"] = bool(local_rng.random() < args.local_prob)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=not args.steps_mode):
-            logits = model(inp).logits
+        logits = model(inp).logits
         loss_tok = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), tgt.reshape(-1), reduction="none")
-        loss = ((loss_tok * wt.reshape(-1)).sum() if args.steps_mode
-                else (loss_tok * wt.reshape(-1)).sum() / wt.sum().clamp(min=1))
+        loss = (loss_tok * wt.reshape(-1)).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); sched.step()
         if step % 10 == 0:
             with torch.no_grad():   # answer-token accuracy per task, sampled every 10th batch
-                ans = ans_mask
                 right = ((logits.argmax(-1) == tgt) & ans).sum(1).tolist(); total = ans.sum(1).tolist()
                 for s, r, n in zip(group, right, total):
                     a = task_acc.setdefault(s[4], [0, 0]); a[0] += r; a[1] += n
@@ -240,7 +179,7 @@ def main():
             rec = {"train_answer_acc": {t: round(c / max(1, n), 3) for t, (c, n) in sorted(task_acc.items())}}
             task_acc.clear()
             rec.update({"step": step, "seconds": round(time.time() - t0, 1), "loss": round(loss.item(), 4),
-                   "lr": sched.get_last_lr()[0], "grad_norm": round(gn.item(), 3), "max_len": inp.size(1), "batch": inp.size(0)})
+                        "lr": sched.get_last_lr()[0], "grad_norm": round(gn.item(), 3), "max_len": inp.size(1), "batch": inp.size(0)})
             if step % 500 == 0 or step == steps - 1:
                 rec["held_out_exact"] = evaluate(model, held[:120], dev)
             print(json.dumps(rec), flush=True); log.write(json.dumps(rec) + "\n"); log.flush()
