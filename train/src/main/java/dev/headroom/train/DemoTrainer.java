@@ -50,17 +50,19 @@ public final class DemoTrainer {
 
     /**
      * Everything a run depends on; written to training_config.json. {@code steps} sets the schedule,
-     * {@code stopAfter} where the run stops (to repeat a run that a time budget cut short), {@code maxMinutes} a
+     * {@code startStep} where it resumes (weights from {@code init}; the schedule, the data and the local-step draws
+     * continue from there, the optimizer's moments start afresh under a 30-step re-warm-up), {@code stopAfter} where
+     * the run stops (to repeat a run that a time budget cut short), {@code maxMinutes} a
      * wall-clock budget (0 = none).
      */
-    public record Options(DemoModelSpec spec, int steps, int stopAfter, double maxMinutes, long seed, float learningRate,
+    public record Options(DemoModelSpec spec, int steps, int startStep, int stopAfter, double maxMinutes, long seed, float learningRate,
                           int warmupSteps, float finalLearningRateFraction, float weightDecay, float clipNorm,
                           int budgetTokens, int minLength, int maxLength, float lmWeight, double fillerJitter,
                           Map<String, Double> taskShares, int logEvery, int evalEvery, int evalSamples,
                           List<Integer> evalLengths, Path init, LocalLayers local) {
 
         public static Options demo(int steps) {
-            return new Options(DemoModelSpec.DEMO, steps, steps, 0, 1234, 1e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
+            return new Options(DemoModelSpec.DEMO, steps, 0, steps, 0, 1234, 1e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
                     0.01f, 1.0f, 4096, 128, 2048, 0.1f, 0.3,
                     TrainingData.Curriculum.defaultShares(), 10, 1000, 2, List.of(512, 1024, 2048), null, LocalLayers.DEMO);
         }
@@ -92,6 +94,9 @@ public final class DemoTrainer {
     /** The outcome: the loss of the answer tokens at the first and last logged steps. */
     public record Result(int steps, double firstLoss, double lastLoss, double seconds) {
     }
+
+    /** Steps over which the learning rate comes back after a resume (fresh optimizer moments). */
+    static final int RESUME_WARMUP = 30;
 
     private final Options o;
     private final Path outDir;
@@ -129,18 +134,21 @@ public final class DemoTrainer {
             Transformer model = new Transformer(config, weights);
             AttentionPolicy localPolicy = o.local().probability() > 0 ? o.local().policy(config) : null;
             Random localRng = new Random(o.seed() + 17);
+            for (int i = 0; i < o.startStep(); i++) localRng.nextDouble();
             int decaySteps = Math.max(1, o.steps() - o.warmupSteps());
             Tracker schedule = Tracker.warmUp().optWarmUpBeginValue(0f).optWarmUpSteps(o.warmupSteps())
                     .setMainTracker(Tracker.cosine().setBaseValue(o.learningRate())
                             .optFinalValue(o.learningRate() * o.finalLearningRateFraction()).setMaxUpdates(decaySteps).build())
                     .build();
-            Optimizer adamW = Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays(o.weightDecay())
+            Tracker resumed = o.startStep() == 0 ? schedule
+                    : n -> schedule.getNewValue(n + o.startStep()) * Math.min(1f, n / (float) RESUME_WARMUP);
+            Optimizer adamW = Optimizer.adamW().optLearningRateTracker(resumed).optWeightDecays(o.weightDecay())
                     .optBeta1(0.9f).optBeta2(0.95f).build();
 
             long start = System.nanoTime();
             double firstLoss = Double.NaN, lastLoss = Double.NaN;
             double sumLoss = 0, sumAnswer = 0, sumCorrect = 0, sumAnswerTokens = 0;
-            int sinceLog = 0, step = 0;
+            int sinceLog = 0, step = o.startStep(), skipped = 0;
             Map<String, double[]> taskTokens = new LinkedHashMap<>();
             for (; step < Math.min(o.steps(), o.stopAfter()); step++) {
                 if (o.maxMinutes() > 0 && (System.nanoTime() - start) / 60e9 > o.maxMinutes()) {
@@ -151,7 +159,15 @@ public final class DemoTrainer {
                 int length = examples.get(0).length(), batch = examples.size();
                 boolean local = localPolicy != null && localRng.nextDouble() < o.local().probability();
                 StepStats s = trainStep(model, examples, local ? localPolicy : new DensePolicy(4));
-                double gradNorm = clipAndUpdate(params, adamW);
+                double gradNorm = gradientNorm(params);
+                if (!Double.isFinite(s.loss) || !Double.isFinite(gradNorm)) {
+                    // a non-finite loss or gradient would poison the weights and Adam's moments: skip the update
+                    zeroGradients(params);
+                    skipped++;
+                    console.printf("step %d: non-finite loss or gradient, update skipped (%d so far)%n", step + 1, skipped);
+                    continue;
+                }
+                clipAndUpdate(params, adamW, gradNorm);
                 sumLoss += s.loss;
                 sumAnswer += s.answerLoss;
                 sumCorrect += s.answerCorrect;
@@ -169,7 +185,7 @@ public final class DemoTrainer {
                     rec.put("step", step + 1).put("seconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0)
                             .put("lr", schedule.getNewValue(step)).put("loss", sumLoss / sinceLog)
                             .put("answer_loss", sumAnswer / sinceLog).put("answer_token_acc", sumCorrect / Math.max(1, sumAnswerTokens))
-                            .put("length", length).put("batch", batch).put("grad_norm", gradNorm);
+                            .put("length", length).put("batch", batch).put("grad_norm", gradNorm).put("skipped_steps", skipped);
                     ObjectNode perTask = rec.putObject("answer_token_acc_by_task");
                     taskTokens.forEach((task, t) -> perTask.put(task, Math.round(1000 * t[0] / t[1]) / 1000.0));
                     taskTokens.clear();
@@ -245,22 +261,32 @@ public final class DemoTrainer {
         }
     }
 
-    /** Scales the gradients to a global norm of at most clipNorm, steps AdamW, and zeroes the gradients. */
-    private double clipAndUpdate(Map<String, NDArray> params, Optimizer adamW) {
+    /** The global norm of the gradients. */
+    private static double gradientNorm(Map<String, NDArray> params) {
         double sq = 0;
         try (NDScope scope = new NDScope()) {
             for (NDArray p : params.values()) sq += p.getGradient().square().sum().getFloat();
-            double norm = Math.sqrt(sq);
-            if (o.clipNorm() > 0 && norm > o.clipNorm()) {
-                for (NDArray p : params.values()) p.getGradient().muli((float) (o.clipNorm() / norm));
-            }
+        }
+        return Math.sqrt(sq);
+    }
+
+    private static void zeroGradients(Map<String, NDArray> params) {
+        for (NDArray p : params.values()) {
+            NDArray g = p.getGradient();
+            g.set(new float[Math.toIntExact(g.size())]);   // not g - g or g * 0: both keep a NaN
+        }
+    }
+
+    /** Scales the gradients to a global norm of at most clipNorm, steps AdamW, and zeroes the gradients. */
+    private void clipAndUpdate(Map<String, NDArray> params, Optimizer adamW, double norm) {
+        if (o.clipNorm() > 0 && norm > o.clipNorm()) {
+            for (NDArray p : params.values()) p.getGradient().muli((float) (o.clipNorm() / norm));
         }
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             NDArray g = e.getValue().getGradient();
             adamW.update(e.getKey(), e.getValue(), g);
             g.subi(g);
         }
-        return Math.sqrt(sq);
     }
 
     /** Right-padded rows of equal width; padding has weight 0 and, being last, is never attended to. */

@@ -24,6 +24,10 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--stop-after", defaultValue = "0", description = "stop after this many steps, 0 = --steps (the schedule still spans --steps)")
     int stopAfter;
 
+    @Option(names = "--start-step", defaultValue = "0",
+            description = "resume a run at this step from its checkpoint (--init): schedule, data and local steps continue from there")
+    int startStep;
+
     @Option(names = "--max-minutes", defaultValue = "0", description = "stop early after this many minutes, 0 = no limit (default: ${DEFAULT-VALUE})")
     double maxMinutes;
 
@@ -80,7 +84,9 @@ public final class TrainDemoCommand implements Callable<Integer> {
         DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
         DemoModelSpec spec = tiny ? DemoModelSpec.TINY : d.spec();
         if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
-        DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
+        if (startStep < 0 || startStep >= steps) throw new HeadroomException("--start-step must be in [0, --steps), got " + startStep);
+        if (startStep > 0 && init == null) throw new HeadroomException("--start-step needs --init: the checkpoint to resume from");
+        DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, startStep, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
                 d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,
                 d.lmWeight(), d.fillerJitter(), shares == null ? d.taskShares() : TrainingData.Curriculum.parseShares(shares), d.logEvery(), evalEvery,
                 d.evalSamples(), List.of(512, 1024, maxLength), init,

@@ -15,7 +15,7 @@ class DemoTrainerTest {
     /** A few steps of a tiny model on short passkey prompts: the answer loss must fall, and the output must load. */
     @Test
     void lossFallsAndTheCheckpointLoadsInTheRuntime(@TempDir Path dir) throws Exception {
-        DemoTrainer.Options o = new DemoTrainer.Options(DemoModelSpec.TINY, 30, 30, 0, 7, 1e-2f, 3, 0.1f, 0.0f, 1.0f,
+        DemoTrainer.Options o = new DemoTrainer.Options(DemoModelSpec.TINY, 30, 0, 30, 0, 7, 1e-2f, 3, 0.1f, 0.0f, 1.0f,
                 1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 5, 0, 1, List.of(128), null,
                 new DemoTrainer.LocalLayers(0.5, List.of(0), 2, 8));   // half the steps with layer 0 local
         DemoTrainer.Result r = new DemoTrainer(o, dir, System.out).train();
@@ -23,7 +23,7 @@ class DemoTrainerTest {
 
         // fine-tuning from that checkpoint starts where it ended, not from random weights
         Path tuned = dir.resolve("tuned");
-        DemoTrainer.Options again = new DemoTrainer.Options(DemoModelSpec.TINY, 2, 2, 0, 7, 1e-5f, 1, 0.5f, 0.0f, 1.0f,
+        DemoTrainer.Options again = new DemoTrainer.Options(DemoModelSpec.TINY, 2, 0, 2, 0, 7, 1e-5f, 1, 0.5f, 0.0f, 1.0f,
                 1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 1, 0, 1, List.of(128), dir, DemoTrainer.LocalLayers.OFF);
         DemoTrainer.Result t = new DemoTrainer(again, tuned, System.out).train();
         assertTrue(t.firstLoss() < 0.7 * r.firstLoss(), "fine-tuning started at " + t.firstLoss() + ", random weights at " + r.firstLoss());
