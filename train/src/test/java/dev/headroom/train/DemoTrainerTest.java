@@ -1,5 +1,6 @@
 package dev.headroom.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.runtime.LoadedModel;
@@ -33,5 +34,20 @@ class DemoTrainerTest {
         try (LoadedModel m = LoadedModel.load(dir)) {
             assertTrue(m.tokenizer() != null && m.config().vocabSize() == WordTokenizer.forTasks().vocabSize());
         }
+    }
+
+    /** A resumed run continues the step count and the schedule from its start step. */
+    @Test
+    void resumesFromAStartStep(@TempDir Path dir) throws Exception {
+        DemoTrainer.Options first = new DemoTrainer.Options(DemoModelSpec.TINY, 12, 0, 6, 0, 7, 1e-2f, 2, 0.1f, 0.0f, 1.0f,
+                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 2, 0, 1, List.of(128), null, DemoTrainer.LocalLayers.OFF);
+        assertEquals(6, new DemoTrainer(first, dir, System.out).train().steps());
+        Path resumed = dir.resolve("resumed");
+        DemoTrainer.Options rest = new DemoTrainer.Options(DemoModelSpec.TINY, 12, 6, 12, 0, 7, 1e-2f, 2, 0.1f, 0.0f, 1.0f,
+                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 2, 0, 1, List.of(128), dir, DemoTrainer.LocalLayers.OFF);
+        assertEquals(12, new DemoTrainer(rest, resumed, System.out).train().steps());
+        List<String> log = Files.readAllLines(resumed.resolve("training_log.jsonl"));
+        assertTrue(log.get(0).startsWith("{\"step\":8,"), log.get(0));   // steps 7 and 8, logged every 2
+        assertTrue(log.get(0).contains("\"skipped_steps\":0"), log.get(0));
     }
 }
