@@ -65,7 +65,7 @@ public final class TrainingData {
         // random association (16 of ~200 keys), so no held-out id subset: a key never trained as a key is a
         // different task (can an unseen token be a key), which the copy task is there to cover.
         generators.put(MQAR, mqar(tokenizer, Split.ANY));
-        mqarPairs = new MqarTask[] {mqar(tokenizer, Split.ANY, 4), mqar(tokenizer, Split.ANY, 8), mqar(tokenizer, Split.ANY, MQAR_PAIRS)};
+        mqarPairs = new MqarTask[] {mqar(tokenizer, Split.ANY, 4), mqar(tokenizer, Split.ANY, 8), (MqarTask) generators.get(MQAR)};
         // Copies draw from every token, held-out ones included: a word-level model can only ever say a word whose
         // embedding was trained, so held-out keys and names must occur somewhere, just never as keys or names.
         generators.put(COPY, new CopyTask(ids(wordAndDigitIds(tokenizer)), new int[0], Split.ANY));

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -46,26 +47,37 @@ public final class TrainingSetExport {
         Split split = Split.valueOf(args[3]);
         int minLen = Integer.parseInt(args[4]), maxLen = Integer.parseInt(args[5]);
         int threads = args.length > 6 ? Integer.parseInt(args[6]) : Runtime.getRuntime().availableProcessors();
+        WordTokenizer tok = writeModelFiles(out);
+        java.util.Map<String, Double> shares = args.length > 7 ? TrainingData.Curriculum.parseShares(args[7])
+                : TrainingData.Curriculum.defaultShares();
+        TrainingData.Curriculum curriculum = new TrainingData.Curriculum(minLen, maxLen, shares);
+        java.util.List<Callable<byte[]>> parts = new java.util.ArrayList<>();
+        for (int start = 0; start < count; start += 256) {
+            int from = start, to = Math.min(count, start + 256);
+            parts.add(() -> encode(tok, split, curriculum, seed, from, to, count));
+        }
+        Path file = out.resolve(split.name().toLowerCase() + ".bin");
+        writeInOrder(file, parts, threads);
+        System.out.println("wrote " + count + " sequences to " + file);
+    }
+
+    /** tokenizer.json and config.json of the demo model, which a trainer elsewhere builds its model from. */
+    private static WordTokenizer writeModelFiles(Path out) throws IOException {
         Files.createDirectories(out);
         WordTokenizer tok = WordTokenizer.forTasks();
         tok.write(out.resolve("tokenizer.json"));
         DemoModelSpec.DEMO.writeConfig(out, tok.vocabSize());
-        java.util.Map<String, Double> shares = args.length > 7 ? TrainingData.Curriculum.parseShares(args[7])
-                : TrainingData.Curriculum.defaultShares();
-        TrainingData.Curriculum curriculum = new TrainingData.Curriculum(minLen, maxLen, shares);
+        return tok;
+    }
+
+    /** Runs the jobs on {@code threads} threads and writes their bytes to {@code file} in job order. */
+    private static void writeInOrder(Path file, java.util.List<Callable<byte[]>> jobs, int threads) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        int chunk = 256;
-        java.util.List<Future<byte[]>> parts = new java.util.ArrayList<>();
-        for (int start = 0; start < count; start += chunk) {
-            int from = start, to = Math.min(count, start + chunk);
-            parts.add(pool.submit(() -> encode(tok, split, curriculum, seed, from, to, count)));
-        }
-        Path file = out.resolve(split.name().toLowerCase() + ".bin");
         try (var os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            for (Future<byte[]> f : parts) os.write(f.get());
+            for (Future<byte[]> f : pool.invokeAll(jobs)) os.write(f.get());
+        } finally {
+            pool.shutdown();
         }
-        pool.shutdown();
-        System.out.println("wrote " + count + " sequences to " + file);
     }
 
     private static void exportSteps(String[] args) throws Exception {
@@ -77,19 +89,14 @@ public final class TrainingSetExport {
         java.util.Map<String, Double> shares = args.length > 6 && !args[6].equals("default")
                 ? TrainingData.Curriculum.parseShares(args[6]) : TrainingData.Curriculum.defaultShares();
         DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
-        Files.createDirectories(out);
-        WordTokenizer tok = WordTokenizer.forTasks();
-        tok.write(out.resolve("tokenizer.json"));
-        d.spec().writeConfig(out, tok.vocabSize());
+        WordTokenizer tok = writeModelFiles(out);
         TrainingData.Curriculum curriculum = new TrainingData.Curriculum(d.minLength(), maxLen, shares,
                 args.length > 7 ? TrainingData.Curriculum.Shape.parse(args[7]) : TrainingData.Curriculum.Shape.DEFAULT);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        java.util.List<Future<byte[]>> parts = new java.util.ArrayList<>();
         int[] rows = new int[steps];
-        int chunk = 32;
-        for (int start = 0; start < steps; start += chunk) {
-            int from = start, to = Math.min(steps, start + chunk);
-            parts.add(pool.submit(() -> {
+        java.util.List<Callable<byte[]>> parts = new java.util.ArrayList<>();
+        for (int start = 0; start < steps; start += 32) {
+            int from = start, to = Math.min(steps, start + 32);
+            parts.add(() -> {
                 TrainingSteps batches = new TrainingSteps(new TrainingData(tok, Split.TRAIN, d.fillerJitter()), curriculum, steps, budget, seed);
                 var bytes = new java.io.ByteArrayOutputStream();
                 var os = new DataOutputStream(bytes);
@@ -100,12 +107,9 @@ public final class TrainingSetExport {
                 }
                 os.flush();
                 return bytes.toByteArray();
-            }));
+            });
         }
-        try (var os = new BufferedOutputStream(Files.newOutputStream(out.resolve("train.bin")), 1 << 20)) {
-            for (Future<byte[]> f : parts) os.write(f.get());
-        }
-        pool.shutdown();
+        writeInOrder(out.resolve("train.bin"), parts, threads);
         try (var os = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(out.resolve("train.steps"))))) {
             for (int r : rows) os.writeInt(Integer.reverseBytes(r));
         }
