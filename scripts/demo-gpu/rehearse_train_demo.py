@@ -115,6 +115,7 @@ def main():
     ap.add_argument("--lm-weight", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=0, help="torch seed: initial weights and local-step draws")
     ap.add_argument("--rope-theta", type=float, help="override rope_theta of the exported config.json")
+    ap.add_argument("--config", default="", help="other config.json overrides, key=int;key=int (e.g. num_attention_heads=4;head_dim=32)")
     ap.add_argument("--local-prob", type=float, default=0.0, help="share of steps run with local layers")
     ap.add_argument("--local-layers", default="0,1", help="layers that go local in those steps")
     ap.add_argument("--local-sink", type=int, default=4)
@@ -125,6 +126,8 @@ def main():
     dev = "cuda"
     cfg = json.load(open(os.path.join(args.data, "config.json")))
     if args.rope_theta: cfg["rope_theta"] = args.rope_theta
+    for kv in filter(None, args.config.split(";")):
+        k, v = kv.split("="); cfg[k] = int(v)
     os.makedirs(args.out, exist_ok=True)
     json.dump(cfg, open(os.path.join(args.out, "headroom_config.json"), "w"), indent=2)
     shutil.copy(os.path.join(args.data, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
