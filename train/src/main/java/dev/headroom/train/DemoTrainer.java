@@ -162,9 +162,16 @@ public final class DemoTrainer {
                 double gradNorm = gradientNorm(params);
                 if (!Double.isFinite(s.loss) || !Double.isFinite(gradNorm)) {
                     // a non-finite loss or gradient would poison the weights and Adam's moments: skip the update
+                    String where = nonFiniteGradients(params);
                     zeroGradients(params);
                     skipped++;
-                    console.printf("step %d: non-finite loss or gradient, update skipped (%d so far)%n", step + 1, skipped);
+                    console.printf("step %d (length %d, %d rows, %s): loss %s, non-finite gradients in [%s]; update skipped (%d so far)%n",
+                            step + 1, length, batch, local ? "local" : "dense", s.loss, where, skipped);
+                    ObjectNode rec = json.createObjectNode().put("step", step + 1).put("skipped_update", true)
+                            .put("length", length).put("batch", batch).put("local", local).put("loss", String.valueOf(s.loss))
+                            .put("non_finite_gradients", where);
+                    log.write(rec + "\n");
+                    log.flush();
                     continue;
                 }
                 clipAndUpdate(params, adamW, gradNorm);
@@ -268,6 +275,18 @@ public final class DemoTrainer {
             for (NDArray p : params.values()) sq += p.getGradient().square().sum().getFloat();
         }
         return Math.sqrt(sq);
+    }
+
+    /** The tensors whose gradient holds a NaN or an infinity (what a skipped step reports). */
+    private static String nonFiniteGradients(Map<String, NDArray> params) {
+        List<String> names = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray g = e.getValue().getGradient();
+                if (g.isNaN().any().getBoolean() || g.isInfinite().any().getBoolean()) names.add(e.getKey());
+            }
+        }
+        return String.join(", ", names);
     }
 
     private static void zeroGradients(Map<String, NDArray> params) {

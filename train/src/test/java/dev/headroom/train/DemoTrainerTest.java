@@ -3,7 +3,15 @@ package dev.headroom.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.headroom.attention.checkpoint.Checkpoint;
+import dev.headroom.attention.checkpoint.SafetensorsWriter;
+import dev.headroom.attention.model.ConfigReader;
+import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.model.Weights;
 import dev.headroom.attention.runtime.LoadedModel;
+import java.util.LinkedHashMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,5 +57,43 @@ class DemoTrainerTest {
         List<String> log = Files.readAllLines(resumed.resolve("training_log.jsonl"));
         assertTrue(log.get(0).startsWith("{\"step\":8,"), log.get(0));   // steps 7 and 8, logged every 2
         assertTrue(log.get(0).contains("\"skipped_steps\":0"), log.get(0));
+    }
+
+    /** A NaN in one weight makes every loss NaN: each update is skipped and logged, and no weight moves. */
+    @Test
+    void skipsUpdatesWhoseLossOrGradientIsNotFinite(@TempDir Path dir) throws Exception {
+        DemoTrainer.Options make = new DemoTrainer.Options(DemoModelSpec.TINY, 1, 0, 1, 0, 7, 1e-2f, 1, 0.1f, 0.0f, 1.0f,
+                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 1, 0, 1, List.of(128), null, DemoTrainer.LocalLayers.OFF);
+        new DemoTrainer(make, dir, System.out).train();
+        Map<String, float[]> before = tensors(dir);
+        before.get("model.norm.weight")[0] = Float.NaN;
+        Map<String, SafetensorsWriter.Tensor> poisoned = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); Checkpoint c = Checkpoint.open(dir);
+             Weights w = Weights.load(c, ConfigReader.read(dir).withStoredDtype(c.storedDtype()), m)) {
+            for (Map.Entry<String, NDArray> e : w.named().entrySet()) {
+                poisoned.put(e.getKey(), new SafetensorsWriter.Tensor(before.get(e.getKey()), e.getValue().getShape().getShape()));
+            }
+        }
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), poisoned);
+
+        Path out = dir.resolve("out");
+        DemoTrainer.Options run = new DemoTrainer.Options(DemoModelSpec.TINY, 3, 0, 3, 0, 7, 1e-2f, 1, 0.1f, 0.0f, 1.0f,
+                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 1, 0, 1, List.of(128), dir, DemoTrainer.LocalLayers.OFF);
+        assertEquals(3, new DemoTrainer(run, out, System.out).train().steps());
+        List<String> log = Files.readAllLines(out.resolve("training_log.jsonl"));
+        assertEquals(3, log.stream().filter(l -> l.contains("\"skipped_update\":true") && l.contains("model.norm.weight")).count(), String.join("\n", log));
+        Map<String, float[]> after = tensors(out);
+        for (Map.Entry<String, float[]> e : before.entrySet()) {
+            assertTrue(java.util.Arrays.equals(e.getValue(), after.get(e.getKey())), e.getKey() + " changed");
+        }
+    }
+
+    private static Map<String, float[]> tensors(Path dir) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); Checkpoint c = Checkpoint.open(dir);
+             Weights w = Weights.load(c, ConfigReader.read(dir).withStoredDtype(c.storedDtype()), m)) {
+            for (Map.Entry<String, NDArray> e : w.named().entrySet()) out.put(e.getKey(), e.getValue().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+        }
+        return out;
     }
 }
