@@ -29,7 +29,17 @@ public final class DemoEvaluator {
     public record Cell(double score, int cases, int farRight, int far) {
     }
 
+    /**
+     * One evaluated case, for auditing: the prompt (text, or token ids for token-level MQAR) can be replayed through
+     * {@code headroom generate}; {@code output} is the decoded greedy continuation (text) or the argmax at the
+     * scored positions (token cases).
+     */
+    public record CaseResult(String task, String policy, int length, double depth, int promptTokens, String prompt,
+                             int[] promptIds, List<String> expected, String output, double score, boolean outsideWindow) {
+    }
+
     private PrintStream samples; // where to print one generation per cell, or null
+    private java.util.function.Consumer<CaseResult> caseSink = r -> { };
 
     private final LoadedModel model;
     private final WordTokenizer tokenizer = WordTokenizer.forTasks();
@@ -58,14 +68,21 @@ public final class DemoEvaluator {
             double depth = depths == 1 ? 0.5 : (double) k / (depths - 1);
             int len = task.equals(TrainingData.VT) ? Math.max(length, TrainingData.VT_MIN_LENGTH) : length;
             TaskCase c = data.generator(task).generate(len, depth, k, seed);
-            double score = c.isTokenLevel() ? scoreTokens(c, policy) : scoreText(c, policy, k == 0);
-            sum += score;
-            if (!c.isTokenLevel() && outsideWindow(c)) {
+            CaseResult r = c.isTokenLevel() ? scoreTokens(c, policy) : scoreText(c, policy, k == 0);
+            caseSink.accept(r);
+            sum += r.score();
+            if (r.outsideWindow()) {
                 far++;
-                if (score == 1.0) farRight++;
+                if (r.score() == 1.0) farRight++;
             }
         }
         return new Cell(sum / depths, depths, farRight, far);
+    }
+
+    /** Hands every evaluated case to {@code sink}. */
+    public DemoEvaluator onCase(java.util.function.Consumer<CaseResult> sink) {
+        this.caseSink = sink;
+        return this;
     }
 
     /** Prints the first generation of every cell to {@code out}. */
@@ -74,7 +91,7 @@ public final class DemoEvaluator {
         return this;
     }
 
-    private double scoreText(TaskCase c, AttentionPolicy policy, boolean show) {
+    private CaseResult scoreText(TaskCase c, AttentionPolicy policy, boolean show) {
         // the model's own tokenizer.json, as `generate --prompt` reads it (WordTokenizer gives the same ids)
         int[] prompt = model.tokenizer() != null ? model.tokenizer().encode(c.prompt()) : tokenizer.encode(c.prompt());
         int answerTokens = tokenizer.count(TrainingData.answerText(c)) + 1;
@@ -85,14 +102,18 @@ public final class DemoEvaluator {
             samples.printf(Locale.ROOT, "  %s %s %d depth %.2f: expected %s, generated '%s'%n", c.task(), policy.name(),
                     c.targetLength(), c.depth(), c.answers(), text.replace("\n", "\\n"));
         }
-        return c.score(text);
+        return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), prompt.length, c.prompt(), null,
+                c.answers(), text, c.score(text), outsideWindow(c));
     }
 
-    private double scoreTokens(TaskCase c, AttentionPolicy policy) {
+    private CaseResult scoreTokens(TaskCase c, AttentionPolicy policy) {
         float[][] logits = model.logits(c.promptIds(), policy);
         int[] predicted = new int[c.targetPositions().length];
         for (int q = 0; q < predicted.length; q++) predicted[q] = argmax(logits[c.targetPositions()[q]]);
-        return c.scoreTokens(predicted);
+        List<String> expected = java.util.Arrays.stream(c.expectedIds()).mapToObj(String::valueOf).toList();
+        String output = String.join(" ", java.util.Arrays.stream(predicted).mapToObj(String::valueOf).toList());
+        return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), c.promptIds().length, null,
+                c.promptIds(), expected, output, c.scoreTokens(predicted), false);
     }
 
     /** Whether the first needle value lies beyond the sink and before the recent window of the last prompt token. */

@@ -1,10 +1,13 @@
 package dev.headroom.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.runtime.LoadedModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,6 +50,10 @@ public final class EvaluateDemoCommand implements Callable<Integer> {
     @Option(names = "--markdown", paramLabel = "FILE", description = "also write the table to this file")
     Path markdown;
 
+    @Option(names = "--cases", paramLabel = "FILE",
+            description = "also write every case (prompt, expected, generated, score) to this JSON-lines file")
+    Path cases;
+
     @Override
     public Integer call() throws Exception {
         if (depths < 1) throw new HeadroomException("--depths must be at least 1, got " + depths);
@@ -55,13 +62,28 @@ public final class EvaluateDemoCommand implements Callable<Integer> {
         try (LoadedModel m = LoadedModel.load(model)) {
             DemoEvaluator ev = new DemoEvaluator(m, seed, fillerJitter);
             if (show) ev.showSamples(System.err);
+            List<DemoEvaluator.CaseResult> results = new ArrayList<>();
+            ev.onCase(results::add);
             Map<String, Map<Integer, DemoEvaluator.Cell>> rows = ev.table(tasks, lengths, depths, System.err);
             String table = DemoEvaluator.markdown(rows, lengths);
             System.out.print(table);
             System.out.printf(Locale.ROOT, "(%d cases per cell, held-out split, seed %d; %.1f min)%n", depths, seed,
                     (System.nanoTime() - t0) / 60e9);
-            if (markdown != null) Files.writeString(markdown, table, StandardCharsets.UTF_8);
+            if (markdown != null) writeAtomically(markdown, table);
+            if (cases != null) {
+                ObjectMapper json = new ObjectMapper();
+                StringBuilder lines = new StringBuilder();
+                for (DemoEvaluator.CaseResult r : results) lines.append(json.writeValueAsString(r)).append('\n');
+                writeAtomically(cases, lines.toString());
+            }
         }
         return 0;
+    }
+
+    /** Writes to a temporary name beside {@code file}, then renames it: no half-written output. */
+    private static void writeAtomically(Path file, String text) throws java.io.IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }
