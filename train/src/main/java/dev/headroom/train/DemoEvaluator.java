@@ -32,10 +32,11 @@ public final class DemoEvaluator {
     /**
      * One evaluated case, for auditing: the prompt (text, or token ids for token-level MQAR) can be replayed through
      * {@code headroom generate}; {@code output} is the decoded greedy continuation (text) or the argmax at the
-     * scored positions (token cases).
+     * scored positions (token cases); {@code outputIds} the generated tokens (text) or the scored positions (token).
      */
     public record CaseResult(String task, String policy, int length, double depth, int promptTokens, String prompt,
-                             int[] promptIds, List<String> expected, String output, double score, boolean outsideWindow) {
+                             int[] promptIds, List<String> expected, String output, int[] outputIds, double score,
+                             boolean outsideWindow) {
     }
 
     private PrintStream samples; // where to print one generation per cell, or null
@@ -103,7 +104,7 @@ public final class DemoEvaluator {
                     c.targetLength(), c.depth(), c.answers(), text.replace("\n", "\\n"));
         }
         return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), prompt.length, c.prompt(), null,
-                c.answers(), text, c.score(text), outsideWindow(c));
+                c.answers(), text, r.tokens(), c.score(text), outsideWindow(c));
     }
 
     private CaseResult scoreTokens(TaskCase c, AttentionPolicy policy) {
@@ -113,7 +114,7 @@ public final class DemoEvaluator {
         List<String> expected = java.util.Arrays.stream(c.expectedIds()).mapToObj(String::valueOf).toList();
         String output = String.join(" ", java.util.Arrays.stream(predicted).mapToObj(String::valueOf).toList());
         return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), c.promptIds().length, null,
-                c.promptIds(), expected, output, c.scoreTokens(predicted), false);
+                c.promptIds(), expected, output, c.targetPositions(), c.scoreTokens(predicted), false);
     }
 
     /** Whether the first needle value lies beyond the sink and before the recent window of the last prompt token. */
