@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
 import dev.headroom.attention.runtime.LoadedModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.headroom.attention.policy.UniformSinkWindowPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The committed models/demo: loads in the runtime with its tokenizer, generates, and stays under 5 MB. */
+/**
+ * The committed models/demo: loads in the runtime with its tokenizer, has the shape train-demo makes, answers
+ * held-out needles, and stays under 5 MB.
+ */
 class CommittedDemoModelTest {
 
     private static Path demoDir() {
@@ -38,5 +44,29 @@ class CommittedDemoModelTest {
             bytes = files.mapToLong(p -> p.toFile().length()).sum();
         }
         assertTrue(bytes < 5_000_000, "models/demo holds " + bytes + " bytes");
+    }
+
+    @Test
+    void hasTheShapeTrainDemoMakes() throws Exception {
+        Path dir = demoDir();
+        assumeTrue(Files.isRegularFile(dir.resolve("config.json")), "no committed demo model at " + dir);
+        JsonNode committed = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        JsonNode expected = DemoModelSpec.DEMO.toJson(WordTokenizer.forTasks().vocabSize());
+        assertEquals(expected, committed, "models/demo/config.json is not DemoModelSpec.DEMO: retrain or update the spec");
+    }
+
+    /** A few held-out cases at 512 tokens (keys and numbers never trained on), decoded greedily. */
+    @Test
+    void answersHeldOutNeedlesDenseButNotThroughANarrowWindow() throws Exception {
+        Path dir = demoDir();
+        assumeTrue(Files.isRegularFile(dir.resolve("model.safetensors")), "no committed demo model at " + dir);
+        try (LoadedModel m = LoadedModel.load(dir)) {
+            DemoEvaluator eval = new DemoEvaluator(m, 20261122, 0.0);
+            assertEquals(1.0, eval.run(TrainingData.PASSKEY, 512, 4, new DensePolicy()).score(), "passkey, dense");
+            assertEquals(1.0, eval.run(TrainingData.NIAH, 512, 4, new DensePolicy()).score(), "niah, dense");
+            // needles at depths 0 and 1/3 lie more than 64 tokens back: a 4 + 64 window cannot see them
+            DemoEvaluator.Cell narrow = eval.run(TrainingData.PASSKEY, 512, 4, UniformSinkWindowPolicy.tokens(4, 64));
+            assertTrue(narrow.score() <= 0.5, "passkey through sink 4 + window 64 scored " + narrow.score());
+        }
     }
 }
