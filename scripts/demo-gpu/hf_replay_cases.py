@@ -17,17 +17,15 @@ from tokenizers import Tokenizer
 from transformers import AttentionInterface, LlamaForCausalLM
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+from sink_window import additive_mask
+
 WINDOW = {"sink": 0, "window": 0}   # window 0 = dense causal
 
 
 def sink_window_attention(module, query, key, value, attention_mask, **kwargs):
     if WINDOW["window"] <= 0:
         return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
-    t, s = query.shape[-2], key.shape[-2]
-    i = torch.arange(t, device=query.device)[:, None] + (s - t)
-    j = torch.arange(s, device=query.device)[None, :]
-    allowed = (j <= i) & ((j < WINDOW["sink"]) | (i - j < WINDOW["window"]))
-    mask = torch.zeros(t, s, device=query.device, dtype=query.dtype).masked_fill(~allowed, float("-inf"))[None, None]
+    mask = additive_mask(query.shape[-2], key.shape[-2], WINDOW["sink"], WINDOW["window"], query.device, query.dtype)
     kwargs.pop("is_causal", None)
     return sdpa_attention_forward(module, query, key, value, mask, is_causal=False, **kwargs)
 

@@ -19,6 +19,8 @@ import torch.nn.functional as F
 from transformers import AttentionInterface, LlamaConfig, LlamaForCausalLM
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+from sink_window import additive_mask
+
 try:
     from transformers import AttentionMaskInterface
     from transformers.masking_utils import sdpa_mask
@@ -35,11 +37,7 @@ LOCAL = {"on": False, "layers": set(), "sink": 4, "window": 16}
 def headroom_attention(module, query, key, value, attention_mask, **kwargs):
     if LOCAL["on"] and module.layer_idx in LOCAL["layers"]:
         LOCAL["calls"] = LOCAL.get("calls", 0) + 1
-        t, s = query.shape[-2], key.shape[-2]
-        i = torch.arange(t, device=query.device)[:, None] + (s - t)
-        j = torch.arange(s, device=query.device)[None, :]
-        allowed = (j <= i) & ((j < LOCAL["sink"]) | (i - j < LOCAL["window"]))
-        attention_mask = torch.zeros(t, s, device=query.device, dtype=query.dtype).masked_fill(~allowed, float("-inf"))[None, None]
+        attention_mask = additive_mask(query.shape[-2], key.shape[-2], LOCAL["sink"], LOCAL["window"], query.device, query.dtype)
         kwargs.pop("is_causal", None)
         return sdpa_attention_forward(module, query, key, value, attention_mask, is_causal=False, **kwargs)
     return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
