@@ -1,11 +1,10 @@
 package dev.headroom.train;
 
+import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The demo model's shape: a Llama with grouped-query attention and tied embeddings, written as a Hugging Face
@@ -60,9 +59,6 @@ public record DemoModelSpec(int hiddenSize, int intermediateSize, int numLayers,
     }
 
     public void writeConfig(Path dir, int vocabSize) throws IOException {
-        Path file = dir.resolve("config.json");
-        Path tmp = dir.resolve("config.json.tmp");
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), toJson(vocabSize));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeJson(dir.resolve("config.json"), toJson(vocabSize));
     }
 }

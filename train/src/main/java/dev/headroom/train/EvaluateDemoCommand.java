@@ -1,12 +1,10 @@
 package dev.headroom.train;
 
+import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.runtime.LoadedModel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -69,21 +67,14 @@ public final class EvaluateDemoCommand implements Callable<Integer> {
             System.out.print(table);
             System.out.printf(Locale.ROOT, "(%d cases per cell, held-out split, seed %d; %.1f min)%n", depths, seed,
                     (System.nanoTime() - t0) / 60e9);
-            if (markdown != null) writeAtomically(markdown, table);
+            if (markdown != null) AtomicFiles.writeString(markdown, table);
             if (cases != null) {
                 ObjectMapper json = new ObjectMapper();
                 StringBuilder lines = new StringBuilder();
                 for (DemoEvaluator.CaseResult r : results) lines.append(json.writeValueAsString(r)).append('\n');
-                writeAtomically(cases, lines.toString());
+                AtomicFiles.writeString(cases, lines.toString());
             }
         }
         return 0;
-    }
-
-    /** Writes to a temporary name beside {@code file}, then renames it: no half-written output. */
-    private static void writeAtomically(Path file, String text) throws java.io.IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -1,5 +1,6 @@
 package dev.headroom.attention.checkpoint;
 
+import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -45,17 +45,17 @@ public final class SafetensorsWriter {
         byte[] padded = new byte[json.length + pad];
         System.arraycopy(json, 0, padded, 0, json.length);
         for (int i = json.length; i < padded.length; i++) padded[i] = ' ';
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
-            out.write(len.array());
-            out.write(padded);
-            for (Tensor t : tensors.values()) {
-                ByteBuffer b = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(t.data());
-                out.write(b.array());
+        AtomicFiles.write(file, tmp -> {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length);
+                out.write(len.array());
+                out.write(padded);
+                for (Tensor t : tensors.values()) {
+                    ByteBuffer b = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+                    b.asFloatBuffer().put(t.data());
+                    out.write(b.array());
+                }
             }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 }

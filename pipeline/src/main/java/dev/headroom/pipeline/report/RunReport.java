@@ -1,11 +1,9 @@
 package dev.headroom.pipeline.report;
 
+import dev.headroom.attention.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -74,9 +72,7 @@ public final class RunReport {
     /** Writes the page to a temporary name next to {@code file} and renames it into place. */
     public void writeHtml(Path file) {
         try {
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.writeString(tmp, html(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(file, html());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package dev.headroom.pipeline.runner;
 
+import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,10 +9,8 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.config.ResolvedConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -157,9 +156,7 @@ public final class RunDirectory {
     public void writeAtomically(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(file, content);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,12 +1,11 @@
 package dev.headroom.plan.search;
 
+import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,13 +42,7 @@ public final class PlanExports {
     }
 
     public static void writeAll(AttentionPlan plan, Path dir, int layers, int kvHeads, int groupSize) throws IOException {
-        write(dir.resolve("moa_plan.json"), new ObjectMapper().writeValueAsString(moa(plan, layers, kvHeads, groupSize)));
-        write(dir.resolve("full_attention_heads.tsv"), duoTsv(plan, layers, kvHeads));
-    }
-
-    private static void write(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(dir.resolve("moa_plan.json"), new ObjectMapper().writeValueAsString(moa(plan, layers, kvHeads, groupSize)));
+        AtomicFiles.writeString(dir.resolve("full_attention_heads.tsv"), duoTsv(plan, layers, kvHeads));
     }
 }
