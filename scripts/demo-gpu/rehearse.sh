@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rehearses `train-demo` runs on the GPU machine, several side by side: TrainingSetExport --steps writes exactly the
-# batches a CPU run of STEPS steps draws (same seed, curriculum, batch sizes), and train_demo_torch.py --steps-mode
+# batches a CPU run of STEPS steps draws (same seed, curriculum, batch sizes), and rehearse_train_demo.py
 # trains on them with DemoTrainer's loss weights, schedule and optimizer settings (fp32). Run from the repository
 # root with .gpu/jre and .gpu-train/ carried.
 #   scripts/demo-gpu/rehearse.sh STEPS MINUTES "name:rope_theta:lr:local_prob[:shares[:shape[:torch_seed[:steps[:config]]]]]] ..."

@@ -11,10 +11,12 @@ import dev.headroom.eval.task.Split;
 import dev.headroom.eval.task.TaskCase;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Measures a demo checkpoint the way the rest of headroom runs it: the runtime's {@link GreedyGenerator} over
@@ -40,7 +42,7 @@ public final class DemoEvaluator {
     }
 
     private PrintStream samples; // where to print one generation per cell, or null
-    private java.util.function.Consumer<CaseResult> caseSink = r -> { };
+    private Consumer<CaseResult> caseSink = r -> { };
 
     private final LoadedModel model;
     private final WordTokenizer tokenizer = WordTokenizer.forTasks();
@@ -81,7 +83,7 @@ public final class DemoEvaluator {
     }
 
     /** Hands every evaluated case to {@code sink}. */
-    public DemoEvaluator onCase(java.util.function.Consumer<CaseResult> sink) {
+    public DemoEvaluator onCase(Consumer<CaseResult> sink) {
         this.caseSink = sink;
         return this;
     }
@@ -111,8 +113,8 @@ public final class DemoEvaluator {
         float[][] logits = model.logits(c.promptIds(), policy);
         int[] predicted = new int[c.targetPositions().length];
         for (int q = 0; q < predicted.length; q++) predicted[q] = argmax(logits[c.targetPositions()[q]]);
-        List<String> expected = java.util.Arrays.stream(c.expectedIds()).mapToObj(String::valueOf).toList();
-        String output = String.join(" ", java.util.Arrays.stream(predicted).mapToObj(String::valueOf).toList());
+        List<String> expected = Arrays.stream(c.expectedIds()).mapToObj(String::valueOf).toList();
+        String output = String.join(" ", Arrays.stream(predicted).mapToObj(String::valueOf).toList());
         return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), c.promptIds().length, null,
                 c.promptIds(), expected, output, c.targetPositions(), c.scoreTokens(predicted), false);
     }

@@ -1,20 +1,23 @@
 package dev.headroom.train;
 
+import dev.headroom.attention.AtomicFiles;
 import dev.headroom.eval.task.Split;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
  * Writes the demo model's training sequences (the same generators, tokenizer and curriculum as {@code train-demo})
- * to a flat binary file, so that a trainer elsewhere (scripts/demo-gpu/train_demo_torch.py on the GPU machine) sees
+ * to a flat binary file, so that a trainer elsewhere (scripts/demo-gpu/rehearse_train_demo.py on the GPU machine) sees
  * exactly the data DJL training sees. Sequence i is drawn at curriculum progress i / count.
  *
  * <p>Format, little-endian: per sequence, int32 n, n x uint16 input, n x uint16 target, n x uint8 flags (bit 0 answer
@@ -73,8 +76,18 @@ public final class TrainingSetExport {
     /** Runs the jobs on {@code threads} threads and writes their bytes to {@code file} in job order. */
     private static void writeInOrder(Path file, java.util.List<Callable<byte[]>> jobs, int threads) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (var os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            for (Future<byte[]> f : pool.invokeAll(jobs)) os.write(f.get());
+        try {
+            List<Future<byte[]>> done = pool.invokeAll(jobs);
+            AtomicFiles.write(file, tmp -> {
+                try (var os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                    for (Future<byte[]> f : done) os.write(f.get());
+                } catch (ExecutionException e) {
+                    throw new IOException("encoding " + file.getFileName() + " failed", e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while writing " + file.getFileName(), e);
+                }
+            });
         } finally {
             pool.shutdown();
         }
@@ -110,9 +123,11 @@ public final class TrainingSetExport {
             });
         }
         writeInOrder(out.resolve("train.bin"), parts, threads);
-        try (var os = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(out.resolve("train.steps"))))) {
-            for (int r : rows) os.writeInt(Integer.reverseBytes(r));
-        }
+        AtomicFiles.write(out.resolve("train.steps"), tmp -> {
+            try (var os = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+                for (int r : rows) os.writeInt(Integer.reverseBytes(r));
+            }
+        });
         System.out.println("wrote " + steps + " steps to " + out);
     }
 
