@@ -7,12 +7,23 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+import dev.headroom.attention.runtime.TextCodec;
 
 /**
  * A model's {@code tokenizer.json}, read through DJL's HuggingFaceTokenizer. Special tokens are not added, and
  * nothing is truncated or padded (DJL's defaults cut every encoding to 512 tokens).
  */
-public final class ModelTokenizer implements AutoCloseable {
+public final class ModelTokenizer implements TextCodec, AutoCloseable {
+
+    /** Registers this reader of {@code tokenizer.json} with {@link TextCodec#of}. */
+    public static final class Provider implements TextCodec.Provider {
+        @Override
+        public Optional<TextCodec> open(Path modelDir) {
+            return Optional.ofNullable(openIfPresent(modelDir));
+        }
+    }
+
     private final HuggingFaceTokenizer tokenizer;
 
     private ModelTokenizer(HuggingFaceTokenizer tokenizer) {
@@ -31,6 +42,7 @@ public final class ModelTokenizer implements AutoCloseable {
         }
     }
 
+    @Override
     public int[] encode(String text) {
         Encoding e = tokenizer.encode(text, false, false);
         long[] ids = e.getIds();
@@ -40,6 +52,7 @@ public final class ModelTokenizer implements AutoCloseable {
     }
 
     /** Character offsets [start, end) of each token of {@code text}, for mapping text spans to positions. */
+    @Override
     public int[][] offsets(String text) {
         Encoding e = tokenizer.encode(text, false, false);
         ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
@@ -50,6 +63,7 @@ public final class ModelTokenizer implements AutoCloseable {
         return out;
     }
 
+    @Override
     public String decode(int[] ids) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) l[i] = ids[i];

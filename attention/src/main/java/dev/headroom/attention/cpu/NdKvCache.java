@@ -1,0 +1,115 @@
+package dev.headroom.attention.cpu;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.headroom.attention.cache.KvCache;
+import dev.headroom.attention.cache.KvFormat;
+import dev.headroom.attention.pattern.HeadPattern;
+
+/**
+ * A {@link KvCache} whose storage is fp32 NDArray buffers [B, n, slots, hd] for n KV heads. Subclasses decide which
+ * slot a position goes to; the kernel reads {@link #keys()}, {@link #values()} and {@link #positions()} (slot order).
+ * Buffers outlive the caller's NDScope and are freed when replaced or closed.
+ */
+abstract class NdKvCache implements KvCache {
+    protected final HeadPattern pattern;
+    protected final KvFormat format;
+    protected final int[] kvHeads;
+    protected final int headDim;
+    protected NDArray keys, values;   // [B, n, capacity, hd]
+    protected int[] positionBySlot = new int[0];
+    protected int held, position;
+    private long batch = 1;
+
+    NdKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
+        this.pattern = pattern;
+        this.format = format;
+        this.kvHeads = kvHeads.clone();
+        this.headDim = headDim;
+    }
+
+    /** The cache for a pattern: a growing one for a full head, a sink + ring window otherwise. */
+    static NdKvCache of(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
+        return pattern.isFull() ? new FullKvCache(pattern, format, kvHeads, headDim)
+                : new SinkRingKvCache(pattern, format, kvHeads, headDim);
+    }
+
+    /** Appends keys and values [B, n, T, hd] of positions position() .. position()+T-1 (detached from autograd). */
+    final void append(NDArray k, NDArray v) {
+        batch = k.getShape().get(0);
+        store(k.stopGradient(), v.stopGradient(), (int) k.getShape().get(2));
+    }
+
+    protected abstract void store(NDArray k, NDArray v, int t);
+
+    /** Held keys [B, n, held, hd] in slot order (a view valid until the next append). */
+    final NDArray keys() {
+        return held == keys.getShape().get(2) ? keys : keys.get(new NDIndex(":, :, :{}", held));
+    }
+
+    final NDArray values() {
+        return held == values.getShape().get(2) ? values : values.get(new NDIndex(":, :, :{}", held));
+    }
+
+    /** The position of each held slot. */
+    final int[] positions() {
+        return java.util.Arrays.copyOf(positionBySlot, held);
+    }
+
+    final boolean isEmpty() {
+        return held == 0;
+    }
+
+    /** A zero buffer [B, n, slots, hd] owned by the cache rather than the caller's scope. */
+    protected static NDArray buffer(NDManager m, Shape like, int slots) {
+        NDArray b = m.zeros(new Shape(like.get(0), like.get(1), slots, like.get(3)));
+        NDScope.unregister(b);
+        return b;
+    }
+
+    protected static NDArray own(NDArray a) {
+        NDScope.unregister(a);
+        return a;
+    }
+
+    @Override
+    public HeadPattern pattern() {
+        return pattern;
+    }
+
+    @Override
+    public KvFormat format() {
+        return format;
+    }
+
+    @Override
+    public int[] kvHeads() {
+        return kvHeads.clone();
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    @Override
+    public int heldTokens() {
+        return held;
+    }
+
+    @Override
+    public long bytes() {
+        return batch * kvHeads.length * format.bytes(held, headDim);
+    }
+
+    @Override
+    public void close() {
+        if (keys != null) keys.close();
+        if (values != null) values.close();
+        keys = values = null;
+        held = 0;
+    }
+}
