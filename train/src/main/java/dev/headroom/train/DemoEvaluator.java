@@ -4,8 +4,10 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.policy.UniformSinkWindowPolicy;
-import dev.headroom.attention.runtime.GreedyGenerator;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.runtime.LanguageModelRuntime;
+import dev.headroom.attention.runtime.TextCodec;
+import dev.headroom.eval.harness.CaseOutcome;
+import dev.headroom.eval.harness.CaseRunner;
 import dev.headroom.eval.task.NeedleSpan;
 import dev.headroom.eval.task.Split;
 import dev.headroom.eval.task.TaskCase;
@@ -19,8 +21,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Measures a demo checkpoint the way the rest of headroom runs it: the runtime's {@link GreedyGenerator} over
- * {@link LoadedModel}, on held-out cases (keys, names and numbers never trained on), with dense attention and with
+ * Measures a demo checkpoint the way the rest of headroom runs it: {@link CaseRunner} over a
+ * {@link LanguageModelRuntime}, on held-out cases (keys, names and numbers never trained on), with dense attention and with
  * StreamingLLM's uniform sink + window. Text tasks are scored by their own scorers on the decoded continuation;
  * token MQAR by the argmax at its query positions (teacher-forced, as Zoology scores it).
  */
@@ -44,17 +46,20 @@ public final class DemoEvaluator {
     private PrintStream samples; // where to print one generation per cell, or null
     private Consumer<CaseResult> caseSink = r -> { };
 
-    private final LoadedModel model;
+    private final LanguageModelRuntime model;
+    private final CaseRunner runner;
     private final WordTokenizer tokenizer = WordTokenizer.forTasks();
     private final TrainingData data;
     private final long seed;
 
-    public DemoEvaluator(LoadedModel model, long seed, double fillerJitter) {
+    public DemoEvaluator(LanguageModelRuntime model, long seed, double fillerJitter) {
         if (model.config().vocabSize() != tokenizer.vocabSize()) {
             throw new HeadroomException(model.directory() + ": vocabulary of " + model.config().vocabSize()
                     + " tokens is not the demo tokenizer's " + tokenizer.vocabSize());
         }
         this.model = model;
+        // the model's own tokenizer.json, as `generate --prompt` reads it (WordTokenizer gives the same ids)
+        this.runner = new CaseRunner(model, TextCodec.of(model.directory()).orElse(wordCodec(tokenizer)), false);
         this.seed = seed;
         this.data = new TrainingData(tokenizer, Split.HELD_OUT, fillerJitter);
     }
@@ -95,28 +100,42 @@ public final class DemoEvaluator {
     }
 
     private CaseResult scoreText(TaskCase c, AttentionPolicy policy, boolean show) {
-        // the model's own tokenizer.json, as `generate --prompt` reads it (WordTokenizer gives the same ids)
-        int[] prompt = model.tokenizer() != null ? model.tokenizer().encode(c.prompt()) : tokenizer.encode(c.prompt());
         int answerTokens = tokenizer.count(TrainingData.answerText(c)) + 1;
-        int maxNew = Math.min(c.maxNewTokens(), answerTokens + 4);
-        GreedyGenerator.Result r = new GreedyGenerator(model).generate(prompt, maxNew, policy, true);
-        String text = model.tokenizer() != null ? model.tokenizer().decode(r.tokens()) : tokenizer.decode(r.tokens());
+        CaseOutcome o = runner.run(c, policy, Math.min(c.maxNewTokens(), answerTokens + 4));
         if (show && samples != null) {
             samples.printf(Locale.ROOT, "  %s %s %d depth %.2f: expected %s, generated '%s'%n", c.task(), policy.name(),
-                    c.targetLength(), c.depth(), c.answers(), text.replace("\n", "\\n"));
+                    c.targetLength(), c.depth(), c.answers(), o.prediction().replace("\n", "\\n"));
         }
-        return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), prompt.length, c.prompt(), null,
-                c.answers(), text, r.tokens(), c.score(text), outsideWindow(c));
+        return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), o.promptTokens(), c.prompt(), null,
+                c.answers(), o.prediction(), o.outputIds(), o.score(), outsideWindow(c));
     }
 
     private CaseResult scoreTokens(TaskCase c, AttentionPolicy policy) {
-        float[][] logits = model.logits(c.promptIds(), policy);
-        int[] predicted = new int[c.targetPositions().length];
-        for (int q = 0; q < predicted.length; q++) predicted[q] = argmax(logits[c.targetPositions()[q]]);
+        CaseOutcome o = runner.run(c, policy);
         List<String> expected = Arrays.stream(c.expectedIds()).mapToObj(String::valueOf).toList();
-        String output = String.join(" ", Arrays.stream(predicted).mapToObj(String::valueOf).toList());
+        String output = String.join(" ", Arrays.stream(o.outputIds()).mapToObj(String::valueOf).toList());
         return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), c.promptIds().length, null,
-                c.promptIds(), expected, output, c.targetPositions(), c.scoreTokens(predicted), false);
+                c.promptIds(), expected, output, c.targetPositions(), o.score(), false);
+    }
+
+    /** The demo vocabulary as a codec, for a checkpoint without tokenizer.json (it gives the same ids). */
+    private static TextCodec wordCodec(WordTokenizer t) {
+        return new TextCodec() {
+            @Override
+            public int[] encode(String text) {
+                return t.encode(text);
+            }
+
+            @Override
+            public String decode(int[] ids) {
+                return t.decode(ids);
+            }
+
+            @Override
+            public int[][] offsets(String text) {
+                throw new UnsupportedOperationException("the demo vocabulary gives no character offsets");
+            }
+        };
     }
 
     /** Whether the first needle value lies beyond the sink and before the recent window of the last prompt token. */

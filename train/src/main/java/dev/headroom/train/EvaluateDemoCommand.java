@@ -3,7 +3,7 @@ package dev.headroom.train;
 import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.cpu.LoadedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.cpu.LoadedModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.policy.UniformSinkWindowPolicy;

@@ -14,6 +14,7 @@ import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.runtime.Backend;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.attention.runtime.RuntimeSequence;
+import dev.headroom.attention.runtime.Runtimes;
 import dev.headroom.attention.tokenizer.ModelTokenizer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -55,6 +56,11 @@ public final class LoadedModel implements LanguageModelRuntime {
                 throw e;
             }
         }
+    }
+
+    /** The CPU runtime of {@code dir} shared by this JVM ({@link Runtimes#shared}), for profiling and training. */
+    public static LoadedModel shared(Path dir) {
+        return (LoadedModel) Runtimes.shared(dir, Backend.CPU);
     }
 
     /** Refuses, before reading, a model whose fp32 weights would not fit in this machine's memory. */

@@ -1,7 +1,7 @@
 package dev.headroom.eval.harness;
 
-import dev.headroom.attention.tokenizer.ModelTokenizer;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.runtime.TextCodec;
+import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.eval.task.CopyTask;
 import dev.headroom.eval.task.GeneratorOptions;
 import dev.headroom.eval.task.Haystack;
@@ -51,7 +51,7 @@ public final class TaskFactory {
     /**
      * @param addBos whether the runner prepends the model's BOS id (counted in the prompt length)
      */
-    public static TaskGenerator build(TaskSpec spec, LoadedModel model, boolean addBos) {
+    public static TaskGenerator build(TaskSpec spec, LanguageModelRuntime model, boolean addBos) {
         String name = spec.name();
         int bos = model.config().bosTokenId();
         boolean prefix = addBos && bos >= 0;
@@ -66,7 +66,7 @@ public final class TaskFactory {
             IdSet values = IdSet.of(java.util.Arrays.copyOfRange(ids, half, ids.length));
             return new MqarTask(keys, values, spec.kvPairs());
         }
-        ModelTokenizer codec = ModelCache.codec(model.directory());
+        TextCodec codec = ModelCache.codec(model.directory());
         if (name.equals(TextWindowTask.NAME)) {
             String text = readText(spec);
             int[] ids = codec != null ? codec.encode(text) : TextWindowTask.parseIds(text);
@@ -97,7 +97,7 @@ public final class TaskFactory {
     }
 
     /** The model's ids other than BOS, EOS and id 0 (often padding or unknown). */
-    static IdSet ordinaryIds(LoadedModel model) {
+    static IdSet ordinaryIds(LanguageModelRuntime model) {
         int bos = model.config().bosTokenId(), eos = model.config().eosTokenId();
         return IdSet.of(IntStream.range(1, model.config().vocabSize()).filter(i -> i != bos && i != eos).toArray());
     }

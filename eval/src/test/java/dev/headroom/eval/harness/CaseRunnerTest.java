@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.policy.UniformSinkWindowPolicy;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.cpu.LoadedModel;
+import dev.headroom.attention.runtime.Backend;
+import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.eval.task.TaskCase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +40,7 @@ class CaseRunnerTest {
 
     @Test
     void tokenCaseScoresTheArgmaxAtTargetsAndCountsCacheBytes() {
-        LoadedModel model = ModelCache.get(tinyLlama());
+        LoadedModel model = (LoadedModel) ModelCache.get(tinyLlama(), Backend.CPU);
         TaskCase c = TaskFactory.build(TaskSpec.of("copy"), model, true).generate(40, 0.5, 0, 3L);
         assertEquals(model.config().bosTokenId(), c.promptIds()[0]);
         float[][] logits = model.logits(c.promptIds(), new DensePolicy());
@@ -60,7 +62,7 @@ class CaseRunnerTest {
 
     @Test
     void klProbeIsZeroAgainstItselfAndMatchesAHandComputedPerplexity() {
-        LoadedModel model = ModelCache.get(tinyLlama());
+        LoadedModel model = (LoadedModel) ModelCache.get(tinyLlama(), Backend.CPU);
         int[] text = new int[60];
         for (int i = 0; i < text.length; i++) {
             text[i] = 3 + (i * 37) % 120;
@@ -92,8 +94,8 @@ class CaseRunnerTest {
 
     @Test
     void modelIsLoadedOncePerDirectory() {
-        LoadedModel a = ModelCache.get(tinyLlama());
-        LoadedModel b = ModelCache.get(tinyLlama().resolve("..").resolve(tinyLlama().getFileName()));
+        LanguageModelRuntime a = ModelCache.get(tinyLlama());
+        LanguageModelRuntime b = ModelCache.get(tinyLlama().resolve("..").resolve(tinyLlama().getFileName()));
         assertTrue(a == b);
     }
 }

@@ -1,6 +1,6 @@
 package dev.headroom.eval.harness;
 
-import dev.headroom.attention.tokenizer.ModelTokenizer;
+import dev.headroom.attention.runtime.TextCodec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +22,7 @@ class ModelTokenizerLongTextTest {
 
     @Test
     void longPromptsAreNotTruncated() {
-        ModelTokenizer codec = ModelCache.codec(demoModel());
+        TextCodec codec = ModelCache.codec(demoModel());
         String text = "The grass is green. ".repeat(400);
         int[] ids = codec.encode(text);
         assertTrue(ids.length > 1000, "encoded to " + ids.length + " tokens");
@@ -31,7 +31,7 @@ class ModelTokenizerLongTextTest {
     @Test
     void counterCountsWhatTheRunnerFeeds() {
         Path dir = demoModel();
-        ModelTokenizer codec = ModelCache.codec(dir);
+        TextCodec codec = ModelCache.codec(dir);
         ModelTokenCounter counter = new ModelTokenCounter(codec, 1);
         TaskCase c = new PassKeyTask(counter).generate(700, 0.5, 0, 1L);
         assertTrue(c.promptTokens() <= 700 && c.promptTokens() > 600, "prompt tokens " + c.promptTokens());

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.runtime.LanguageModelRuntime;
+import dev.headroom.attention.runtime.TextCodec;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -37,21 +38,28 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (maxNewTokens < 1) throw new HeadroomException("--max-new-tokens must be at least 1, got " + maxNewTokens);
-        try (LoadedModel model = LoadedModel.load(opt.model)) {
+        try (LanguageModelRuntime model = opt.open()) {
+            TextCodec codec = TextCodec.of(opt.model).orElse(null);
             int[] ids;
             if (prompt.text != null) {
-                if (model.tokenizer() == null) throw new HeadroomException(opt.model + ": no tokenizer.json; use --prompt-ids");
-                ids = model.tokenizer().encode(prompt.text);
+                if (codec == null) throw new HeadroomException(opt.model + ": no tokenizer.json; use --prompt-ids");
+                ids = codec.encode(prompt.text);
                 if (ids.length == 0) throw new HeadroomException("--prompt: the text encodes to no tokens");
             } else {
                 ids = TokenIds.parse("--prompt-ids", prompt.ids);
             }
             TokenIds.checkRange(prompt.text != null ? "--prompt" : "--prompt-ids", ids, model.config().vocabSize());
-            GreedyGenerator.Result r = new GreedyGenerator(model).generate(ids, maxNewTokens, new DensePolicy(), true);
+            GreedyGenerator generator = new GreedyGenerator(model);
+            try {
+                generator.checkFits(ids.length, maxNewTokens);
+            } catch (HeadroomException e) {
+                throw new HeadroomException("--max-new-tokens: " + e.getMessage());
+            }
+            GreedyGenerator.Result r = generator.generate(ids, maxNewTokens, new DensePolicy(), true);
             if (json) {
                 System.out.println(new ObjectMapper().writeValueAsString(Map.of("tokens", r.tokens())));
-            } else if (model.tokenizer() != null) {
-                System.out.println(model.tokenizer().decode(r.tokens()));
+            } else if (codec != null) {
+                System.out.println(codec.decode(r.tokens()));
             } else {
                 System.out.println(java.util.Arrays.toString(r.tokens()));
             }

@@ -3,7 +3,8 @@ package dev.headroom.pipeline.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.policy.DensePolicy;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.runtime.LanguageModelRuntime;
+import dev.headroom.attention.runtime.RuntimeSequence;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,9 +27,12 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int[] tokens = TokenIds.parse("--ids", ids);
-        try (LoadedModel model = LoadedModel.load(opt.model)) {
+        try (LanguageModelRuntime model = opt.open()) {
             TokenIds.checkRange("--ids", tokens, model.config().vocabSize());
-            float[][] logits = model.logits(tokens, new DensePolicy());
+            float[][] logits;
+            try (RuntimeSequence seq = model.open(new DensePolicy(), tokens.length)) {
+                logits = seq.prefillAll(tokens);
+            }
             int[] argmax = new int[tokens.length];
             for (int t = 0; t < tokens.length; t++) {
                 for (int v = 1; v < logits[t].length; v++) if (logits[t][v] > logits[t][argmax[t]]) argmax[t] = v;

@@ -7,9 +7,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.DensePolicy;
-import dev.headroom.attention.runtime.GradientProbe;
-import dev.headroom.attention.runtime.InferenceState;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.cpu.GradientProbe;
+import dev.headroom.attention.cpu.InferenceState;
+import dev.headroom.attention.cpu.LoadedModel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,7 +84,7 @@ public final class SampleProfiler {
     public static double loss(LoadedModel model, CalibrationSample s, AttentionPolicy policy) {
         int[] ids = s.ids();
         try (NDScope scope = new NDScope(); InferenceState state = model.newState(policy, s.lossPositions()[0] + 1)) {
-            NDArray logits = model.transformer().forward(model.idsArray(ids), state, dev.headroom.attention.policy.AttentionObserver.NONE, false);
+            NDArray logits = model.transformer().forward(model.idsArray(ids), state, dev.headroom.attention.cpu.AttentionObserver.NONE, false);
             return answerLoss(logits, ids, s.lossPositions()).getFloat();
         }
     }

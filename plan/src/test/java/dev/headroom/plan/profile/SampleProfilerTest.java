@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.policy.UniformSinkWindowPolicy;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.cpu.LoadedModel;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

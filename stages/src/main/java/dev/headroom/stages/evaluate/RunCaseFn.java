@@ -1,6 +1,6 @@
 package dev.headroom.stages.evaluate;
 
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.CaseOutcome;
 import dev.headroom.eval.harness.CaseRunner;
@@ -36,7 +36,7 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
     private final boolean addBos;
     private final String progressKey;
 
-    private transient LoadedModel model;
+    private transient LanguageModelRuntime model;
     private transient CaseRunner runner;
     private transient Map<TaskSpec, TaskGenerator> generators;
 

@@ -2,7 +2,7 @@ package dev.headroom.stages.profile;
 
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.tokenizer.ModelTokenizer;
 import dev.headroom.eval.task.NeedleSpan;
 import dev.headroom.eval.task.TaskCase;

@@ -1,6 +1,6 @@
 package dev.headroom.stages.profile;
 
-import dev.headroom.attention.runtime.LoadedModel;
+import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.ModelCache;
 import dev.headroom.eval.harness.TaskFactory;
@@ -48,7 +48,7 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
 
     @Setup
     public void setup() {
-        model = ModelCache.get(Path.of(modelDir));
+        model = LoadedModel.shared(Path.of(modelDir));
         profiler = new SampleProfiler(new HeadProfiler(block, sink, localDistance), lossTemperature);
         generators = new HashMap<>();
     }

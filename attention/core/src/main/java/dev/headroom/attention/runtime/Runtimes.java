@@ -16,6 +16,7 @@ import java.util.logging.Logger;
 public final class Runtimes {
     private static final Logger LOG = Logger.getLogger(Runtimes.class.getName());
     private static final Map<String, LanguageModelRuntime> SHARED = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicInteger LOADS = new java.util.concurrent.atomic.AtomicInteger();
 
     private Runtimes() {
     }
@@ -60,6 +61,14 @@ public final class Runtimes {
     public static LanguageModelRuntime shared(Path directory, Backend requested) {
         Backend b = resolve(requested);
         String key = b + "@" + directory.toAbsolutePath().normalize();
-        return SHARED.computeIfAbsent(key, k -> providers().get(b).open(directory.toAbsolutePath().normalize()));
+        return SHARED.computeIfAbsent(key, k -> {
+            LOADS.incrementAndGet();
+            return providers().get(b).open(directory.toAbsolutePath().normalize());
+        });
+    }
+
+    /** How many shared runtimes this JVM has loaded (tests check that it is once per directory and backend). */
+    public static int loads() {
+        return LOADS.get();
     }
 }

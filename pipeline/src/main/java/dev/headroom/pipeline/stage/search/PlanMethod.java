@@ -3,7 +3,7 @@ package dev.headroom.pipeline.stage.search;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.ModelIdentity;
-import dev.headroom.attention.plan.PlanPolicy;
+import dev.headroom.attention.policy.PlanPolicy;
 import dev.headroom.pipeline.config.ConfigProblems;
 import dev.headroom.pipeline.config.ModelFacts;
 import dev.headroom.pipeline.registry.MethodDefinition;

@@ -4,9 +4,8 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.ModelIdentity;
-import dev.headroom.attention.plan.PlanPolicy;
-import dev.headroom.attention.runtime.LoadedModel;
-import dev.headroom.eval.harness.ModelCache;
+import dev.headroom.attention.policy.PlanPolicy;
+import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.task.TaskGenerator;
 import dev.headroom.pipeline.config.CalibrationSettings;
@@ -93,7 +92,7 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                     + " must be longer than every profiled length (longest: " + maxProfiled + ")");
         }
         var cfg = context.model().config();
-        LoadedModel model = ModelCache.get(context.model().directory());
+        LoadedModel model = LoadedModel.shared(context.model().directory());
         List<CalibrationSample> heldOut = heldOut(params, profile, context, model);
         SearchSettings settings = new SearchSettings(profile.sinkOrDefault(), profile.blockOrDefault(), params.alphaStepOrDefault(),
                 params.alphaMaxOrDefault(), params.betaStepsOrDefault(), params.densityBudgetOrDefault(),
