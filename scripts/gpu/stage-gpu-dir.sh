@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Here (not on the GPU machine): builds attention/gpu and stages what the GPU machine needs under .gpu/ (git-ignored):
-# a slim JRE, the module jar, JCuda and its natives without the 24 MB libJNvPTXCompiler. Pass carry: [".gpu"].
+# Here (not on the GPU machine): builds the GPU path and stages what the GPU machine needs under .gpu/ (git-ignored):
+# a slim JRE and the slim classpath .gpu/lib/ = the runtime classpath of attention/gpu-tools (the core, quantize,
+# attention/gpu, the tools, JCuda, Jackson for the core) with JCuda's natives stripped of the 24 MB
+# libJNvPTXCompiler and libJNvrtc (we load PTX through the driver API). Pass carry: [".gpu"].
+# The classpath must stay under 15 MB of jars (it travels in the 64 MiB working tree): this script fails above.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-mvn -B -q -o -pl attention/gpu install -DskipTests
+mvn -B -q -o install -pl attention/core,quantize,attention/gpu,attention/gpu-tools -am -DskipTests
 mkdir -p .gpu
+rm -rf .gpu/lib .gpu/*.jar  # .gpu/*.jar: the layout before the tools module
+mvn -B -q -o -pl attention/gpu-tools dependency:copy-dependencies -DincludeScope=runtime \
+  -DoutputDirectory="$root/.gpu/lib"
+cp attention/gpu-tools/target/headroom-gpu-tools-*.jar .gpu/lib/
+for natives in .gpu/lib/jcuda-natives-*.jar; do
+  chmod u+w "$natives"
+  zip -q -d "$natives" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' || true
+done
 [ -x .gpu/jre/bin/java ] || ../shared/gpu/make-jre.sh .gpu/jre
-m2=${M2_REPO:-$HOME/.m2/repository}/org/jcuda
-cp attention/gpu/target/headroom-attention-gpu-*.jar .gpu/headroom-attention-gpu.jar
-cp "$m2/jcuda/12.6.0/jcuda-12.6.0.jar" .gpu/jcuda.jar
-cp "$m2/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar" .gpu/jcuda-natives.jar
-chmod u+w .gpu/jcuda-natives.jar
-zip -q -d .gpu/jcuda-natives.jar 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' || true
+ls -l .gpu/lib
+bytes=$(cat .gpu/lib/*.jar | wc -c)
+awk -v b="$bytes" 'BEGIN { printf "slim classpath: %.2f MB of jars (limit 15 MB)\n", b / 1e6 }'
 du -sh .gpu
+[ "$bytes" -lt 15000000 ] || { echo "slim classpath over 15 MB" >&2; exit 1; }

@@ -1,13 +1,17 @@
 package dev.headroom.attention.gpu;
 
+import dev.headroom.attention.cache.KvSlots;
+import dev.headroom.attention.pattern.HeadPattern;
+
 /**
- * A per-KV-head compressed KV cache on the GPU (compressed_decode.cu). A streaming head keeps its first
- * {@code sink} tokens and a ring buffer of {@code window} slots; a retrieval head (window {@link SparsePlan#FULL})
- * keeps every token up to {@code maxTokens}. Keys and values are bf16 rows of headDim, each head's slots contiguous.
+ * A per-KV-head compressed KV cache on the GPU (compressed_decode.cu), one {@link HeadPattern} per KV head. A
+ * streaming head keeps its first {@code sink} tokens and a ring buffer of {@code window} slots, position p in slot
+ * {@link KvSlots#slot}; a retrieval head ({@link HeadPattern#full()}) keeps every token up to {@code maxTokens}.
+ * Keys and values are bf16 rows of headDim, each head's slots contiguous.
  */
 public final class CompressedKvCache implements AutoCloseable {
   private final CudaContext cuda;
-  private final SparsePlan plan;
+  private final HeadPattern[] patterns;
   private final int headDim;
   private final int maxTokens;
   private final long[] slotOffset;
@@ -15,15 +19,15 @@ public final class CompressedKvCache implements AutoCloseable {
   private final DeviceBuffer keys, values, offsets, sinks, windows;
   private int tokens;
 
-  public CompressedKvCache(CudaContext cuda, SparsePlan plan, int headDim, int maxTokens) {
+  public CompressedKvCache(CudaContext cuda, HeadPattern[] patterns, int headDim, int maxTokens) {
     if (headDim != 64 && headDim != 128) throw new IllegalArgumentException("head dim must be 64 or 128");
     this.cuda = cuda;
-    this.plan = plan;
+    this.patterns = KernelPatterns.check(patterns);
     this.headDim = headDim;
     this.maxTokens = maxTokens;
-    slotOffset = new long[plan.kvHeads()];
+    slotOffset = new long[this.patterns.length];
     long total = 0;
-    for (int h = 0; h < plan.kvHeads(); h++) {
+    for (int h = 0; h < slotOffset.length; h++) {
       slotOffset[h] = total;
       total += capacity(h);
     }
@@ -31,32 +35,39 @@ public final class CompressedKvCache implements AutoCloseable {
     keys = cuda.allocate(2L * total * headDim);
     values = cuda.allocate(2L * total * headDim);
     offsets = cuda.allocate(8L * slotOffset.length).upload(slotOffset);
-    sinks = cuda.allocate(4L * plan.kvHeads()).upload(plan.sinks());
-    windows = cuda.allocate(4L * plan.kvHeads()).upload(plan.windows());
+    sinks = cuda.allocate(4L * slotOffset.length).upload(KernelPatterns.sinks(this.patterns));
+    windows = cuda.allocate(4L * slotOffset.length).upload(KernelPatterns.cacheWindows(this.patterns));
   }
 
-  /** Slots a head holds: every token up to maxTokens for a retrieval head, sink + window for a streaming one. */
+  /**
+   * Slots a head holds: every token up to maxTokens for a retrieval head, sink + window for a streaming one (not
+   * capped by maxTokens: a streaming-only cache takes any number of appends).
+   */
   public int capacity(int kvHead) {
-    return plan.isFull(kvHead) ? maxTokens : plan.sink(kvHead) + plan.window(kvHead);
+    HeadPattern p = patterns[kvHead];
+    return p.isFull() ? maxTokens : p.sink() + p.window();
   }
 
-  /** The slot of token {@code position}; mirrors compressed_append in compressed_decode.cu. */
-  static int slotOf(int position, int sink, int window) {
-    if (window == SparsePlan.FULL || position < sink) return position;
-    return sink + (position - sink) % window;
+  /**
+   * The slot compressed_append in compressed_decode.cu writes token {@code position} to, in the kernel's terms
+   * (window 0 = full); equal to {@link KvSlots#slot} (KernelIndexMathTest checks it).
+   */
+  static int kernelSlot(int position, int sink, int window) {
+    return window <= 0 || position < sink ? position : sink + (position - sink) % window;
   }
 
-  /** Slots that hold tokens after {@code tokens} appends; mirrors valid_slots(). */
-  static int validSlots(int tokens, int sink, int window) {
-    return window == SparsePlan.FULL ? tokens : Math.min(tokens, sink + window);
+  /** Slots that hold tokens after {@code tokens} appends, as valid_slots() computes it (window 0 = full). */
+  static int kernelValidSlots(int tokens, int sink, int window) {
+    return window <= 0 ? tokens : Math.min(tokens, sink + window);
   }
 
   public int tokens() {
     return tokens;
   }
 
-  public SparsePlan plan() {
-    return plan;
+  /** The pattern of each KV head (a copy). */
+  public HeadPattern[] patterns() {
+    return patterns.clone();
   }
 
   public int headDim() {
@@ -64,22 +75,20 @@ public final class CompressedKvCache implements AutoCloseable {
   }
 
   public int kvHeads() {
-    return plan.kvHeads();
+    return patterns.length;
   }
 
   /** The most slots any head attends to now. */
   public int longestHead() {
     int longest = 0;
-    for (int h = 0; h < plan.kvHeads(); h++) {
-      longest = Math.max(longest, validSlots(tokens, plan.sink(h), plan.window(h)));
-    }
+    for (HeadPattern p : patterns) longest = Math.max(longest, p.heldTokens(tokens));
     return longest;
   }
 
   /** The most slots any head can ever hold. */
   int largestCapacity() {
     int largest = 0;
-    for (int h = 0; h < plan.kvHeads(); h++) largest = Math.max(largest, capacity(h));
+    for (int h = 0; h < patterns.length; h++) largest = Math.max(largest, capacity(h));
     return largest;
   }
 
@@ -95,13 +104,13 @@ public final class CompressedKvCache implements AutoCloseable {
   /** Appends the next token from device rows [kvHeads][headDim] bf16. */
   public void append(DeviceBuffer keyRow, DeviceBuffer valueRow) {
     if (tokens >= maxTokens && hasRetrievalHead()) throw new IllegalStateException("cache full at " + maxTokens);
-    cuda.launch(cuda.function("compressed_decode", "compressed_append"), new int[] {plan.kvHeads()}, headDim, 0,
+    cuda.launch(cuda.function("compressed_decode", "compressed_append"), new int[] {patterns.length}, headDim, 0,
         keys, values, offsets, sinks, windows, keyRow, valueRow, tokens, headDim);
     tokens++;
   }
 
   private boolean hasRetrievalHead() {
-    for (int h = 0; h < plan.kvHeads(); h++) if (plan.isFull(h)) return true;
+    for (HeadPattern p : patterns) if (p.isFull()) return true;
     return false;
   }
 
@@ -118,7 +127,7 @@ public final class CompressedKvCache implements AutoCloseable {
   /** Bytes a decode step must read: the valid keys and values of every head. */
   public long bytesRead() {
     long slots = 0;
-    for (int h = 0; h < plan.kvHeads(); h++) slots += validSlots(tokens, plan.sink(h), plan.window(h));
+    for (HeadPattern p : patterns) slots += p.heldTokens(tokens);
     return slots * headDim * 2 * 2;
   }
 

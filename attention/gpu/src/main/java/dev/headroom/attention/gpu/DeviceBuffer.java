@@ -6,6 +6,9 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD16;
 import static jcuda.driver.JCudaDriver.cuMemsetD32;
+import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+
+import dev.headroom.quantize.Bf16;
 
 import jcuda.Pointer;
 import jcuda.Sizeof;
@@ -77,6 +80,11 @@ public final class DeviceBuffer implements AutoCloseable {
   /** Fills the buffer with bf16 NaN, so that an element the kernel fails to write cannot pass a check. */
   public void poisonBf16() {
     cuMemsetD16(pointer(), Bf16.NAN, bytes / 2);
+  }
+
+  /** Enqueues a fill of every 32-bit word with {@code word} on the default stream (no wait): an L2 flush. */
+  public void fillWordsAsync(int word) {
+    cuMemsetD32Async(pointer(), word, bytes / 4, null);
   }
 
   /** Fills the buffer with float32 NaN. */

@@ -1,15 +1,16 @@
 package dev.headroom.attention.gpu;
 
+import dev.headroom.attention.pattern.HeadPattern;
 import java.util.Arrays;
 import jcuda.driver.CUfunction;
 
 /**
- * Causal flash-attention prefill on the GPU, dense or with a per-KV-head {@link SparsePlan}: wgmma on Hopper
+ * Causal flash-attention prefill on the GPU, dense or with one {@link HeadPattern} per KV head: wgmma on Hopper
  * (flash_prefill_sm90a.cu), mma.sync elsewhere (flash_prefill.cu).
  * Tiles outside a head's pattern are skipped; the CTAs are ordered heaviest first so heads with long windows do
  * not leave the GPU half idle at the end.
  *
- * <p>Use {@link #prepare} once per (shape, plan), then {@link Launch#run} on device buffers; {@link #run} takes host
+ * <p>Use {@link #prepare} once per (shape, patterns), then {@link Launch#run} on device buffers; {@link #run} takes host
  * arrays for tests and small calls. Inputs and output are bf16: q, out [heads][length][headDim], k, v
  * [kvHeads][length][headDim].
  */
@@ -46,30 +47,32 @@ public final class FlashPrefillKernel {
     return cuda.computeCapability() == 90 ? Variant.WGMMA : Variant.MMA_SYNC;
   }
 
-  /** Uploads the plan and the CTA order for one shape, for the default variant. */
-  public Launch prepare(AttentionShape shape, SparsePlan plan) {
-    return prepare(shape, plan, defaultVariant());
+  /** Uploads the patterns and the CTA order for one shape, for the default variant. */
+  public Launch prepare(AttentionShape shape, HeadPattern[] patterns) {
+    return prepare(shape, patterns, defaultVariant());
   }
 
-  /** Uploads the plan and the CTA order for one shape. */
-  public Launch prepare(AttentionShape shape, SparsePlan plan, Variant variant) {
-    if (plan.kvHeads() != shape.kvHeads()) {
-      throw new IllegalArgumentException("plan has " + plan.kvHeads() + " KV heads, shape " + shape.kvHeads());
+  /** Uploads the patterns (one per KV head) and the CTA order for one shape. */
+  public Launch prepare(AttentionShape shape, HeadPattern[] patterns, Variant variant) {
+    HeadPattern[] checked = KernelPatterns.check(patterns);
+    if (checked.length != shape.kvHeads()) {
+      throw new IllegalArgumentException(checked.length + " head patterns for " + shape.kvHeads() + " KV heads");
     }
     if ((shape.length() + variant.queryTile - 1) / variant.queryTile > 0xffff) {
       throw new IllegalArgumentException("sequence too long for the work encoding: " + shape.length());
     }
-    return new Launch(shape, plan, variant);
+    return new Launch(shape, checked, variant);
   }
 
   /** Host-array convenience: uploads, runs, downloads. */
-  public short[] run(short[] q, short[] k, short[] v, AttentionShape shape, SparsePlan plan) {
-    return run(q, k, v, shape, plan, defaultVariant());
+  public short[] run(short[] q, short[] k, short[] v, AttentionShape shape, HeadPattern[] patterns) {
+    return run(q, k, v, shape, patterns, defaultVariant());
   }
 
   /** Host-array convenience for one variant. */
-  public short[] run(short[] q, short[] k, short[] v, AttentionShape shape, SparsePlan plan, Variant variant) {
-    try (Launch launch = prepare(shape, plan, variant);
+  public short[] run(short[] q, short[] k, short[] v, AttentionShape shape, HeadPattern[] patterns,
+      Variant variant) {
+    try (Launch launch = prepare(shape, patterns, variant);
         DeviceBuffer dq = cuda.allocate(2L * shape.queryElements()).upload(q);
         DeviceBuffer dk = cuda.allocate(2L * shape.kvElements()).upload(k);
         DeviceBuffer dv = cuda.allocate(2L * shape.kvElements()).upload(v);
@@ -81,7 +84,7 @@ public final class FlashPrefillKernel {
     }
   }
 
-  /** A prepared launch: the plan and the work order live on the device until closed. */
+  /** A prepared launch: the patterns and the work order live on the device until closed. */
   public final class Launch implements AutoCloseable {
     private final AttentionShape shape;
     private final DeviceBuffer sinks, windows, workItems;
@@ -90,13 +93,13 @@ public final class FlashPrefillKernel {
     private final int sharedBytes;
     private final Variant variant;
 
-    private Launch(AttentionShape shape, SparsePlan plan, Variant variant) {
+    private Launch(AttentionShape shape, HeadPattern[] patterns, Variant variant) {
       this.shape = shape;
       this.variant = variant;
-      int[] order = workOrder(shape, plan, variant.queryTile);
+      int[] order = workOrder(shape, patterns, variant.queryTile);
       items = order.length;
-      sinks = cuda.allocate(4L * plan.kvHeads()).upload(plan.sinks());
-      windows = cuda.allocate(4L * plan.kvHeads()).upload(plan.kernelWindows());
+      sinks = cuda.allocate(4L * patterns.length).upload(KernelPatterns.sinks(patterns));
+      windows = cuda.allocate(4L * patterns.length).upload(KernelPatterns.prefillWindows(patterns));
       workItems = cuda.allocate(4L * items).upload(order);
       function = cuda.function(variant.module, variant.kernelPrefix + shape.headDim());
       // Q tile + double-buffered K and V tiles (+ room to align them to 1024 bytes for wgmma descriptors)
@@ -122,15 +125,15 @@ public final class FlashPrefillKernel {
    * The CTA order: one item (head << 16 | query tile) per CTA, sorted by the number of key tiles it visits,
    * most first (longest processing time first), so the last wave is made of short items.
    */
-  static int[] workOrder(AttentionShape shape, SparsePlan plan, int queryTile) {
+  static int[] workOrder(AttentionShape shape, HeadPattern[] patterns, int queryTile) {
     int tiles = (shape.length() + queryTile - 1) / queryTile;
-    int[] kernelWindows = plan.kernelWindows();
     long[] keyed = new long[shape.heads() * tiles];
     int n = 0;
     for (int head = 0; head < shape.heads(); head++) {
       int kvHead = head / shape.group();
       for (int t = 0; t < tiles; t++) {
-        int work = keyTileCount(t, queryTile, plan.sink(kvHead), kernelWindows[kvHead]);
+        HeadPattern p = patterns[kvHead];
+        int work = keyTileCount(t, queryTile, p.sink(), KernelPatterns.prefillWindow(p));
         keyed[n++] = ((long) (Integer.MAX_VALUE - work) << 32) | ((long) head << 16) | t;
       }
     }

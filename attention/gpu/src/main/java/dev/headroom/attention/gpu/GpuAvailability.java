@@ -7,16 +7,15 @@ import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuInit;
 
 import java.nio.charset.StandardCharsets;
-import java.util.logging.Logger;
 import jcuda.driver.CUdevice;
 import jcuda.driver.JCudaDriver;
 
 /**
- * Whether a CUDA GPU and driver answer through JCuda's driver API, and the backend choice that follows from it.
- * The probe runs once per JVM; it never throws, since a machine without a GPU is the normal case for CI.
+ * Whether a CUDA GPU and driver answer through JCuda's driver API. The probe runs once per JVM; it never throws,
+ * since a machine without a GPU is the normal case for CI. Choosing a backend is the core's
+ * ({@code dev.headroom.attention.runtime.Runtimes}, through {@link CudaRuntimeProvider}).
  */
 public final class GpuAvailability {
-  private static final Logger LOG = Logger.getLogger(GpuAvailability.class.getName());
   private static volatile GpuAvailability probed;
 
   private final boolean available;
@@ -73,20 +72,5 @@ public final class GpuAvailability {
   /** The device and driver when available, else why not. */
   public String description() {
     return description;
-  }
-
-  /**
-   * The backend to use for a requested one: {@code auto} falls back to the CPU with one log line when no GPU
-   * answers; {@code gpu} without a GPU is an error.
-   */
-  public static Backend resolve(Backend requested) {
-    if (requested == Backend.CPU) return Backend.CPU;
-    GpuAvailability gpu = probe();
-    if (gpu.available()) return Backend.GPU;
-    if (requested == Backend.GPU) {
-      throw new IllegalStateException("backend: gpu was asked for, but " + gpu.description());
-    }
-    LOG.info("backend: auto falls back to cpu: " + gpu.description());
-    return Backend.CPU;
   }
 }

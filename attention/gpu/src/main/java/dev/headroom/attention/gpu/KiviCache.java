@@ -1,8 +1,10 @@
 package dev.headroom.attention.gpu;
 
+import dev.headroom.quantize.KiviCacheData;
+
 /**
- * A KIVI-quantized KV cache on the GPU, in the layout of kivi_decode.cu. Build with {@link #upload} or
- * {@link #random}.
+ * A KIVI-quantized KV cache on the GPU, in the layout of kivi_decode.cu. Build with {@link #upload} (from what
+ * {@code dev.headroom.quantize.KiviQuantizer} packs) or {@link #random}.
  */
 public final class KiviCache implements AutoCloseable {
   final int bits, kvHeads, headDim, quantized, residual;
@@ -31,18 +33,19 @@ public final class KiviCache implements AutoCloseable {
   }
 
   public static KiviCache upload(CudaContext cuda, KiviCacheData data) {
-    KiviCache c = new KiviCache(cuda, data.bits, data.kvHeads, data.headDim, data.quantized, data.residual);
-    if (data.quantized > 0) {
-      c.keyCodes.upload(data.keyCodes);
-      c.valueCodes.upload(data.valueCodes);
-      c.keyScale.upload(data.keyScale);
-      c.keyZero.upload(data.keyZero);
-      c.valueScale.upload(data.valueScale);
-      c.valueZero.upload(data.valueZero);
+    KiviCache c = new KiviCache(cuda, data.bits(), data.kvHeads(), data.headDim(), data.quantizedTokens(),
+        data.residualTokens());
+    if (data.quantizedTokens() > 0) {
+      c.keyCodes.upload(data.keyCodes());
+      c.valueCodes.upload(data.valueCodes());
+      c.keyScale.upload(data.keyScale());
+      c.keyZero.upload(data.keyZero());
+      c.valueScale.upload(data.valueScale());
+      c.valueZero.upload(data.valueZero());
     }
-    if (data.residual > 0) {
-      c.keyResidual.upload(data.keyResidual);
-      c.valueResidual.upload(data.valueResidual);
+    if (data.residualTokens() > 0) {
+      c.keyResidual.upload(data.keyResidual());
+      c.valueResidual.upload(data.valueResidual());
     }
     return c;
   }

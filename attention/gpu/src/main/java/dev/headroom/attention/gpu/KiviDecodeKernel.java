@@ -1,5 +1,7 @@
 package dev.headroom.attention.gpu;
 
+import dev.headroom.quantize.KiviCacheData;
+
 import jcuda.driver.CUfunction;
 
 /**

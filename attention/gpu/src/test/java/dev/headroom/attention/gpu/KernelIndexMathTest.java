@@ -1,8 +1,12 @@
 package dev.headroom.attention.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.headroom.attention.cache.KvSlots;
+import dev.headroom.attention.pattern.HeadPattern;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
@@ -14,10 +18,10 @@ class KernelIndexMathTest {
   void prefillVisitsExactlyTheTilesWithVisiblePairs() {
     Random r = new Random(1);
     for (int trial = 0; trial < 300; trial++) {
-      int sink = r.nextInt(4) == 0 ? 0 : r.nextInt(200);
-      int window = r.nextInt(5) == 0 ? SparsePlan.FULL : 1 + r.nextInt(700);
-      SparsePlan plan = SparsePlan.of(new int[] {sink}, new int[] {window});
-      int kernelWindow = plan.kernelWindows()[0];
+      HeadPattern p = r.nextInt(5) == 0 ? HeadPattern.full()
+          : HeadPattern.sinkWindow(r.nextInt(4) == 0 ? 0 : r.nextInt(200), 1 + r.nextInt(700));
+      int sink = p.sink(), window = p.window();
+      int kernelWindow = KernelPatterns.prefillWindows(new HeadPattern[] {p})[0];
       int qTile = r.nextInt(40);
       int rows = r.nextBoolean() ? 64 : 192; // the mma.sync and the wgmma kernels
       int[] range = FlashPrefillKernel.keyTileRange(qTile, rows, sink, kernelWindow);
@@ -26,7 +30,7 @@ class KernelIndexMathTest {
       for (int j = range[1]; j <= range[2]; j++) assertTrue(visited.add(j), "tile visited twice");
       Set<Integer> needed = new HashSet<>();
       for (int i = qTile * rows; i < qTile * rows + rows; i++)
-        for (int k = 0; k <= i; k++) if (plan.visible(0, i, k)) needed.add(k / 64);
+        for (int k = 0; k <= i; k++) if (p.visible(i, k)) needed.add(k / 64);
       assertEquals(needed, visited, "sink " + sink + " window " + window + " tile " + qTile + " rows " + rows);
       assertEquals(visited.size(), FlashPrefillKernel.keyTileCount(qTile, rows, sink, kernelWindow));
     }
@@ -35,8 +39,9 @@ class KernelIndexMathTest {
   @Test
   void workOrderIsAPermutationHeaviestFirst() {
     AttentionShape shape = new AttentionShape(8, 4, 1000, 128);
-    SparsePlan plan = SparsePlan.of(new int[] {64, 64, 0, 0}, new int[] {128, 512, SparsePlan.FULL, 64});
-    int[] order = FlashPrefillKernel.workOrder(shape, plan, 64);
+    HeadPattern[] patterns = {HeadPattern.sinkWindow(64, 128), HeadPattern.sinkWindow(64, 512), HeadPattern.full(),
+      HeadPattern.sinkWindow(0, 64)};
+    int[] order = FlashPrefillKernel.workOrder(shape, patterns, 64);
     int tiles = (1000 + 63) / 64;
     assertEquals(8 * tiles, order.length);
     Set<Integer> seen = new HashSet<>();
@@ -46,7 +51,8 @@ class KernelIndexMathTest {
       int head = item >> 16, tile = item & 0xffff;
       assertTrue(head < 8 && tile < tiles);
       int kvHead = head / 2;
-      int work = FlashPrefillKernel.keyTileCount(tile, 64, plan.sink(kvHead), plan.kernelWindows()[kvHead]);
+      int work = FlashPrefillKernel.keyTileCount(tile, 64, patterns[kvHead].sink(),
+          KernelPatterns.prefillWindow(patterns[kvHead]));
       assertTrue(work <= previous, "not sorted by work");
       previous = work;
     }
@@ -55,20 +61,54 @@ class KernelIndexMathTest {
   @Test
   void ringBufferHoldsSinkAndLatestWindow() {
     int sink = 3, window = 5;
+    HeadPattern p = HeadPattern.sinkWindow(sink, window);
+    int kernelWindow = KernelPatterns.cacheWindows(new HeadPattern[] {p})[0];
     Integer[] slots = new Integer[sink + window];
     for (int t = 0; t < 40; t++) {
-      int slot = CompressedKvCache.slotOf(t, sink, window);
+      int slot = CompressedKvCache.kernelSlot(t, sink, kernelWindow);
       assertTrue(slot < sink + window);
       slots[slot] = t;
-      int valid = CompressedKvCache.validSlots(t + 1, sink, window);
+      int valid = CompressedKvCache.kernelValidSlots(t + 1, sink, kernelWindow);
       Set<Integer> held = new HashSet<>();
       for (int s = 0; s < valid; s++) held.add(slots[s]);
-      SparsePlan plan = SparsePlan.of(new int[] {sink}, new int[] {window});
       Set<Integer> visible = new HashSet<>();
-      for (int k = 0; k <= t; k++) if (plan.visible(0, t, k)) visible.add(k);
+      for (int k = 0; k <= t; k++) if (p.visible(t, k)) visible.add(k);
       assertEquals(visible, held, "after token " + t);
     }
-    assertEquals(7, CompressedKvCache.slotOf(7, 0, SparsePlan.FULL));
+    assertEquals(7, CompressedKvCache.kernelSlot(7, 0, HeadPattern.FULL));
+  }
+
+  /** The GPU ring (compressed_append, valid_slots) lays positions out as the core's KvSlots does. */
+  @Test
+  void kernelRingMatchesKvSlots() {
+    Random r = new Random(3);
+    for (int trial = 0; trial < 200; trial++) {
+      HeadPattern p = r.nextInt(6) == 0 ? HeadPattern.full()
+          : HeadPattern.sinkWindow(r.nextInt(3) == 0 ? 0 : r.nextInt(40), 1 + r.nextInt(90));
+      int kernelWindow = KernelPatterns.cacheWindows(new HeadPattern[] {p})[0];
+      int n = 1 + r.nextInt(300);
+      int[] slotOf = new int[n];
+      for (int pos = 0; pos < n; pos++) {
+        slotOf[pos] = CompressedKvCache.kernelSlot(pos, p.sink(), kernelWindow);
+        assertEquals(KvSlots.slot(p, pos), slotOf[pos], p + " position " + pos);
+      }
+      assertEquals(p.heldTokens(n), CompressedKvCache.kernelValidSlots(n, p.sink(), kernelWindow), p + " n " + n);
+      int[] bySlot = new int[p.heldTokens(n)];
+      for (int pos = 0; pos < n; pos++) if (slotOf[pos] < bySlot.length) bySlot[slotOf[pos]] = pos; // later wins
+      assertEquals(Arrays.toString(KvSlots.positionsBySlot(p, n)), Arrays.toString(bySlot),
+          p + " n " + n);
+    }
+  }
+
+  @Test
+  void fullHeadsAndSinksBecomeKernelArrays() {
+    HeadPattern[] patterns = {HeadPattern.full(), HeadPattern.sinkWindow(4, 100), HeadPattern.sinkWindow(0, 1)};
+    assertEquals("[0, 4, 0]", Arrays.toString(KernelPatterns.sinks(patterns)));
+    assertEquals("[0, 100, 1]", Arrays.toString(KernelPatterns.cacheWindows(patterns)));
+    assertEquals("[" + Integer.MAX_VALUE + ", 100, 1]",
+        Arrays.toString(KernelPatterns.prefillWindows(patterns)));
+    assertThrows(IllegalArgumentException.class,
+        () -> KernelPatterns.check(new HeadPattern[0]));
   }
 
   @Test
@@ -80,27 +120,5 @@ class KernelIndexMathTest {
     }
     assertEquals(1024, DecodeWorkspace.splitLength(131072, 8, 132));
     assertEquals(512, DecodeWorkspace.splitLength(32768, 8, 132));
-  }
-
-  @Test
-  void visibleKeysCountsThePattern() {
-    SparsePlan plan = SparsePlan.of(new int[] {4, 0, 10}, new int[] {7, SparsePlan.FULL, 3});
-    for (int h = 0; h < 3; h++) {
-      for (int i = 0; i < 50; i++) {
-        int count = 0;
-        for (int k = 0; k <= i; k++) if (plan.visible(h, i, k)) count++;
-        assertEquals(count, plan.visibleKeys(h, i), "head " + h + " query " + i);
-      }
-    }
-    assertEquals(1.0, SparsePlan.dense(2).causalDensity(100), 1e-12);
-  }
-
-  @Test
-  void bf16RoundsToNearestEven() {
-    assertEquals(1.0f, Bf16.toFloat(Bf16.fromFloat(1.0f)));
-    assertEquals(1.0078125f, Bf16.toFloat(Bf16.fromFloat(1.0078125f)));
-    assertEquals(1.0f, Bf16.toFloat(Bf16.fromFloat(1.00390625f))); // tie goes to even
-    assertTrue(Float.isNaN(Bf16.toFloat(Bf16.NAN)));
-    assertTrue(Float.isNaN(Bf16.toFloat(Bf16.fromFloat(Float.NaN))));
   }
 }

@@ -1,8 +1,10 @@
-package dev.headroom.attention.gpu;
+package dev.headroom.attention.gpu.tools;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.headroom.attention.gpu.CudaContext;
+import dev.headroom.attention.gpu.GpuAvailability;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;

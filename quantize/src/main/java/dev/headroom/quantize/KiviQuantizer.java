@@ -1,4 +1,4 @@
-package dev.headroom.attention.gpu;
+package dev.headroom.quantize;
 
 /**
  * KIVI quantization on the CPU (Liu et al. 2024): keys per channel over token groups, values per token over

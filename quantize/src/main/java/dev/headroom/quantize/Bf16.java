@@ -1,4 +1,4 @@
-package dev.headroom.attention.gpu;
+package dev.headroom.quantize;
 
 /** bfloat16 stored in a {@code short}: the upper half of an IEEE float32, rounded to nearest even. */
 public final class Bf16 {

@@ -1,8 +1,8 @@
-package dev.headroom.attention.gpu;
+package dev.headroom.quantize;
 
 /**
- * A KIVI-quantized KV cache in host memory, laid out as kivi_decode.cu reads it (see there), with the dequantized
- * view the reference uses. Keys: per channel over groups of {@link #KEY_GROUP} tokens; values: per token over
+ * A KIVI-quantized KV cache in host memory, laid out as attention/gpu's kivi_decode.cu reads it (see there), with the
+ * dequantized view the reference uses. Plain Java: the GPU module uploads the arrays as they are. Keys: per channel over groups of {@link #KEY_GROUP} tokens; values: per token over
  * groups of {@link #VALUE_GROUP} channels; x = code * scale + zero with bf16 scale and zero; the newest
  * {@code residual} tokens stay bf16.
  */
@@ -10,11 +10,11 @@ public final class KiviCacheData {
   public static final int KEY_GROUP = 32;
   public static final int VALUE_GROUP = 32;
 
-  final int bits, kvHeads, headDim, quantized, residual;
-  final int[] keyCodes, valueCodes;          // [kvHeads][quantized][words], bit order as in kivi_decode.cu
-  final short[] keyScale, keyZero;           // [kvHeads][quantized / KEY_GROUP][headDim]
-  final short[] valueScale, valueZero;       // [kvHeads][quantized][headDim / VALUE_GROUP]
-  final short[] keyResidual, valueResidual;  // [kvHeads][residual][headDim]
+  private final int bits, kvHeads, headDim, quantized, residual;
+  private final int[] keyCodes, valueCodes;          // [kvHeads][quantized][words], bit order as in kivi_decode.cu
+  private final short[] keyScale, keyZero;           // [kvHeads][quantized / KEY_GROUP][headDim]
+  private final short[] valueScale, valueZero;       // [kvHeads][quantized][headDim / VALUE_GROUP]
+  private final short[] keyResidual, valueResidual;  // [kvHeads][residual][headDim]
 
   KiviCacheData(int bits, int kvHeads, int headDim, int quantized, int residual, int[] keyCodes, short[] keyScale,
       short[] keyZero, int[] valueCodes, short[] valueScale, short[] valueZero, short[] keyResidual,
@@ -38,12 +38,59 @@ public final class KiviCacheData {
     return bits;
   }
 
+  public int kvHeads() {
+    return kvHeads;
+  }
+
+  public int headDim() {
+    return headDim;
+  }
+
   public int quantizedTokens() {
     return quantized;
   }
 
   public int residualTokens() {
     return residual;
+  }
+
+  // The packed arrays, not copied (they can be large): read them, do not modify them.
+
+  /** Key codes, [kvHeads][quantized][words]. */
+  public int[] keyCodes() {
+    return keyCodes;
+  }
+
+  /** Key scales, [kvHeads][quantized / KEY_GROUP][headDim] bf16. */
+  public short[] keyScale() {
+    return keyScale;
+  }
+
+  public short[] keyZero() {
+    return keyZero;
+  }
+
+  /** Value codes, [kvHeads][quantized][words] (tokens in pairs). */
+  public int[] valueCodes() {
+    return valueCodes;
+  }
+
+  /** Value scales, [kvHeads][quantized][headDim / VALUE_GROUP] bf16. */
+  public short[] valueScale() {
+    return valueScale;
+  }
+
+  public short[] valueZero() {
+    return valueZero;
+  }
+
+  /** The newest tokens in bf16, [kvHeads][residual][headDim]. */
+  public short[] keyResidual() {
+    return keyResidual;
+  }
+
+  public short[] valueResidual() {
+    return valueResidual;
   }
 
   /** 32-bit words per token row. */

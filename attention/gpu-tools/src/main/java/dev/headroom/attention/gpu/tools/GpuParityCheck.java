@@ -1,13 +1,29 @@
-package dev.headroom.attention.gpu;
+package dev.headroom.attention.gpu.tools;
 
+import dev.headroom.attention.gpu.AttentionShape;
+import dev.headroom.attention.gpu.CompressedDecodeKernel;
+import dev.headroom.attention.gpu.CompressedKvCache;
+import dev.headroom.attention.gpu.CudaContext;
+import dev.headroom.attention.gpu.FlashPrefillKernel;
+import dev.headroom.attention.gpu.GpuAvailability;
+import dev.headroom.attention.gpu.KiviCache;
+import dev.headroom.attention.gpu.KiviDecodeKernel;
+import dev.headroom.attention.gpu.LinearAttentionKernel;
+import dev.headroom.attention.oracle.ReferenceAttention;
+import dev.headroom.attention.pattern.HeadPattern;
+import dev.headroom.quantize.Bf16;
+import dev.headroom.quantize.KiviCacheData;
+import dev.headroom.quantize.KiviQuantizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
 /**
- * Checks every kernel family against {@link AttentionReference} (float64) on fresh random inputs at several shapes,
- * odd lengths included, with outputs poisoned by NaN before each run. Passing: relative L2 below {@link #BOUND}.
- * Run on the GPU machine: {@code java -cp ... dev.headroom.attention.gpu.GpuParityCheck [seed]}.
+ * Checks every kernel family against the core's float64 oracle ({@link ReferenceAttention}) on fresh random inputs
+ * at several shapes, odd lengths included, with outputs poisoned by NaN before each run. Passing: relative L2 below
+ * {@link #BOUND}. Run on the GPU machine:
+ * {@code java -cp ... dev.headroom.attention.gpu.tools.GpuParityCheck [--seed N] [family ...]}.
  */
 public final class GpuParityCheck {
   public static final double BOUND = 1e-2;
@@ -32,6 +48,27 @@ public final class GpuParityCheck {
     this.random = new Random(seed);
   }
 
+  private static HeadPattern full() {
+    return HeadPattern.full();
+  }
+
+  private static HeadPattern sw(int sink, int window) {
+    return HeadPattern.sinkWindow(sink, window);
+  }
+
+  private static HeadPattern[] dense(int kvHeads) {
+    HeadPattern[] p = new HeadPattern[kvHeads];
+    Arrays.fill(p, full());
+    return p;
+  }
+
+  /** The bf16 output widened, against the float64 reference: NaN anywhere gives NaN. */
+  static double relativeL2(short[] outBf16, double[] ref) {
+    double[] out = new double[outBf16.length];
+    for (int i = 0; i < out.length; i++) out[i] = Bf16.toFloat(outBf16[i]);
+    return ReferenceAttention.relativeL2(out, ref);
+  }
+
   private short[] uniform(long n, float lo, float hi) {
     short[] x = new short[Math.toIntExact(n)];
     for (int i = 0; i < x.length; i++) x[i] = Bf16.fromFloat(lo + (hi - lo) * random.nextFloat());
@@ -42,26 +79,27 @@ public final class GpuParityCheck {
     List<Result> results = new ArrayList<>();
     FlashPrefillKernel kernel = new FlashPrefillKernel(cuda);
     Object[][] cases = {
-      {new AttentionShape(4, 2, 1, 64), SparsePlan.dense(2)},
-      {new AttentionShape(4, 1, 131, 128), SparsePlan.dense(1)},
-      {new AttentionShape(2, 2, 200, 64), SparsePlan.dense(2)},
-      {new AttentionShape(8, 2, 257, 128), SparsePlan.dense(2)},
-      {new AttentionShape(4, 2, 300, 64), SparsePlan.of(new int[] {4, 64}, new int[] {17, 100})},
-      {new AttentionShape(8, 4, 513, 128), SparsePlan.of(new int[] {0, 64, 3, 100}, new int[] {64, 1, 200, 0})},
-      {new AttentionShape(4, 4, 390, 128), SparsePlan.of(new int[] {1, 0, 70, 5}, new int[] {65, 130, 63, 129})},
+      {new AttentionShape(4, 2, 1, 64), dense(2)},
+      {new AttentionShape(4, 1, 131, 128), dense(1)},
+      {new AttentionShape(2, 2, 200, 64), dense(2)},
+      {new AttentionShape(8, 2, 257, 128), dense(2)},
+      {new AttentionShape(4, 2, 300, 64), new HeadPattern[] {sw(4, 17), sw(64, 100)}},
+      {new AttentionShape(8, 4, 513, 128), new HeadPattern[] {sw(0, 64), sw(64, 1), sw(3, 200), full()}},
+      {new AttentionShape(4, 4, 390, 128), new HeadPattern[] {sw(1, 65), sw(0, 130), sw(70, 63), sw(5, 129)}},
     };
     List<FlashPrefillKernel.Variant> variants = new ArrayList<>(List.of(FlashPrefillKernel.Variant.MMA_SYNC));
     if (cuda.computeCapability() == 90) variants.add(FlashPrefillKernel.Variant.WGMMA);
     for (Object[] c : cases) {
       AttentionShape s = (AttentionShape) c[0];
-      SparsePlan plan = (SparsePlan) c[1];
+      HeadPattern[] patterns = (HeadPattern[]) c[1];
       short[] q = uniform(s.queryElements(), -1, 1), k = uniform(s.kvElements(), -1, 1);
       short[] v = uniform(s.kvElements(), -1, 1);
-      double[] ref = AttentionReference.prefill(Bf16.toFloats(q), Bf16.toFloats(k), Bf16.toFloats(v), s, plan);
+      double[] ref = ReferenceAttention.prefill(Bf16.toFloats(q), Bf16.toFloats(k), Bf16.toFloats(v), s.heads(),
+          s.length(), s.headDim(), patterns);
       for (FlashPrefillKernel.Variant variant : variants) {
-        short[] out = kernel.run(q, k, v, s, plan, variant);
-        results.add(new Result("prefill " + variant + " " + shortName(s) + " " + plan,
-            AttentionReference.relativeL2(out, ref)));
+        short[] out = kernel.run(q, k, v, s, patterns, variant);
+        results.add(new Result("prefill " + variant + " " + shortName(s) + " " + Arrays.toString(patterns),
+            relativeL2(out, ref)));
       }
     }
     return results;
@@ -69,17 +107,17 @@ public final class GpuParityCheck {
 
   public List<Result> compressedDecode() {
     List<Result> results = new ArrayList<>();
-    Object[][] cases = { // heads, plan, headDim, tokens
-      {8, SparsePlan.of(new int[] {4, 0}, new int[] {37, SparsePlan.FULL}), 64, 100},
-      {4, SparsePlan.of(new int[] {64, 0, 16, 1}, new int[] {64, 300, SparsePlan.FULL, 999}), 128, 1501},
-      {8, SparsePlan.of(new int[] {0}, new int[] {SparsePlan.FULL}), 128, 2053},
+    Object[][] cases = { // heads, patterns, headDim, tokens
+      {8, new HeadPattern[] {sw(4, 37), full()}, 64, 100},
+      {4, new HeadPattern[] {sw(64, 64), sw(0, 300), full(), sw(1, 999)}, 128, 1501},
+      {8, dense(1), 128, 2053},
     };
     for (Object[] c : cases) {
       int heads = (Integer) c[0], d = (Integer) c[2], tokens = (Integer) c[3];
-      SparsePlan plan = (SparsePlan) c[1];
-      int kvHeads = plan.kvHeads();
+      HeadPattern[] patterns = (HeadPattern[]) c[1];
+      int kvHeads = patterns.length;
       short[] histK = uniform((long) kvHeads * tokens * d, -1, 1), histV = uniform((long) kvHeads * tokens * d, -1, 1);
-      try (CompressedKvCache cache = new CompressedKvCache(cuda, plan, d, tokens);
+      try (CompressedKvCache cache = new CompressedKvCache(cuda, patterns, d, tokens);
           CompressedDecodeKernel kernel = new CompressedDecodeKernel(cuda, cache, heads)) {
         short[] kRow = new short[kvHeads * d], vRow = new short[kvHeads * d];
         for (int t = 0; t < tokens; t++) { // token by token, so the ring buffer wraps as in real decoding
@@ -94,7 +132,7 @@ public final class GpuParityCheck {
         float[][] keys = new float[kvHeads][], values = new float[kvHeads][];
         for (int h = 0; h < kvHeads; h++) {
           List<Integer> kept = new ArrayList<>();
-          for (int j = 0; j < tokens; j++) if (plan.visible(h, tokens - 1, j)) kept.add(j);
+          for (int j = 0; j < tokens; j++) if (patterns[h].visible(tokens - 1, j)) kept.add(j);
           keys[h] = new float[kept.size() * d];
           values[h] = new float[kept.size() * d];
           for (int i = 0; i < kept.size(); i++) {
@@ -104,9 +142,9 @@ public final class GpuParityCheck {
             }
           }
         }
-        double[] ref = AttentionReference.decode(Bf16.toFloats(q), keys, values, heads, d);
-        results.add(new Result("compressed decode heads " + heads + " d " + d + " tokens " + tokens + " " + plan,
-            AttentionReference.relativeL2(out, ref)));
+        double[] ref = ReferenceAttention.decode(Bf16.toFloats(q), keys, values, heads, d);
+        results.add(new Result("compressed decode heads " + heads + " d " + d + " tokens " + tokens + " "
+            + Arrays.toString(patterns), relativeL2(out, ref)));
       }
     }
     return results;
@@ -131,10 +169,9 @@ public final class GpuParityCheck {
           keys[h] = data.keys(h);
           values[h] = data.values(h);
         }
-        double[] ref = AttentionReference.decode(Bf16.toFloats(q), keys, values, heads, d);
+        double[] ref = ReferenceAttention.decode(Bf16.toFloats(q), keys, values, heads, d);
         results.add(new Result(String.format("kivi decode %d-bit heads %d/%d d %d quantized %d residual %d", bits,
-            heads, kvHeads, d, data.quantizedTokens(), data.residualTokens()),
-            AttentionReference.relativeL2(out, ref)));
+            heads, kvHeads, d, data.quantizedTokens(), data.residualTokens()), relativeL2(out, ref)));
       }
     }
     return results;
@@ -151,20 +188,21 @@ public final class GpuParityCheck {
       AttentionShape full = new AttentionShape(s.heads(), s.kvHeads(), len + 1, d); // prefill + one decode step
       short[] q = uniform(full.queryElements(), 0, 1), k = uniform(full.kvElements(), 0, 1);
       short[] v = uniform(full.kvElements(), -1, 1);
-      double[] ref = AttentionReference.linear(Bf16.toFloats(q), Bf16.toFloats(k), Bf16.toFloats(v), full, normalize);
+      double[] ref = ReferenceAttention.linear(Bf16.toFloats(q), Bf16.toFloats(k), Bf16.toFloats(v), full.heads(),
+          full.kvHeads(), full.length(), d, normalize);
       try (LinearAttentionKernel kernel = new LinearAttentionKernel(cuda, s.heads(), s.kvHeads(), d, normalize)) {
         short[] out = kernel.prefill(prefix(q, s.heads(), len + 1, len, d), prefix(k, s.kvHeads(), len + 1, len, d),
             prefix(v, s.kvHeads(), len + 1, len, d), len);
         double[] refPrefill = new double[out.length];
         for (int h = 0; h < s.heads(); h++) System.arraycopy(ref, h * (len + 1) * d, refPrefill, h * len * d, len * d);
         results.add(new Result("linear prefill " + s + " normalize " + normalize,
-            AttentionReference.relativeL2(out, refPrefill)));
+            relativeL2(out, refPrefill)));
         short[] step = kernel.decodeStep(row(q, s.heads(), len + 1, len, d), row(k, s.kvHeads(), len + 1, len, d),
             row(v, s.kvHeads(), len + 1, len, d));
         double[] refStep = new double[s.heads() * d];
         for (int h = 0; h < s.heads(); h++) System.arraycopy(ref, (h * (len + 1) + len) * d, refStep, h * d, d);
         results.add(new Result("linear decode step after " + len + " heads " + s.heads() + "/" + s.kvHeads() + " d "
-            + d, AttentionReference.relativeL2(step, refStep)));
+            + d, relativeL2(step, refStep)));
       }
     }
     return results;

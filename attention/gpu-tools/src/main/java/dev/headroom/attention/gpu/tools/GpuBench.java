@@ -1,11 +1,22 @@
-package dev.headroom.attention.gpu;
+package dev.headroom.attention.gpu.tools;
 
 import static jcuda.driver.JCudaDriver.cuEventCreate;
 import static jcuda.driver.JCudaDriver.cuEventDestroy;
 import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
+import dev.headroom.attention.gpu.AttentionShape;
+import dev.headroom.attention.gpu.CompressedDecodeKernel;
+import dev.headroom.attention.gpu.CompressedKvCache;
+import dev.headroom.attention.gpu.CudaContext;
+import dev.headroom.attention.gpu.DeviceBuffer;
+import dev.headroom.attention.gpu.FlashPrefillKernel;
+import dev.headroom.attention.gpu.GpuAvailability;
+import dev.headroom.attention.gpu.KiviCache;
+import dev.headroom.attention.gpu.KiviDecodeKernel;
+import dev.headroom.attention.gpu.LinearAttentionKernel;
+import dev.headroom.attention.gpu.RandomFill;
+import dev.headroom.attention.pattern.HeadPattern;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +30,7 @@ import jcuda.driver.CUevent;
  * Times headroom's kernels on the issue's shapes (B = 1, 32 query heads, head dim 128, bf16) with CUDA events:
  * median of many runs after warm-up, inputs random (never zeros). Writes one JSON object per row to the file named
  * by the first argument; bench/attention_bench.py joins them with the peers' times and the measured ceilings.
- * Usage: {@code java -cp ... dev.headroom.attention.gpu.GpuBench OUT.jsonl [quick]}
+ * Usage: {@code java -cp ... dev.headroom.attention.gpu.tools.GpuBench OUT.jsonl [quick] [family ...]}
  */
 public final class GpuBench {
   private static final int HEADS = 32, HEAD_DIM = 128;
@@ -52,7 +63,7 @@ public final class GpuBench {
       cuEventCreate(stop[i], 0);
     }
     for (int i = 0; i < reps; i++) {
-      cuMemsetD32Async(l2Flush.pointer(), i, l2Flush.bytes() / 4, null);
+      l2Flush.fillWordsAsync(i);
       cuEventRecord(start[i], null);
       run.run();
       cuEventRecord(stop[i], null);
@@ -79,40 +90,67 @@ public final class GpuBench {
     System.out.println(json);
   }
 
-  private void prefill(int length, int kvHeads, String name, SparsePlan plan) {
-    FlashPrefillKernel kernel = new FlashPrefillKernel(cuda);
-    prefill(length, kvHeads, name, plan, kernel.defaultVariant());
+  private static HeadPattern[] dense(int kvHeads) {
+    return uniform(kvHeads, HeadPattern.full());
   }
 
-  private void prefill(int length, int kvHeads, String name, SparsePlan plan, FlashPrefillKernel.Variant variant) {
+  private static HeadPattern[] uniform(int kvHeads, int sink, int window) {
+    return uniform(kvHeads, HeadPattern.sinkWindow(sink, window));
+  }
+
+  private static HeadPattern[] uniform(int kvHeads, HeadPattern p) {
+    HeadPattern[] patterns = new HeadPattern[kvHeads];
+    Arrays.fill(patterns, p);
+    return patterns;
+  }
+
+  /** Visible (query, key) pairs over all KV heads for a sequence, each counted once per KV head. */
+  static long visiblePairs(HeadPattern[] patterns, int length) {
+    long total = 0;
+    for (HeadPattern p : patterns) total += p.pairs(length);
+    return total;
+  }
+
+  /** Visible pairs over the causal triangle's pairs (1 for dense). */
+  static double causalDensity(HeadPattern[] patterns, int length) {
+    return visiblePairs(patterns, length) / ((double) patterns.length * length * (length + 1L) / 2);
+  }
+
+  private void prefill(int length, int kvHeads, String name, HeadPattern[] patterns) {
+    FlashPrefillKernel kernel = new FlashPrefillKernel(cuda);
+    prefill(length, kvHeads, name, patterns, kernel.defaultVariant());
+  }
+
+  private void prefill(int length, int kvHeads, String name, HeadPattern[] patterns,
+      FlashPrefillKernel.Variant variant) {
     AttentionShape shape = new AttentionShape(HEADS, kvHeads, length, HEAD_DIM);
     FlashPrefillKernel kernel = new FlashPrefillKernel(cuda);
     try (DeviceBuffer q = cuda.allocate(2 * shape.queryElements());
         DeviceBuffer k = cuda.allocate(2 * shape.kvElements());
         DeviceBuffer v = cuda.allocate(2 * shape.kvElements());
         DeviceBuffer out = cuda.allocate(2 * shape.queryElements());
-        FlashPrefillKernel.Launch launch = kernel.prepare(shape, plan, variant)) {
+        FlashPrefillKernel.Launch launch = kernel.prepare(shape, patterns, variant)) {
       RandomFill.uniformBf16(cuda, q, shape.queryElements(), 11, -1, 1);
       RandomFill.uniformBf16(cuda, k, shape.kvElements(), 12, -1, 1);
       RandomFill.uniformBf16(cuda, v, shape.kvElements(), 13, -1, 1);
       int reps = quick ? 5 : (length > 16384 ? 30 : 100);
       double ms = medianMs(() -> launch.run(q, k, v, out), 3, reps);
       // 2 matmuls of 2 * d flops per visible (query, key) pair; pairs per KV head times the query heads per group
-      double flops = 4.0 * HEAD_DIM * plan.visiblePairs(length) * shape.group();
+      double flops = 4.0 * HEAD_DIM * visiblePairs(patterns, length) * shape.group();
       row(name, "prefill", length, kvHeads, ms, flops, 0,
-          String.format(Locale.ROOT, ",\"density\":%.4f,\"variant\":\"%s\"", plan.causalDensity(length), variant));
+          String.format(Locale.ROOT, ",\"density\":%.4f,\"variant\":\"%s\"", causalDensity(patterns, length), variant));
     }
   }
 
-  private void compressedDecode(int length, String name, SparsePlan plan) {
-    try (CompressedKvCache cache = new CompressedKvCache(cuda, plan, HEAD_DIM, length);
+  private void compressedDecode(int length, String name, HeadPattern[] patterns) {
+    try (CompressedKvCache cache = new CompressedKvCache(cuda, patterns, HEAD_DIM, length);
         CompressedDecodeKernel kernel = new CompressedDecodeKernel(cuda, cache, HEADS);
         DeviceBuffer q = cuda.allocate(2L * HEADS * HEAD_DIM);
         DeviceBuffer out = cuda.allocate(2L * HEADS * HEAD_DIM)) {
       cache.fillRandom(length, 21);
       RandomFill.uniformBf16(cuda, q, (long) HEADS * HEAD_DIM, 22, -1, 1);
       double ms = medianMs(() -> kernel.decode(q, out), 20, quick ? 20 : 200);
-      row(name, "decode", length, plan.kvHeads(), ms, 0, cache.bytesRead(), "");
+      row(name, "decode", length, patterns.length, ms, 0, cache.bytesRead(), "");
     }
   }
 
@@ -149,35 +187,37 @@ public final class GpuBench {
   }
 
   /** The mixed MoA-style plan of the issue: 8 KV groups with windows 1K, 1K, 2K, 2K, 4K, 4K, 8K and full, sink 64. */
-  static SparsePlan mixedPlan() {
-    int[] sinks = new int[8];
-    Arrays.fill(sinks, 64);
-    return SparsePlan.of(sinks, new int[] {1024, 1024, 2048, 2048, 4096, 4096, 8192, SparsePlan.FULL});
+  static HeadPattern[] mixedPlan() {
+    HeadPattern[] patterns = new HeadPattern[8];
+    int[] windows = {1024, 1024, 2048, 2048, 4096, 4096, 8192};
+    for (int h = 0; h < windows.length; h++) patterns[h] = HeadPattern.sinkWindow(64, windows[h]);
+    patterns[7] = HeadPattern.full();
+    return patterns;
   }
 
   private void prefillRows() {
     for (int length : quick ? new int[] {8192} : new int[] {8192, 32768}) {
-      prefill(length, 32, "dense_prefill_L" + length + "_kv32", SparsePlan.dense(32));
-      prefill(length, 8, "dense_prefill_L" + length + "_kv8", SparsePlan.dense(8));
-      prefill(length, 32, "sink64_win1024_prefill_L" + length + "_kv32", SparsePlan.uniform(32, 64, 1024));
-      prefill(length, 32, "sink64_win4096_prefill_L" + length + "_kv32", SparsePlan.uniform(32, 64, 4096));
+      prefill(length, 32, "dense_prefill_L" + length + "_kv32", dense(32));
+      prefill(length, 8, "dense_prefill_L" + length + "_kv8", dense(8));
+      prefill(length, 32, "sink64_win1024_prefill_L" + length + "_kv32", uniform(32, 64, 1024));
+      prefill(length, 32, "sink64_win4096_prefill_L" + length + "_kv32", uniform(32, 64, 4096));
       prefill(length, 8, "mixed_prefill_L" + length + "_kv8", mixedPlan());
     }
     int length = quick ? 8192 : 32768; // the portable mma.sync kernel, for comparison
     FlashPrefillKernel.Variant portable = FlashPrefillKernel.Variant.MMA_SYNC;
-    prefill(length, 32, "mmasync_dense_prefill_L" + length + "_kv32", SparsePlan.dense(32), portable);
-    prefill(length, 32, "mmasync_sink64_win1024_prefill_L" + length + "_kv32", SparsePlan.uniform(32, 64, 1024),
+    prefill(length, 32, "mmasync_dense_prefill_L" + length + "_kv32", dense(32), portable);
+    prefill(length, 32, "mmasync_sink64_win1024_prefill_L" + length + "_kv32", uniform(32, 64, 1024),
         portable);
   }
 
   private void decodeRows() {
     for (int length : quick ? new int[] {32768} : new int[] {32768, 131072}) {
-      compressedDecode(length, "dense_decode_L" + length + "_kv8", SparsePlan.dense(8));
-      compressedDecode(length, "stream_sink64_win1024_decode_L" + length + "_kv8", SparsePlan.uniform(8, 64, 1024));
-      compressedDecode(length, "stream_sink64_win4096_decode_L" + length + "_kv8", SparsePlan.uniform(8, 64, 4096));
+      compressedDecode(length, "dense_decode_L" + length + "_kv8", dense(8));
+      compressedDecode(length, "stream_sink64_win1024_decode_L" + length + "_kv8", uniform(8, 64, 1024));
+      compressedDecode(length, "stream_sink64_win4096_decode_L" + length + "_kv8", uniform(8, 64, 4096));
       compressedDecode(length, "mixed_decode_L" + length + "_kv8", mixedPlan());
     }
-    compressedDecode(32768, "dense_decode_L32768_kv32", SparsePlan.dense(32));
+    compressedDecode(32768, "dense_decode_L32768_kv32", dense(32));
   }
 
   private void kiviRows() {
