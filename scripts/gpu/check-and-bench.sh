@@ -14,6 +14,8 @@ cp='.gpu/lib/*'  # the slim classpath stage-gpu-dir.sh builds (core, quantize, a
 tools=dev.headroom.attention.gpu.tools
 # $OUT returns at most 8 files: run.log, parity.log, ours.jsonl and bench.{txt,json,csv,parquet}.
 exec > >(tee "$out/run.log") 2>&1
+started=$(date +%s)
+echo "check-and-bench $(date -u '+%Y-%m-%d %H:%M:%S UTC') ${quick:-full}"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw,memory.used \
   --format=csv 2>&1
 echo "slim classpath: $(cat .gpu/lib/*.jar | wc -c) bytes of jars in $(ls .gpu/lib | wc -l) jars"
@@ -31,5 +33,6 @@ if [ "${PEERS:-1}" != 0 ]; then
     ${quick:+--quick} 2>&1
 fi
 grep -h "parity:" "$out/parity.log"
+echo "check-and-bench took $(( $(date +%s) - started )) s, exit $status"
 sleep 1  # let tee flush run.log
 exit $status
