@@ -21,6 +21,7 @@ public final class InferenceState implements AutoCloseable {
     private final ModelConfig config;
     private final AttentionPolicy policy;
     private final NdKvCache[][] caches;   // [L][group]
+    private final AttentionKernel[][] kernels; // [L][group]
     private final int[][] cacheOfHead;    // [L][KV] -> group
     private int position;
     private long pairs, causalPairs;
@@ -34,6 +35,7 @@ public final class InferenceState implements AutoCloseable {
         this.config = config;
         this.policy = policy;
         this.caches = new NdKvCache[config.numLayers()][];
+        this.kernels = new AttentionKernel[config.numLayers()][];
         this.cacheOfHead = new int[config.numLayers()][config.numKvHeads()];
         for (int l = 0; l < caches.length; l++) {
             LayerAttention la = policy.forLayer(new LayerContext(config, l, promptLength, artifacts)).limitedTo(config.slidingWindow());
@@ -43,10 +45,12 @@ public final class InferenceState implements AutoCloseable {
             }
             List<int[]> groups = la.groups();
             caches[l] = new NdKvCache[groups.size()];
+            kernels[l] = new AttentionKernel[groups.size()];
             for (int g = 0; g < groups.size(); g++) {
                 int[] heads = groups.get(g);
                 KvHeadAttention a = la.head(heads[0]);
                 caches[l][g] = NdKvCache.of(a.pattern(), a.format(), heads, config.headDim());
+                kernels[l][g] = AttentionKernel.forCache(caches[l][g]);
                 for (int h : heads) cacheOfHead[l][h] = g;
             }
         }
@@ -70,13 +74,14 @@ public final class InferenceState implements AutoCloseable {
         }
         NDArray out;
         if (layer.length == 1) {
-            out = SoftmaxAttentionKernel.attend(l, q5, k, v, pos0, layer[0], observer);
+            out = kernels[l][0].attend(l, q5, k, v, pos0, layer[0], observer);
             layer[0].append(k, v);
         } else {
             NDArray[] perHead = new NDArray[kv];                                   // each [B, 1, G, T, hd]
-            for (NdKvCache cache : layer) {
+            for (int group = 0; group < layer.length; group++) {
+                NdKvCache cache = layer[group];
                 int[] heads = cache.kvHeads();
-                NDArray o = SoftmaxAttentionKernel.attend(l, pick(q5, heads), pick(k, heads), pick(v, heads), pos0, cache, observer);
+                NDArray o = kernels[l][group].attend(l, pick(q5, heads), pick(k, heads), pick(v, heads), pos0, cache, observer);
                 cache.append(pick(k, heads), pick(v, heads));
                 for (int i = 0; i < heads.length; i++) perHead[heads[i]] = heads.length == 1 ? o : o.get(new NDIndex(":, {}:{}", i, i + 1));
             }

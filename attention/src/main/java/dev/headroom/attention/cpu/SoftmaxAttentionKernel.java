@@ -14,19 +14,16 @@ import dev.headroom.attention.pattern.HeadPattern;
  * reaching back from its first query), so a streaming head's prefill costs O(T (sink + window + chunk)), not O(T^2).
  * It can show its probabilities to an {@link AttentionObserver} when the heads are full and the cache is empty.
  */
-final class SoftmaxAttentionKernel {
+final class SoftmaxAttentionKernel implements AttentionKernel {
     /** Queries per chunk of a long prefill when nobody observes the probabilities. */
     static final int QUERY_CHUNK = 256;
+    static final SoftmaxAttentionKernel INSTANCE = new SoftmaxAttentionKernel();
 
     private SoftmaxAttentionKernel() {
     }
 
-    /**
-     * @param q [B, n, G, T, hd] queries at positions pos0 .. pos0+T-1, rotated
-     * @param k [B, n, T, hd] keys of the same positions, rotated; v likewise
-     * @return [B, n, G, T, hd]
-     */
-    static NDArray attend(int layer, NDArray q, NDArray k, NDArray v, int pos0, NdKvCache cache, AttentionObserver observer) {
+    @Override
+    public NDArray attend(int layer, NDArray q, NDArray k, NDArray v, int pos0, NdKvCache cache, AttentionObserver observer) {
         int t = (int) q.getShape().get(3);
         HeadPattern p = cache.pattern();
         if (observer != AttentionObserver.NONE) {

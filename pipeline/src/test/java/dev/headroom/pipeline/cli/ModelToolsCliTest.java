@@ -91,4 +91,30 @@ class ModelToolsCliTest {
         assertEquals(2, noTokenizer.code());
         assertTrue(noTokenizer.err().contains("no tokenizer.json; use --prompt-ids"), noTokenizer.err());
     }
+
+    @Test
+    void pastTheContextLengthAndAnUnbuiltBackendAreRefusedInOneLine() {
+        // stories260K has a context of 512: a 1-token prompt fits 512 new tokens, not 513
+        Run tooLong = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "513");
+        assertEquals(2, tooLong.code());
+        assertEquals("error: --max-new-tokens: a prompt of 1 tokens plus 513 new tokens runs past the model's context length "
+                + "of 512 tokens (at most 512 new tokens fit)", tooLong.err().strip());
+
+        Run gpu = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "2", "--backend", "gpu");
+        assertEquals(2, gpu.code());
+        assertEquals("error: backend gpu: the CUDA runtime is not built yet", gpu.err().strip());
+
+        Run badBackend = run("logits", "--model", stories().toString(), "--ids", "1", "--json", "--backend", "tpu");
+        assertEquals(2, badBackend.code());
+        assertTrue(badBackend.err().strip().startsWith("error: --backend: backend must be auto, cpu, gpu or oracle"), badBackend.err());
+    }
+
+    @Test
+    void theOracleBackendGivesTheSameTokens() throws Exception {
+        Run cpu = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "6", "--json");
+        Run oracle = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "6", "--json",
+                "--backend", "oracle");
+        assertEquals(0, oracle.code(), oracle.err());
+        assertEquals(cpu.out(), oracle.out());
+    }
 }
