@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Here (not on the GPU machine): builds the GPU path and stages what the GPU machine needs under .gpu/ (git-ignored):
-# a slim JRE and the slim classpath .gpu/lib/ = the runtime classpath of attention/gpu-tools (the core, quantize,
+# a slim JRE and the slim classpath .gpu/lib/ = the runtime classpath of attention/gpu-tools (the core, quantize, eval,
 # attention/gpu, the tools, JCuda, Jackson for the core) with JCuda's natives stripped of the 24 MB
 # libJNvPTXCompiler and libJNvrtc (we load PTX through the driver API). Pass carry: [".gpu"].
 # The classpath must stay under 15 MB of jars (it travels in the 64 MiB working tree): this script fails above.
