@@ -18,15 +18,7 @@ public record DemoModelSpec(int hiddenSize, int intermediateSize, int numLayers,
 
     /**
      * The bundled model (models/demo): 3 layers, 8 query heads over 2 KV heads of width 32 (wider than hidden / heads),
-     * hidden 128, MLP 256, 4096 positions, RoPE base 500000.
-     * <ul>
-     *   <li>Heads of width 32 rather than 16: in GPU rehearsals of the recipe (scripts/demo-gpu/rehearse.sh),
-     *       variable tracking at 2048 tokens named every variable in at least 93% of held-out cases for 10 of 11
-     *       initial seeds with 32, against 2 of 7 runs with 16; MQAR at 2048 rose from about 0.5 to 0.9. A CPU
-     *       step costs about 15-20% more.</li>
-     *   <li>A large RoPE base keeps a few rotary pairs nearly still over 2048 positions, for content look-ups far
-     *       back; with base 10000 the same recipe lost MQAR and the needles at 1024-2048 tokens.</li>
-     * </ul>
+     * hidden 128, MLP 256, 4096 positions, RoPE base 500000; models/demo/README.md says why this shape.
      */
     public static final DemoModelSpec DEMO = new DemoModelSpec(128, 256, 3, 8, 2, 32, 4096, 500_000.0);
 

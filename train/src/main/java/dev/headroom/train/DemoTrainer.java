@@ -53,7 +53,7 @@ public final class DemoTrainer {
      * {@code startStep} where it resumes (weights from {@code init}; the schedule, the data and the local-step draws
      * continue from there, the optimizer's moments start afresh under a 30-step re-warm-up), {@code stopAfter} where
      * the run stops (to repeat a run that a time budget cut short), {@code maxMinutes} a
-     * wall-clock budget (0 = none).
+     * wall-clock budget (0 = none). Build one by name with {@link #builder(int)}.
      */
     public record Options(DemoModelSpec spec, int steps, int startStep, int stopAfter, double maxMinutes, long seed, float learningRate,
                           int warmupSteps, float finalLearningRateFraction, float weightDecay, float clipNorm,
@@ -61,10 +61,78 @@ public final class DemoTrainer {
                           Map<String, Double> taskShares, int logEvery, int evalEvery, int evalSamples,
                           List<Integer> evalLengths, Path init, LocalLayers local) {
 
+        /** The bundled model's recipe over {@code steps} steps: {@code builder(steps).build()}. */
         public static Options demo(int steps) {
-            return new Options(DemoModelSpec.DEMO, steps, 0, steps, 0, 1234, 1e-3f, Math.max(1, Math.min(30, steps / 10)), 0.1f,
-                    0.01f, 1.0f, 4096, 128, 2048, 0.1f, 0.3,
-                    TrainingData.Curriculum.defaultShares(), 10, 1000, 2, List.of(512, 1024, 2048), null, LocalLayers.DEMO);
+            return builder(steps).build();
+        }
+
+        /** A builder holding the bundled model's recipe over {@code steps} steps; set any field by name. */
+        public static Builder builder(int steps) {
+            return new Builder(steps);
+        }
+
+        /**
+         * Options by name. Every field starts at the bundled model's recipe ({@link #demo(int)}); {@code stopAfter}
+         * defaults to {@code steps} and {@code warmupSteps} to a tenth of the steps, at least 1 and at most 30.
+         */
+        public static final class Builder {
+            private final int steps;
+            private DemoModelSpec spec = DemoModelSpec.DEMO;
+            private int startStep = 0;
+            private Integer stopAfter;
+            private double maxMinutes = 0;
+            private long seed = 1234;
+            private float learningRate = 1e-3f;
+            private Integer warmupSteps;
+            private float finalLearningRateFraction = 0.1f;
+            private float weightDecay = 0.01f;
+            private float clipNorm = 1.0f;
+            private int budgetTokens = 4096;
+            private int minLength = 128;
+            private int maxLength = 2048;
+            private float lmWeight = 0.1f;
+            private double fillerJitter = 0.3;
+            private Map<String, Double> taskShares = TrainingData.Curriculum.defaultShares();
+            private int logEvery = 10;
+            private int evalEvery = 1000;
+            private int evalSamples = 2;
+            private List<Integer> evalLengths = List.of(512, 1024, 2048);
+            private Path init;
+            private LocalLayers local = LocalLayers.DEMO;
+
+            private Builder(int steps) {
+                this.steps = steps;
+            }
+
+            public Builder spec(DemoModelSpec v) { spec = v; return this; }
+            public Builder startStep(int v) { startStep = v; return this; }
+            public Builder stopAfter(int v) { stopAfter = v; return this; }
+            public Builder maxMinutes(double v) { maxMinutes = v; return this; }
+            public Builder seed(long v) { seed = v; return this; }
+            public Builder learningRate(float v) { learningRate = v; return this; }
+            public Builder warmupSteps(int v) { warmupSteps = v; return this; }
+            public Builder finalLearningRateFraction(float v) { finalLearningRateFraction = v; return this; }
+            public Builder weightDecay(float v) { weightDecay = v; return this; }
+            public Builder clipNorm(float v) { clipNorm = v; return this; }
+            public Builder budgetTokens(int v) { budgetTokens = v; return this; }
+            public Builder minLength(int v) { minLength = v; return this; }
+            public Builder maxLength(int v) { maxLength = v; return this; }
+            public Builder lmWeight(float v) { lmWeight = v; return this; }
+            public Builder fillerJitter(double v) { fillerJitter = v; return this; }
+            public Builder taskShares(Map<String, Double> v) { taskShares = v; return this; }
+            public Builder logEvery(int v) { logEvery = v; return this; }
+            public Builder evalEvery(int v) { evalEvery = v; return this; }
+            public Builder evalSamples(int v) { evalSamples = v; return this; }
+            public Builder evalLengths(List<Integer> v) { evalLengths = v; return this; }
+            public Builder init(Path v) { init = v; return this; }
+            public Builder local(LocalLayers v) { local = v; return this; }
+
+            public Options build() {
+                return new Options(spec, steps, startStep, stopAfter != null ? stopAfter : steps, maxMinutes, seed,
+                        learningRate, warmupSteps != null ? warmupSteps : Math.max(1, Math.min(30, steps / 10)),
+                        finalLearningRateFraction, weightDecay, clipNorm, budgetTokens, minLength, maxLength, lmWeight,
+                        fillerJitter, taskShares, logEvery, evalEvery, evalSamples, evalLengths, init, local);
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public final class EvaluateDemoCommand implements Callable<Integer> {
     @Option(names = "--lengths", split = ",", defaultValue = "512,1024,2048", description = "prompt lengths (default: ${DEFAULT-VALUE})")
     List<Integer> lengths;
 
-    @Option(names = "--depths", defaultValue = "10", description = "cases per cell, depths spread over 0..100% (default: ${DEFAULT-VALUE})")
+    @Option(names = "--depths", defaultValue = "10", description = "cases per cell, depths spread over 0..100%% (default: ${DEFAULT-VALUE})")
     int depths;
 
     @Option(names = "--tasks", split = ",", defaultValue = "passkey,niah_single,variable_tracking,mqar",

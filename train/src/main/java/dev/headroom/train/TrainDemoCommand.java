@@ -75,29 +75,43 @@ public final class TrainDemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (steps < 1) throw new HeadroomException("--steps must be at least 1, got " + steps);
-        if (maxLength < 256) throw new HeadroomException("--max-length must be at least 256, got " + maxLength);
         if (threads < 0) throw new HeadroomException("--threads must be 0 or more, got " + threads);
         setThreads(threads);
-        if (localProb < 0 || localProb > 1) throw new HeadroomException("--local-prob must be in [0, 1], got " + localProb);
-        if (localSink < 0 || localWindow < 1) throw new HeadroomException("--local-sink must be >= 0 and --local-window >= 1");
-        DemoTrainer.Options d = DemoTrainer.Options.demo(steps);
-        DemoModelSpec spec = tiny ? DemoModelSpec.TINY : d.spec();
-        if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
-        if (startStep < 0 || startStep >= steps) throw new HeadroomException("--start-step must be in [0, --steps), got " + startStep);
-        if (startStep > 0 && init == null) throw new HeadroomException("--start-step needs --init: the checkpoint to resume from");
-        DemoTrainer.Options o = new DemoTrainer.Options(spec, steps, startStep, stopAfter > 0 ? stopAfter : steps, maxMinutes, seed, learningRate, d.warmupSteps(),
-                d.finalLearningRateFraction(), d.weightDecay(), d.clipNorm(), budgetTokens, d.minLength(), maxLength,
-                d.lmWeight(), d.fillerJitter(), shares == null ? d.taskShares() : TrainingData.Curriculum.parseShares(shares), d.logEvery(), evalEvery,
-                d.evalSamples(), List.of(512, 1024, maxLength), init,
-                new DemoTrainer.LocalLayers(localProb, localLayers, localSink, localWindow));
-        for (int l : localLayers) {
-            if (l < 0 || l >= spec.numLayers()) throw new HeadroomException("--local-layers: layer " + l + " is outside the model's " + spec.numLayers());
-        }
+        DemoTrainer.Options o = options();
         DemoTrainer.Result r = new DemoTrainer(o, out, System.out).train();
         System.out.printf("trained %d steps in %.1f min; answer loss %.3f -> %.3f; model in %s%n",
                 r.steps(), r.seconds() / 60, r.firstLoss(), r.lastLoss(), out);
         return 0;
+    }
+
+    /** The run the options describe: the bundled model's recipe with the given flags in place of its settings. */
+    DemoTrainer.Options options() {
+        if (steps < 1) throw new HeadroomException("--steps must be at least 1, got " + steps);
+        if (maxLength < 256) throw new HeadroomException("--max-length must be at least 256, got " + maxLength);
+        if (localProb < 0 || localProb > 1) throw new HeadroomException("--local-prob must be in [0, 1], got " + localProb);
+        if (localSink < 0 || localWindow < 1) throw new HeadroomException("--local-sink must be >= 0 and --local-window >= 1");
+        DemoModelSpec spec = tiny ? DemoModelSpec.TINY : DemoModelSpec.DEMO;
+        if (maxLength > spec.maxPositions()) throw new HeadroomException("--max-length " + maxLength + " exceeds the model's " + spec.maxPositions() + " positions");
+        if (startStep < 0 || startStep >= steps) throw new HeadroomException("--start-step must be in [0, --steps), got " + startStep);
+        if (startStep > 0 && init == null) throw new HeadroomException("--start-step needs --init: the checkpoint to resume from");
+        for (int l : localLayers) {
+            if (l < 0 || l >= spec.numLayers()) throw new HeadroomException("--local-layers: layer " + l + " is outside the model's " + spec.numLayers());
+        }
+        DemoTrainer.Options.Builder b = DemoTrainer.Options.builder(steps)
+                .spec(spec)
+                .startStep(startStep)
+                .stopAfter(stopAfter > 0 ? stopAfter : steps)
+                .maxMinutes(maxMinutes)
+                .seed(seed)
+                .learningRate(learningRate)
+                .budgetTokens(budgetTokens)
+                .maxLength(maxLength)
+                .evalEvery(evalEvery)
+                .evalLengths(List.of(512, 1024, maxLength))
+                .init(init)
+                .local(new DemoTrainer.LocalLayers(localProb, localLayers, localSink, localWindow));
+        if (shares != null) b.taskShares(TrainingData.Curriculum.parseShares(shares));
+        return b.build();
     }
 
     /** PyTorch reads its thread counts once, when the engine starts: call before any NDManager exists. */

@@ -58,8 +58,8 @@ public final class TrainingData {
         generators.put(PASSKEY, new PassKeyTask(counter).withOptions(options));
         generators.put(NIAH, NiahTask.single(counter).withOptions(options));
         generators.put(NIAH_MULTIKEY, NiahTask.multiKey(counter).withOptions(options));
-        // Variable names from the whole pool, values from the split: the model can only say names it was trained
-        // to say (held-out names stayed at 0% even with copying learnt); unseen values, chains and filler remain.
+        // Variable names from the whole pool, values from the split: a word-level model can only say names it was
+        // trained to say; the values, chains and filler of a held-out case are still unseen.
         generators.put(VT, new VariableTrackingTask(counter).withOptions(options).withNameSplit(Split.ANY));
         // MQAR as Zoology defines it: keys and values from one vocabulary in training and test, every case a fresh
         // random association (16 of ~200 keys), so no held-out id subset: a key never trained as a key is a
@@ -167,10 +167,11 @@ public final class TrainingData {
     }
 
     /**
-     * The curriculum: which lengths and tasks a step trains on. Short prompts carry far more answers per unit of
-     * compute, so the first quarter of training stays at 128-256 tokens, where the look-up and copy circuits form;
-     * then the longest length grows to the maximum by 60% of training. Lengths are log-uniform up to that top, so
-     * every octave gets about the same compute while short sequences, being cheap, are most of what the model sees.
+     * The curriculum: which lengths and tasks a step trains on. After the copy bootstrap ({@link #BOOTSTRAP}),
+     * prompts stay at up to {@link #SHORT_TOP} tokens until {@link Shape#shortPhase()} of training (short prompts
+     * carry far more answers per unit of compute), then the longest length grows geometrically to the maximum by
+     * {@link Shape#grownBy()}. Lengths are log-uniform up to that top, so every octave gets about the same compute,
+     * except that a {@link Shape#longShare()} of the draws comes from the top two octaves only.
      */
     public static final class Curriculum {
         static final double BOOTSTRAP = 0.12, BLENDED_BY = 0.3;
@@ -259,9 +260,8 @@ public final class TrainingData {
 
         /**
          * The task of one sequence. The first {@link #BOOTSTRAP} of training is plain copying only (when copy is in
-         * the mix): induction heads form there within about 60 steps, and every task builds on them (mixed with the
-         * other tasks from the start they had not formed after 110 steps). Then the copy share falls linearly to
-         * its normal share by {@link #BLENDED_BY}: switching at once to the other tasks wiped the circuit out.
+         * the mix), where the induction heads that every task builds on form; then the copy share falls linearly to
+         * its normal share by {@link #BLENDED_BY}, so that the other tasks come in gradually.
          */
         public String task(Random rng, double progress) {
             if (inBootstrap(progress)) return COPY;

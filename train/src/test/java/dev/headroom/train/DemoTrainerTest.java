@@ -24,16 +24,15 @@ class DemoTrainerTest {
     /** A few steps of a tiny model on short passkey prompts: the answer loss must fall, and the output must load. */
     @Test
     void lossFallsAndTheCheckpointLoadsInTheRuntime(@TempDir Path dir) throws Exception {
-        DemoTrainer.Options o = new DemoTrainer.Options(DemoModelSpec.TINY, 30, 0, 30, 0, 7, 1e-2f, 3, 0.1f, 0.0f, 1.0f,
-                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 5, 0, 1, List.of(128), null,
-                new DemoTrainer.LocalLayers(0.5, List.of(0), 2, 8));   // half the steps with layer 0 local
+        DemoTrainer.Options o = tinyPasskey(30).warmupSteps(3).logEvery(5)
+                .local(new DemoTrainer.LocalLayers(0.5, List.of(0), 2, 8))   // half the steps with layer 0 local
+                .build();
         DemoTrainer.Result r = new DemoTrainer(o, dir, System.out).train();
         assertTrue(r.lastLoss() < 0.7 * r.firstLoss(), "answer loss " + r.firstLoss() + " -> " + r.lastLoss());
 
         // fine-tuning from that checkpoint starts where it ended, not from random weights
         Path tuned = dir.resolve("tuned");
-        DemoTrainer.Options again = new DemoTrainer.Options(DemoModelSpec.TINY, 2, 0, 2, 0, 7, 1e-5f, 1, 0.5f, 0.0f, 1.0f,
-                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 1, 0, 1, List.of(128), dir, DemoTrainer.LocalLayers.OFF);
+        DemoTrainer.Options again = tinyPasskey(2).learningRate(1e-5f).finalLearningRateFraction(0.5f).init(dir).build();
         DemoTrainer.Result t = new DemoTrainer(again, tuned, System.out).train();
         assertTrue(t.firstLoss() < 0.7 * r.firstLoss(), "fine-tuning started at " + t.firstLoss() + ", random weights at " + r.firstLoss());
         for (String f : List.of("config.json", "tokenizer.json", "model.safetensors", "training_config.json", "training_log.jsonl")) {
@@ -47,12 +46,10 @@ class DemoTrainerTest {
     /** A resumed run continues the step count and the schedule from its start step. */
     @Test
     void resumesFromAStartStep(@TempDir Path dir) throws Exception {
-        DemoTrainer.Options first = new DemoTrainer.Options(DemoModelSpec.TINY, 12, 0, 6, 0, 7, 1e-2f, 2, 0.1f, 0.0f, 1.0f,
-                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 2, 0, 1, List.of(128), null, DemoTrainer.LocalLayers.OFF);
+        DemoTrainer.Options first = tinyPasskey(12).stopAfter(6).warmupSteps(2).logEvery(2).build();
         assertEquals(6, new DemoTrainer(first, dir, System.out).train().steps());
         Path resumed = dir.resolve("resumed");
-        DemoTrainer.Options rest = new DemoTrainer.Options(DemoModelSpec.TINY, 12, 6, 12, 0, 7, 1e-2f, 2, 0.1f, 0.0f, 1.0f,
-                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 2, 0, 1, List.of(128), dir, DemoTrainer.LocalLayers.OFF);
+        DemoTrainer.Options rest = tinyPasskey(12).startStep(6).warmupSteps(2).logEvery(2).init(dir).build();
         assertEquals(12, new DemoTrainer(rest, resumed, System.out).train().steps());
         List<String> log = Files.readAllLines(resumed.resolve("training_log.jsonl"));
         assertTrue(log.get(0).startsWith("{\"step\":8,"), log.get(0));   // steps 7 and 8, logged every 2
@@ -62,8 +59,7 @@ class DemoTrainerTest {
     /** A NaN in one weight makes every loss NaN: each update is skipped and logged, and no weight moves. */
     @Test
     void skipsUpdatesWhoseLossOrGradientIsNotFinite(@TempDir Path dir) throws Exception {
-        DemoTrainer.Options make = new DemoTrainer.Options(DemoModelSpec.TINY, 1, 0, 1, 0, 7, 1e-2f, 1, 0.1f, 0.0f, 1.0f,
-                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 1, 0, 1, List.of(128), null, DemoTrainer.LocalLayers.OFF);
+        DemoTrainer.Options make = tinyPasskey(1).build();
         new DemoTrainer(make, dir, System.out).train();
         Map<String, float[]> before = tensors(dir);
         before.get("model.norm.weight")[0] = Float.NaN;
@@ -77,8 +73,7 @@ class DemoTrainerTest {
         SafetensorsWriter.write(dir.resolve("model.safetensors"), poisoned);
 
         Path out = dir.resolve("out");
-        DemoTrainer.Options run = new DemoTrainer.Options(DemoModelSpec.TINY, 3, 0, 3, 0, 7, 1e-2f, 1, 0.1f, 0.0f, 1.0f,
-                1024, 128, 128, 0.1f, 0.3, Map.of(TrainingData.PASSKEY, 1.0), 1, 0, 1, List.of(128), dir, DemoTrainer.LocalLayers.OFF);
+        DemoTrainer.Options run = tinyPasskey(3).init(dir).build();
         assertEquals(3, new DemoTrainer(run, out, System.out).train().steps());
         List<String> log = Files.readAllLines(out.resolve("training_log.jsonl"));
         assertEquals(3, log.stream().filter(l -> l.contains("\"skipped_update\":true") && l.contains("model.norm.weight")).count(), String.join("\n", log));
@@ -86,6 +81,16 @@ class DemoTrainerTest {
         for (Map.Entry<String, float[]> e : before.entrySet()) {
             assertTrue(java.util.Arrays.equals(e.getValue(), after.get(e.getKey())), e.getKey() + " changed");
         }
+    }
+
+    /**
+     * The tiny model on 128-token passkey prompts, fully dense: lr 1e-2, no weight decay, a 1024-token budget,
+     * one warm-up step, a log line every step, one held-out case at the end.
+     */
+    static DemoTrainer.Options.Builder tinyPasskey(int steps) {
+        return DemoTrainer.Options.builder(steps).spec(DemoModelSpec.TINY).seed(7).learningRate(1e-2f).warmupSteps(1)
+                .weightDecay(0.0f).budgetTokens(1024).maxLength(128).taskShares(Map.of(TrainingData.PASSKEY, 1.0))
+                .logEvery(1).evalEvery(0).evalSamples(1).evalLengths(List.of(128)).local(DemoTrainer.LocalLayers.OFF);
     }
 
     private static Map<String, float[]> tensors(Path dir) {

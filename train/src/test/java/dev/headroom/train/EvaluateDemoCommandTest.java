@@ -1,12 +1,13 @@
 package dev.headroom.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.headroom.attention.policy.DensePolicy;
+import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
 import dev.headroom.attention.cpu.LoadedModel;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** evaluate-demo's per-case file: one line per case and policy, and a text prompt replays to the same output. */
+/** evaluate-demo's per-case file: one line per case and policy, and every text prompt replays to exactly its recorded output. */
 class EvaluateDemoCommandTest {
 
     @Test
@@ -32,17 +33,27 @@ class EvaluateDemoCommandTest {
         List<JsonNode> lines = new ArrayList<>();
         for (String l : Files.readAllLines(cases)) lines.add(json.readTree(l));
         assertEquals(2 * 2 * 2, lines.size(), "tasks x policies x depths");
-        JsonNode passkey = lines.stream().filter(n -> n.get("task").asText().equals("passkey")
-                && n.get("policy").asText().equals(new DensePolicy().name())).findFirst().orElseThrow();
         JsonNode mqar = lines.stream().filter(n -> n.get("task").asText().equals("mqar")).findFirst().orElseThrow();
         assertTrue(mqar.get("prompt").isNull() && mqar.get("promptIds").size() > 0, mqar.toString());
+        List<JsonNode> passkeys = lines.stream().filter(n -> n.get("task").asText().equals("passkey")).toList();
+        assertEquals(2 * 2, passkeys.size(), "passkey x policies x depths");
         try (LoadedModel m = LoadedModel.load(model)) {
-            int[] ids = m.tokenizer().encode(passkey.get("prompt").asText());
-            assertEquals(passkey.get("promptTokens").asInt(), ids.length);
-            int maxNew = 8;
-            String replay = m.tokenizer().decode(new GreedyGenerator(m).generate(ids, maxNew, new DensePolicy(), true).tokens());
-            String recorded = passkey.get("output").asText();
-            assertTrue(replay.startsWith(recorded) || recorded.startsWith(replay), recorded + " vs " + replay);
+            for (JsonNode passkey : passkeys) {
+                AttentionPolicy policy = DemoEvaluator.policies().stream()
+                        .filter(p -> p.name().equals(passkey.get("policy").asText())).findFirst().orElseThrow();
+                int[] ids = m.tokenizer().encode(passkey.get("prompt").asText());
+                assertEquals(passkey.get("promptTokens").asInt(), ids.length);
+                // a limit well past the answer: the recorded generation must have ended at end-of-sequence
+                int[] replay = new GreedyGenerator(m).generate(ids, 32, policy, true).tokens();
+                int[] recordedIds = json.treeToValue(passkey.get("outputIds"), int[].class);
+                String recorded = passkey.get("output").asText();
+                assertTrue(recordedIds.length > 0 && !recorded.isEmpty(), "empty output: " + passkey);
+                assertArrayEquals(recordedIds, replay, passkey.toString());
+                assertEquals(recorded, m.tokenizer().decode(replay), passkey.toString());
+                // 256 tokens fit in the window too: every case is answered with exactly the pass key
+                assertEquals(" " + passkey.get("expected").get(0).asText() + ".", recorded, passkey.toString());
+                assertEquals(1.0, passkey.get("score").asDouble(), passkey.toString());
+            }
         }
     }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Greedy generation from a text prompt (models with a tokenizer) or from token ids. */
-@Command(name = "generate", description = "Generate greedily from a prompt.")
+@Command(name = "generate", mixinStandardHelpOptions = true, version = HeadroomCli.VERSION,
+        description = "Generate greedily from a prompt.")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOption opt;
@@ -29,7 +30,7 @@ final class GenerateCommand implements Callable<Integer> {
         String ids;
     }
 
-    @Option(names = "--max-new-tokens", required = true, paramLabel = "N")
+    @Option(names = "--max-new-tokens", required = true, paramLabel = "N", description = "tokens to generate, at least 1")
     int maxNewTokens;
 
     @Option(names = "--json", description = "print one JSON object {\"tokens\":[...]} with the new tokens only")

@@ -1,15 +1,19 @@
 package dev.headroom.pipeline.cli;
 
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.pipeline.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code headroom} command: the pipeline and the model tools. The only place that calls System.exit. */
-@Command(name = "headroom", mixinStandardHelpOptions = true, version = "headroom 0.1.0",
+@Command(name = "headroom", mixinStandardHelpOptions = true, version = HeadroomCli.VERSION,
         description = "Compresses the attention of long-context LLMs.",
         subcommands = {RunCommand.class, InspectCommand.class, GenerateCommand.class, LogitsCommand.class,
                 dev.headroom.train.TrainDemoCommand.class, dev.headroom.train.EvaluateDemoCommand.class})
 public final class HeadroomCli {
+
+    /** What {@code --version} prints, on every command. */
+    static final String VERSION = "headroom 0.1.0";
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -20,6 +24,10 @@ public final class HeadroomCli {
         CommandLine cl = new CommandLine(new HeadroomCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Throwable t = rootUserError(e);
+            if (t instanceof ConfigException c) {
+                c.problems().forEach(p -> cmd.getErr().println("error: " + p));
+                return 2;
+            }
             if (t instanceof HeadroomException) {
                 cmd.getErr().println("error: " + t.getMessage());
                 return 2;

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** Prints a checkpoint's architecture summary without loading its weights (the header is validated in full). */
-@Command(name = "inspect", description = "Print a model's architecture summary.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, version = HeadroomCli.VERSION,
+        description = "Print a model's architecture summary.")
 final class InspectCommand implements Callable<Integer> {
     @Mixin
     ModelOption opt;

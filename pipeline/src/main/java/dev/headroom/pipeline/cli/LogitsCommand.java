@@ -13,7 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The argmax at every position and the last position's logits, for parity checks against other runtimes. */
-@Command(name = "logits", description = "Print per-position argmax and the last logits of a token sequence.")
+@Command(name = "logits", mixinStandardHelpOptions = true, version = HeadroomCli.VERSION,
+        description = "Print per-position argmax and the last logits of a token sequence.")
 final class LogitsCommand implements Callable<Integer> {
     @Mixin
     ModelOption opt;

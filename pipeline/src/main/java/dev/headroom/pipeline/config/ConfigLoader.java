@@ -1,5 +1,9 @@
 package dev.headroom.pipeline.config;
 
+import dev.headroom.pipeline.api.ConfigPointer;
+import dev.headroom.pipeline.api.ConfigProblems;
+import dev.headroom.pipeline.api.ModelFacts;
+import dev.headroom.pipeline.api.Suggestions;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,8 +18,8 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.checkpoint.Checkpoint;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
-import dev.headroom.pipeline.registry.MethodSpec;
-import dev.headroom.pipeline.registry.StageParams;
+import dev.headroom.pipeline.api.MethodSpec;
+import dev.headroom.pipeline.api.StageParams;
 import dev.headroom.pipeline.registry.StageRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,24 +30,39 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a YAML config into {@link PipelineConfig}, validates it and resolves its paths. Every
- * problem is reported as {@code file:line:column: key: problem} through a {@link ConfigException}
- * before anything runs.
+ * problem found after binding is reported, each as {@code file:line:column: key: problem}, through one
+ * {@link ConfigException} before anything runs (a YAML or binding error stops at that error). Stage
+ * entries are validated with a {@link ConfigProblems.Context}: the working directory, the run directory
+ * and the outputs of the stages before them.
  */
 public final class ConfigLoader {
 
     static final List<String> TOP_LEVEL_KEYS = List.of("model", "output", "runner", "calibration", "stages");
 
+    /** Validates one stage entry; the default calls {@link StageParams#validate}. A seam for tests. */
+    interface EntryValidator {
+        void validate(StageParams params, ConfigProblems problems, ModelFacts model);
+    }
+
     private final StageRegistry registry;
     private final ObjectMapper yaml;
+    private final EntryValidator entryValidator;
 
     public ConfigLoader(StageRegistry registry) {
+        this(registry, StageParams::validate);
+    }
+
+    ConfigLoader(StageRegistry registry, EntryValidator entryValidator) {
         this.registry = registry;
         this.yaml = ConfigMapper.yaml(registry);
+        this.entryValidator = entryValidator;
     }
 
     /** @param workingDir the directory relative paths in the config are resolved against */
@@ -78,45 +97,66 @@ public final class ConfigLoader {
             throw bindingError(file, locations, tree, e);
         }
 
-        ConfigProblems problems = new ConfigProblems();
-        ModelFacts model = validateModel(config.model(), problems, workingDir);
-        problems.required(config.output(), "output");
+        Path work = workingDir.toAbsolutePath().normalize();
+        Path runDir = config.output() == null || config.output().isBlank() ? null : work.resolve(config.output()).normalize();
+        ConfigProblems problems = new ConfigProblems(new ConfigProblems.Context(work, runDir, Set.of()));
+        ModelFacts model = validateModel(config.model(), problems, work);
+        if (config.output() != null && config.output().isBlank()) {
+            problems.error("output", "is empty; give the run directory, e.g. 'output: runs/demo'");
+        } else {
+            problems.required(config.output(), "output");
+        }
         config.runnerOrDefault().validate(problems.at("runner"));
         if (config.calibration() != null) {
-            config.calibration().validate(problems.at("calibration"), model, workingDir);
+            config.calibration().validate(problems.at("calibration"), model, work);
         }
         if (config.stages() == null || config.stages().isEmpty()) {
             problems.error("stages", "is empty; give at least one stage, e.g. '- stage: evaluate'");
         } else if (model != null) {
             Map<String, Integer> writers = new java.util.HashMap<>();
+            Set<String> earlierOutputs = new LinkedHashSet<>();
             for (int i = 0; i < config.stages().size(); i++) {
                 StageParams s = config.stages().get(i);
                 if (s == null) {
                     problems.error("stages", i, "empty stage entry");
                     continue;
                 }
-                s.validate(problems.at("stages", i), model);
-                for (String output : registry.definitionOf(s).outputs(s)) {
+                // Each entry sees where paths resolve, the run directory and what the stages before it write.
+                entryValidator.validate(s, problems.at("stages", i).with(new ConfigProblems.Context(work, runDir, earlierOutputs)), model);
+                List<String> outputs = registry.definitionOf(s).outputs(s);
+                Map<Integer, List<String>> clashes = new java.util.TreeMap<>();
+                for (String output : outputs) {
                     Integer earlier = writers.putIfAbsent(output, i);
                     if (earlier != null) {
-                        problems.at("stages", i).error(StageParams.TYPE_KEY, "writes " + output + " like stages[" + earlier
-                                + "]; a run directory holds one stage of this kind");
+                        clashes.computeIfAbsent(earlier, k -> new ArrayList<>()).add(output);
                     }
                 }
+                ConfigProblems entry = problems.at("stages", i);
+                clashes.forEach((earlier, files) -> entry.error(StageParams.TYPE_KEY, "writes "
+                        + String.join(", ", files) + " like stages[" + earlier + "]; a run directory holds one stage of this kind"));
+                earlierOutputs.addAll(outputs);
             }
         }
         if (!problems.isEmpty()) {
-            List<ConfigProblems.Problem> all = problems.all();
-            ConfigProblems.Problem first = all.get(0);
-            String more = all.size() > 1 ? " (and " + (all.size() - 1) + " more problem" + (all.size() > 2 ? "s" : "") + ")" : "";
-            throw new ConfigException(file + ":" + locations.find(first.where()) + ": " + first.where().dotted() + ": "
-                    + first.message() + more);
+            throw new ConfigException(report(file, locations, problems.all()));
         }
 
-        Path runDir = workingDir.resolve(config.output()).toAbsolutePath().normalize();
         String canonical = canonicalJson(config, model.directory(), runDir);
         return new ResolvedConfig(file.toAbsolutePath().normalize(), model, runDir, config.runnerOrDefault(),
                 config.calibration(), List.copyOf(config.stages()), canonical, sha256(canonical));
+    }
+
+    /** Every problem as {@code file:line:column: key: problem}, in the order of the file (stable for one place). */
+    static List<String> report(Path file, YamlLocations locations, List<ConfigProblems.Problem> problems) {
+        record Located(YamlLocations.Location at, String line) {
+        }
+        List<Located> located = new ArrayList<>();
+        for (ConfigProblems.Problem p : problems) {
+            YamlLocations.Location at = locations.find(p.where());
+            located.add(new Located(at, file + ":" + at + ": " + p.where().dotted() + ": " + p.message()));
+        }
+        located.sort(java.util.Comparator.comparingInt((Located l) -> l.at().line()).thenComparingInt(l -> l.at().column()));
+        return located.stream().map(Located::line).distinct().toList();
     }
 
     private ModelFacts validateModel(String model, ConfigProblems problems, Path workingDir) {

@@ -1,6 +1,7 @@
 package dev.headroom.pipeline.config;
 
-import dev.headroom.pipeline.registry.StageParams;
+import dev.headroom.pipeline.api.CalibrationSettings;
+import dev.headroom.pipeline.api.StageParams;
 import java.util.List;
 
 /**

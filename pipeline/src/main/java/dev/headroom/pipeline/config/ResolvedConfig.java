@@ -1,6 +1,8 @@
 package dev.headroom.pipeline.config;
 
-import dev.headroom.pipeline.registry.StageParams;
+import dev.headroom.pipeline.api.CalibrationSettings;
+import dev.headroom.pipeline.api.ModelFacts;
+import dev.headroom.pipeline.api.StageParams;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.headroom.pipeline.config;
 
+import dev.headroom.pipeline.api.ConfigProblems;
+import dev.headroom.pipeline.api.Suggestions;
 import java.util.List;
 
 /**
@@ -8,16 +10,23 @@ import java.util.List;
  * @param name         {@code direct} (default) or {@code flink}
  * @param parallelism  workers; default: the machine's cores
  * @param flinkMaster  {@code [local]} (default: an embedded mini-cluster) or {@code host:port} of a session cluster
+ * @param maxUnits     the most units of work (evaluate cases, profile samples) one stage runs without confirmation;
+ *                     default {@value #DEFAULT_MAX_UNITS}; {@code --yes} lifts it
  */
-public record RunnerSettings(String name, Integer parallelism, String flinkMaster) {
+public record RunnerSettings(String name, Integer parallelism, String flinkMaster, Long maxUnits) {
 
     public static final String DIRECT = "direct";
     public static final String FLINK = "flink";
     public static final String LOCAL_FLINK = "[local]";
     public static final List<String> NAMES = List.of(DIRECT, FLINK);
+    public static final long DEFAULT_MAX_UNITS = 100_000;
 
     public static RunnerSettings defaults() {
-        return new RunnerSettings(null, null, null);
+        return new RunnerSettings(null, null, null, null);
+    }
+
+    public long maxUnitsOrDefault() {
+        return maxUnits == null ? DEFAULT_MAX_UNITS : maxUnits;
     }
 
     public String nameOrDefault() {
@@ -38,7 +47,7 @@ public record RunnerSettings(String name, Integer parallelism, String flinkMaste
             runner = FLINK;
         }
         return new RunnerSettings(runner != null ? runner : name, parallelismOverride != null ? parallelismOverride : parallelism,
-                master != null ? master : flinkMaster);
+                master != null ? master : flinkMaster, maxUnits);
     }
 
     void validate(ConfigProblems p) {
@@ -46,6 +55,7 @@ public record RunnerSettings(String name, Integer parallelism, String flinkMaste
             p.error("name", "unknown runner '" + name + "'" + Suggestions.hint(name, NAMES));
         }
         p.range(parallelism, "parallelism", 1, 1024);
+        p.range(maxUnits, "max_units", 1, Long.MAX_VALUE);
         if (flinkMaster != null && !isValidFlinkMaster(flinkMaster)) {
             p.error("flink_master", "'" + flinkMaster + "' is neither [local] nor host:port");
         }

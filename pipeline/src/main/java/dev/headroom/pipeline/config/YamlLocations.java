@@ -1,5 +1,6 @@
 package dev.headroom.pipeline.config;
 
+import dev.headroom.pipeline.api.ConfigPointer;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;

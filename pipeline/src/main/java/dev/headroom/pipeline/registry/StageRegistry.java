@@ -1,5 +1,8 @@
 package dev.headroom.pipeline.registry;
 
+import dev.headroom.pipeline.api.MethodDefinition;
+import dev.headroom.pipeline.api.StageDefinition;
+import dev.headroom.pipeline.api.StageParams;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,12 +40,14 @@ public final class StageRegistry {
         return r;
     }
 
+    /** Registered stage names, sorted (the classpath's order is no order). */
     public List<String> stageNames() {
-        return List.copyOf(stages.keySet());
+        return stages.keySet().stream().sorted().toList();
     }
 
+    /** Registered method names, sorted. */
     public List<String> methodNames() {
-        return List.copyOf(methods.keySet());
+        return methods.keySet().stream().sorted().toList();
     }
 
     /** The definition that owns a params record. */

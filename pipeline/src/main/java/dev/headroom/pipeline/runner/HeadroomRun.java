@@ -1,15 +1,15 @@
 package dev.headroom.pipeline.runner;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.pipeline.config.ConfigLoader;
 import dev.headroom.pipeline.config.ConfigMapper;
 import dev.headroom.pipeline.config.ResolvedConfig;
 import dev.headroom.pipeline.config.RunnerSettings;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.pipeline.registry.StageContext;
-import dev.headroom.pipeline.registry.StageDefinition;
-import dev.headroom.pipeline.registry.StageParams;
+import dev.headroom.pipeline.api.StageDefinition;
+import dev.headroom.pipeline.api.StageParams;
 import dev.headroom.pipeline.registry.StageRegistry;
 import dev.headroom.pipeline.report.RunReport;
 import java.io.PrintStream;
@@ -30,9 +30,17 @@ import java.util.Map;
  */
 public final class HeadroomRun {
 
-    /** Command-line overrides of the config's runner section (null: keep). */
-    public record RunnerOverrides(String runner, String flinkMaster, Integer parallelism) {
-        public static final RunnerOverrides NONE = new RunnerOverrides(null, null, null);
+    /**
+     * Command-line overrides of the config's runner section (null: keep).
+     *
+     * @param yes run stages of any size ({@code --yes}): lifts {@code runner.max_units}
+     */
+    public record RunnerOverrides(String runner, String flinkMaster, Integer parallelism, boolean yes) {
+        public static final RunnerOverrides NONE = new RunnerOverrides(null, null, null, false);
+
+        public RunnerOverrides(String runner, String flinkMaster, Integer parallelism) {
+            this(runner, flinkMaster, parallelism, false);
+        }
     }
 
     /** What a run produced. */
@@ -67,7 +75,11 @@ public final class HeadroomRun {
     }
 
     public Outcome run(Path configFile, RunnerOverrides overrides) {
-        Path workingDir = Path.of("").toAbsolutePath();
+        return run(configFile, overrides, Path.of("").toAbsolutePath());
+    }
+
+    /** Runs a config whose relative paths resolve against {@code workingDir}. */
+    public Outcome run(Path configFile, RunnerOverrides overrides, Path workingDir) {
         ResolvedConfig config = load(configFile, overrides, workingDir);
         Instant started = Instant.now();
         ObjectMapper canonical = ConfigMapper.canonicalJson(registry);
@@ -80,23 +92,24 @@ public final class HeadroomRun {
             keys.add(new RunDirectory.StageKey(i, name, previousHash));
         }
         RunDirectory dir = RunDirectory.prepare(config, keys);
+        Path provenance = dir.artifacts().resolve(Provenance.FILE);
+        Path history = dir.artifacts().resolve(Provenance.HISTORY_FILE);
         Map<String, String> status = new LinkedHashMap<>();
-        dir.writeAtomically(dir.artifacts().resolve("provenance.json"), Provenance.json(config, started, null, status));
         err.printf("headroom: running %s on %s (%s runner, parallelism %d) into %s%n", config.file().getFileName(),
                 config.model().directory().getFileName(), config.runner().nameOrDefault(),
                 config.runner().parallelismOrDefault(), config.runDirectory());
+        long maxUnits = overrides.yes() ? Long.MAX_VALUE : config.runner().maxUnitsOrDefault();
+        String confirmHint = "to run them, add --yes, or set 'max_units: {N}' under 'runner:' in " + config.file().getFileName()
+                + " (the runner section does not change the run's hash)";
 
         List<String> skipped = new java.util.ArrayList<>();
+        boolean ranAny = false;
         RunReport report = new RunReport("headroom run: " + config.file().getFileName());
-        report.fact("config", config.file().toString()).fact("config hash", config.hash())
-                .fact("model", config.model().directory().toString()).fact("runner", config.runner().nameOrDefault()
-                        + ", parallelism " + config.runner().parallelismOrDefault())
-                .fact("code", Provenance.codeVersion()).fact("started", started.toString());
         for (int i = 0; i < config.stages().size(); i++) {
             StageParams params = config.stages().get(i);
             StageDefinition<StageParams> stage = registry.definitionOf(params);
             RunDirectory.StageKey key = keys.get(i);
-            StageContext context = new StageContext(config, i, stage.name(), out, err);
+            RunStageContext context = new RunStageContext(config, i, stage.name(), out, err);
             List<String> outputs = stage.outputs(params);
             String label = "stage " + (i + 1) + "/" + config.stages().size() + " " + stage.name();
             if (dir.isComplete(key, outputs)) {
@@ -105,20 +118,47 @@ public final class HeadroomRun {
                 skipped.add(stage.name());
                 status.put(i + "-" + stage.name(), "skipped (complete)");
             } else {
+                if (!ranAny) {
+                    // This run makes results: provenance.json describes it from now on; the one before goes to the history.
+                    ranAny = true;
+                    Provenance.supersede(provenance, history, started);
+                }
+                status.put(i + "-" + stage.name(), "running");
+                dir.writeAtomically(provenance, Provenance.json(config, started, null, status));
                 Instant t0 = Instant.now();
                 err.println(label + ": " + stage.description());
-                stage.run(params, context);
+                try (ProgressPrinter.Watch watch = ProgressPrinter.watch(stage.name(), context.progressKey(), maxUnits, confirmHint, err)) {
+                    stage.run(params, context);
+                }
                 Instant t1 = Instant.now();
                 dir.markComplete(key, outputs, t0, t1);
                 status.put(i + "-" + stage.name(), "ran in " + ProgressPrinter.clock(Duration.between(t0, t1).toMillis() / 1000.0));
+                dir.writeAtomically(provenance, Provenance.json(config, started, null, status));
                 err.println(label + ": done in " + ProgressPrinter.clock(Duration.between(t0, t1).toMillis() / 1000.0));
             }
             stage.report(params, context, report);
         }
         Instant ended = Instant.now();
-        report.fact("ended", ended.toString());
+        report.fact("config", config.file().toString()).fact("config hash", config.hash())
+                .fact("model", config.model().directory().toString());
+        JsonNode maker = ranAny ? null : Provenance.read(provenance);
+        if (maker == null) {
+            report.fact("runner", config.runner().nameOrDefault() + ", parallelism " + config.runner().parallelismOrDefault())
+                    .fact("code", Provenance.codeVersion()).fact("started", started.toString()).fact("ended", ended.toString());
+        } else {
+            // Every stage was complete: the facts are those of the run that made the results.
+            report.fact("runner", maker.path("runner").asText() + ", parallelism " + maker.path("parallelism").asText())
+                    .fact("code", maker.path("code_version").asText()).fact("started", maker.path("started").asText())
+                    .fact("ended", maker.path("ended").asText())
+                    .fact("rerun", "every stage was complete at " + started + " (" + config.runner().nameOrDefault()
+                            + " runner); see artifacts/" + Provenance.HISTORY_FILE);
+        }
         report.writeHtml(dir.reportHtml());
-        dir.writeAtomically(dir.artifacts().resolve("provenance.json"), Provenance.json(config, started, ended, status));
+        if (ranAny) {
+            dir.writeAtomically(provenance, Provenance.json(config, started, ended, status));
+        } else {
+            Provenance.appendHistory(history, Provenance.rerun(config, started, ended, status));
+        }
         for (String block : report.consoleBlocks()) {
             out.println();
             out.print(block);

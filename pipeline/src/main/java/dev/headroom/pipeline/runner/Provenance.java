@@ -1,14 +1,16 @@
 package dev.headroom.pipeline.runner;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.headroom.pipeline.config.ResolvedConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -21,20 +23,36 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Where a run came from: config hash, model fingerprint, code version (git commit and whether the
- * tree was modified), Java and library versions, runner, start and end times. Written to
- * {@code artifacts/provenance.json} at the start and again at the end.
+ * Where a run's results came from: config hash, model fingerprint, code version (git commit and whether
+ * the tree was modified), Java and library versions, runner, start and end times, and what each stage did.
+ * {@code artifacts/provenance.json} describes the run that made the results: it is written when a run
+ * starts its first stage that is not already complete, after each stage, and at the end. A rerun that
+ * finds every stage complete leaves it as it is and appends one line to
+ * {@code artifacts/provenance-history.jsonl} ({@code "event": "rerun"}); a later run that does run
+ * stages (a resume, or a config that appends stages) first appends the provenance it replaces there
+ * ({@code "event": "superseded"}). The history is append-only JSON lines.
  */
 public final class Provenance {
 
+    public static final String FILE = "provenance.json";
+    public static final String HISTORY_FILE = "provenance-history.jsonl";
+
     private static final Pattern JAR_VERSION = Pattern.compile("-(\\d[\\w.\\-]*)\\.jar$");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Provenance() {
     }
 
     public static String json(ResolvedConfig config, Instant started, Instant ended, Map<String, String> stageStatus) {
-        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode n = m.createObjectNode();
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node(config, started, ended, stageStatus)) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ObjectNode node(ResolvedConfig config, Instant started, Instant ended, Map<String, String> stageStatus) {
+        ObjectNode n = JSON.createObjectNode();
         n.put("config_file", config.file().toString());
         n.put("config_hash", config.hash());
         n.put("model", config.model().directory().toString());
@@ -53,8 +71,60 @@ public final class Provenance {
             n.put("ended", ended.toString());
         }
         n.putPOJO("stages", stageStatus);
+        return n;
+    }
+
+    /** One history line for a rerun that found every stage complete (provenance.json is left as it is). */
+    public static String rerun(ResolvedConfig config, Instant started, Instant ended, Map<String, String> stageStatus) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("event", "rerun");
+        n.put("note", "every stage was complete; nothing ran and " + FILE + " still describes the run that made the results");
+        n.setAll(node(config, started, ended, stageStatus));
+        return compact(n);
+    }
+
+    /**
+     * Before a run that makes results replaces {@code provenance}: appends the current one, if any, to
+     * {@code history} as {@code "event": "superseded"}.
+     */
+    public static void supersede(Path provenance, Path history, Instant newRunStarted) {
+        if (!Files.isRegularFile(provenance)) {
+            return;
+        }
+        ObjectNode n = JSON.createObjectNode();
+        n.put("event", "superseded");
+        n.put("superseded_by_run_started", newRunStarted.toString());
+        JsonNode old = read(provenance);
+        if (old instanceof ObjectNode o) {
+            n.setAll(o);
+        } else {
+            n.put("unreadable", provenance.toString());
+        }
+        appendHistory(history, compact(n));
+    }
+
+    /** The provenance file as JSON, or null when it is absent or unreadable. */
+    public static JsonNode read(Path provenance) {
         try {
-            return m.writeValueAsString(n) + "\n";
+            return Files.isRegularFile(provenance) ? JSON.readTree(provenance.toFile()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Appends one line (one JSON object) to the history file. */
+    public static void appendHistory(Path history, String line) {
+        try {
+            Files.createDirectories(history.getParent());
+            Files.writeString(history, line.strip() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String compact(JsonNode n) {
+        try {
+            return JSON.writeValueAsString(n);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

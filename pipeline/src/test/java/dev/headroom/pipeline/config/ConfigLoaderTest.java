@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.registry.StageRegistry;
-import dev.headroom.pipeline.stage.evaluate.EvaluateParams;
-import dev.headroom.pipeline.stage.evaluate.UniformMethod;
+import dev.headroom.stages.evaluate.EvaluateParams;
+import dev.headroom.stages.evaluate.methods.UniformMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,18 +110,18 @@ class ConfigLoaderTest {
 
     @Test
     void entriesMustNameTheirStageAndMethod() {
-        // Other stages and methods register themselves too: the list starts with the built-in ones.
+        // Stages and methods register themselves through META-INF/services; the names are listed sorted.
         String stage = error(config("").replace("- stage: evaluate\n    tasks", "- tasks"));
-        assertTrue(stage.startsWith(file + ":4:5: stages[0].stage: missing; name one of: evaluate"), stage);
+        assertTrue(stage.startsWith(file + ":4:5: stages[0].stage: missing; name one of: evaluate, profile, search"), stage);
         String method = error(config("").replace("- method: dense", "- label: d"));
-        assertTrue(method.startsWith(file + ":8:9: stages[0].methods[0].method: missing; name one of: dense, uniform"), method);
+        assertTrue(method.startsWith(file + ":8:9: stages[0].methods[0].method: missing; name one of: dense, plan, uniform"), method);
     }
 
     @Test
     void twoStagesMayNotWriteTheSameTables() {
         String twice = config("") + "  - stage: evaluate\n    tasks: [copy]\n    lengths: [32]\n    methods:\n      - method: dense\n";
-        assertEquals(file + ":11:5: stages[1].stage: writes reports/eval_results.parquet like stages[0]; a run directory holds"
-                + " one stage of this kind (and 1 more problem)", error(twice));
+        assertEquals(file + ":11:5: stages[1].stage: writes reports/eval_results.parquet, reports/eval_summary.parquet like"
+                + " stages[0]; a run directory holds one stage of this kind", error(twice));
     }
 
     @Test

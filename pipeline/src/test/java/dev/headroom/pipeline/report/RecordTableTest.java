@@ -3,7 +3,7 @@ package dev.headroom.pipeline.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.headroom.pipeline.stage.search.PlanTables;
+import dev.headroom.stages.search.PlanTables;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.report.ParquetTables;
-import dev.headroom.pipeline.stage.evaluate.EvalTables;
+import dev.headroom.stages.evaluate.EvalTables;
 import dev.headroom.stages.evaluate.CaseResult;
 import dev.headroom.stages.evaluate.CellSummary;
 import java.io.ByteArrayOutputStream;

@@ -12,7 +12,7 @@ import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.config.RunnerSettings;
 import dev.headroom.stages.evaluate.EvalCase;
-import dev.headroom.stages.evaluate.EvalMethod;
+import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.stages.evaluate.EvaluateCases;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -39,7 +39,7 @@ class PipelineFailuresTest {
     @Test
     void aFailingCaseOnFlinkNamesItsCoordinates() {
         EvalCase bad = new EvalCase(new EvalMethod("dense", new DensePolicy()), TaskSpec.of("copy"), 3, 0.5, 2, 1L);
-        Pipeline p = Pipeline.create(BeamRunners.options(new RunnerSettings("flink", 1, "[local]"), "failing-case"));
+        Pipeline p = Pipeline.create(BeamRunners.options(new RunnerSettings("flink", 1, "[local]", null), "failing-case"));
         p.apply(Create.of(List.of(bad)).withCoder(SerializableCoder.of(EvalCase.class)))
                 .apply(new EvaluateCases(TestModels.tinyLlama().toString(), false, null));
         RuntimeException failure = assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.TinyWordModel;
 import dev.headroom.pipeline.report.ParquetTables;
-import dev.headroom.pipeline.stage.evaluate.EvalTables;
+import dev.headroom.stages.evaluate.EvalTables;
 import dev.headroom.stages.evaluate.CellSummary;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

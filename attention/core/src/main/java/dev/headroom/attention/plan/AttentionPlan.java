@@ -24,6 +24,8 @@ public record AttentionPlan(String method, String modelConfigHash, double densit
                             List<HeadSpan> heads, Map<String, Object> predicted, Map<String, Object> validation)
         implements Serializable {
     public static final int FORMAT_VERSION = 1;
+    /** The search stage's chosen plan and its DuoAttention baseline, in a run's {@code artifacts/}. */
+    public static final String FILE = "plan.json", DUO_FILE = "duo_plan.json";
 
     public HeadSpan head(int layer, int kvHead) {
         for (HeadSpan h : heads) if (h.layer() == layer && h.kvHead() == kvHead) return h;

@@ -1,12 +1,13 @@
 package dev.headroom.pipeline.stage.search;
 
+import dev.headroom.stages.search.PlanTables;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.pipeline.cli.HeadroomCli;
 import dev.headroom.pipeline.report.ParquetTables;
-import dev.headroom.pipeline.stage.profile.ProfileTables;
+import dev.headroom.stages.shared.ProfileTables;
 import dev.headroom.plan.profile.ProfileRow;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,151 @@
+package dev.headroom.stages.evaluate;
+
+import dev.headroom.pipeline.report.ConsoleTable;
+import dev.headroom.pipeline.report.Html;
+import dev.headroom.pipeline.report.RunReport;
+import dev.headroom.pipeline.report.SvgCharts;
+import dev.headroom.pipeline.api.MethodSpec;
+import dev.headroom.stages.evaluate.CaseResult;
+import dev.headroom.stages.evaluate.CellSummary;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** The evaluate stage's console table and report sections: summary, heatmaps, accuracy versus memory. */
+final class EvalReport {
+
+    private EvalReport() {
+    }
+
+    /** Rows in config order of methods, then task, then length. */
+    static List<CellSummary> ordered(EvaluateParams params, List<CellSummary> summary) {
+        List<String> methodOrder = params.methods().stream().map(MethodSpec::label).toList();
+        List<String> taskOrder = params.tasks();
+        List<CellSummary> rows = new ArrayList<>(summary);
+        rows.sort(Comparator.comparingInt((CellSummary s) -> methodOrder.indexOf(s.method()))
+                .thenComparingInt(s -> taskOrder.indexOf(s.task())).thenComparingInt(CellSummary::length));
+        return rows;
+    }
+
+    /** Whether any row is of the kl probe (then KL and perplexity columns are shown). */
+    static boolean hasLanguageModeling(List<CellSummary> rows) {
+        return rows.stream().anyMatch(s -> !Double.isNaN(s.meanKlDivergence()));
+    }
+
+    static ConsoleTable consoleTable(List<CellSummary> rows) {
+        boolean lm = hasLanguageModeling(rows);
+        List<String> header = new ArrayList<>(List.of("method", "task", "length", "cases", "accuracy", "95% CI", "KV cache", "density"));
+        if (lm) {
+            header.addAll(List.of("KL", "ppl"));
+        }
+        ConsoleTable t = new ConsoleTable(header, 2);
+        for (CellSummary s : rows) {
+            List<String> cells = new ArrayList<>(List.of(s.method(), s.task(), Integer.toString(s.length()), Integer.toString(s.cases()),
+                    String.format(Locale.ROOT, "%.3f", s.accuracy()),
+                    String.format(Locale.ROOT, "%.2f-%.2f", s.ciLow(), s.ciHigh()), Html.bytes(s.meanKvCacheBytes()),
+                    String.format(Locale.ROOT, "%.3f", s.meanDensity())));
+            if (lm) {
+                cells.add(orDash("%.4f", s.meanKlDivergence()));
+                cells.add(orDash("%.2f", s.meanPerplexity()));
+            }
+            t.row(cells);
+        }
+        return t;
+    }
+
+    private static String orDash(String format, double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
+    }
+
+    static void addTo(RunReport report, EvaluateParams params, List<CellSummary> summary, List<CaseResult> results) {
+        List<CellSummary> rows = ordered(params, summary);
+        report.console("evaluate: accuracy per method, task and length\n" + consoleTable(rows).render());
+        report.section("Evaluation summary", summaryTable(rows));
+        report.section("Accuracy by needle depth and length", heatmaps(params, results));
+        report.section("Accuracy against KV-cache memory", accuracyVersusBytes(params, rows));
+    }
+
+    private static String summaryTable(List<CellSummary> rows) {
+        boolean lm = hasLanguageModeling(rows);
+        StringBuilder b = new StringBuilder("<p>Accuracy is the mean score over depths and samples (for the kl probe: top-1 agreement "
+                + "with dense attention), with its 95% Wilson interval; KV cache is the mean number of bytes the method held.</p>"
+                + "<table><tr><th class=\"l\">method</th><th class=\"l\">policy</th><th class=\"l\">task</th>"
+                + "<th>length</th><th>cases</th><th>accuracy</th><th>95% CI</th><th>KV cache</th><th>density</th>"
+                + (lm ? "<th>KL (nats)</th><th>perplexity</th>" : "") + "</tr>");
+        for (CellSummary s : rows) {
+            b.append(String.format(Locale.ROOT,
+                    "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.2f–%.2f</td><td>%s</td><td>%.3f</td>",
+                    Html.escape(s.method()), Html.escape(s.policy()), Html.escape(s.task()), s.length(), s.cases(), s.accuracy(),
+                    s.ciLow(), s.ciHigh(), Html.bytes(s.meanKvCacheBytes()), s.meanDensity()));
+            if (lm) {
+                b.append("<td>").append(orDash("%.4f", s.meanKlDivergence())).append("</td><td>")
+                        .append(orDash("%.2f", s.meanPerplexity())).append("</td>");
+            }
+            b.append("</tr>");
+        }
+        return b.append("</table>").toString();
+    }
+
+    private static String heatmaps(EvaluateParams params, List<CaseResult> results) {
+        List<Integer> lengths = new ArrayList<>(new TreeSet<>(params.lengths()));
+        List<Double> depths = new ArrayList<>(new TreeSet<>(params.depthsOrDefault()));
+        StringBuilder b = new StringBuilder("<p>Mean score per cell, over samples. Rows: needle depth (0 = start of the haystack); columns: prompt length.</p>");
+        for (String task : params.tasks()) {
+            b.append("<h3>").append(Html.escape(task)).append("</h3><div class=\"grid\">");
+            for (MethodSpec m : params.methods()) {
+                double[][] sum = new double[depths.size()][lengths.size()];
+                int[][] n = new int[depths.size()][lengths.size()];
+                for (CaseResult r : results) {
+                    if (r.method().equals(m.label()) && r.task().equals(task)) {
+                        int d = depths.indexOf(r.depth()), l = lengths.indexOf(r.length());
+                        if (d >= 0 && l >= 0) {
+                            sum[d][l] += r.score();
+                            n[d][l]++;
+                        }
+                    }
+                }
+                double[][] acc = new double[depths.size()][lengths.size()];
+                for (int d = 0; d < depths.size(); d++) {
+                    for (int l = 0; l < lengths.size(); l++) {
+                        acc[d][l] = n[d][l] == 0 ? Double.NaN : sum[d][l] / n[d][l];
+                    }
+                }
+                b.append("<div class=\"fig\">").append(SvgCharts.heatmap(m.label(), lengths, depths, acc)).append("</div>");
+            }
+            b.append("</div>");
+        }
+        return b.toString();
+    }
+
+    private static String accuracyVersusBytes(EvaluateParams params, List<CellSummary> rows) {
+        List<SvgCharts.Series> series = new ArrayList<>();
+        for (MethodSpec m : params.methods()) {
+            // Per length: mean over tasks of accuracy and of KV bytes.
+            Map<Integer, double[]> byLength = new TreeMap<>();
+            for (CellSummary s : rows) {
+                if (s.method().equals(m.label())) {
+                    double[] a = byLength.computeIfAbsent(s.length(), k -> new double[3]);
+                    a[0] += s.meanKvCacheBytes();
+                    a[1] += s.accuracy();
+                    a[2]++;
+                }
+            }
+            double[] x = new double[byLength.size()], y = new double[byLength.size()];
+            String[] labels = new String[byLength.size()];
+            int i = 0;
+            for (Map.Entry<Integer, double[]> e : byLength.entrySet()) {
+                x[i] = e.getValue()[0] / e.getValue()[2];
+                y[i] = e.getValue()[1] / e.getValue()[2];
+                labels[i] = "N=" + e.getKey();
+                i++;
+            }
+            series.add(new SvgCharts.Series(m.label(), x, y, labels));
+        }
+        return "<p>Each point is one method at one prompt length N: mean accuracy over the tasks against the mean KV-cache bytes the method held.</p>"
+                + SvgCharts.accuracyVersusBytes("accuracy vs KV-cache bytes", series);
+    }
+}

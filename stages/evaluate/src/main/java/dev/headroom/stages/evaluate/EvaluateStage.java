@@ -1,0 +1,93 @@
+package dev.headroom.stages.evaluate;
+
+import dev.headroom.eval.harness.TaskFactory;
+import dev.headroom.eval.harness.TaskSpec;
+import dev.headroom.pipeline.api.MethodSpec;
+import dev.headroom.pipeline.api.StageContext;
+import dev.headroom.pipeline.api.StageDefinition;
+import dev.headroom.pipeline.report.ParquetTables;
+import dev.headroom.pipeline.report.RunReport;
+import dev.headroom.stages.evaluate.CaseResult;
+import dev.headroom.stages.evaluate.CellSummary;
+import dev.headroom.stages.evaluate.EvalCase;
+import dev.headroom.stages.evaluate.EvalGrid;
+import dev.headroom.pipeline.api.EvalMethod;
+import dev.headroom.stages.evaluate.EvaluateCases;
+import dev.headroom.stages.evaluate.SummarizeCells;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The {@code evaluate} stage: builds the grid, runs it through {@link EvaluateCases}, aggregates it
+ * with {@link SummarizeCells} and writes {@code reports/eval_results.parquet} and
+ * {@code reports/eval_summary.parquet}.
+ *
+ * <p>Graph: {@code Create grid} → {@code Evaluate} → {@code Write eval_results}; {@code Evaluate} →
+ * {@code Summarize} → {@code Write eval_summary}.
+ */
+public final class EvaluateStage implements StageDefinition<EvaluateParams> {
+
+    public static final String NAME = "evaluate";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "long-context accuracy of attention methods on a grid of tasks, lengths and depths";
+    }
+
+    @Override
+    public Class<EvaluateParams> paramsType() {
+        return EvaluateParams.class;
+    }
+
+    @Override
+    public List<String> outputs(EvaluateParams params) {
+        return List.of("reports/" + EvalTables.RESULTS.fileName(), "reports/" + EvalTables.SUMMARY.fileName());
+    }
+
+    /** The grid a config describes, with methods resolved. */
+    public static EvalGrid grid(EvaluateParams params, StageContext context) {
+        List<EvalMethod> methods = new ArrayList<>();
+        for (MethodSpec m : params.methods()) {
+            methods.add(m.resolve(context));
+        }
+        String textFile = params.textFile() == null ? null : Path.of(params.textFile()).toAbsolutePath().toString();
+        List<TaskSpec> tasks = new ArrayList<>();
+        for (String t : params.tasks()) {
+            tasks.add(new TaskSpec(t, params.maxNewTokens() == null ? 0 : params.maxNewTokens(), params.mqarPairsOrDefault(),
+                    TaskFactory.needsText(t) ? textFile : null));
+        }
+        return new EvalGrid(methods, tasks, params.lengths(), params.depthsOrDefault(), params.samplesOrDefault(),
+                params.seedOrDefault());
+    }
+
+    @Override
+    public void run(EvaluateParams params, StageContext context) {
+        EvalGrid grid = grid(params, context);
+        Pipeline pipeline = context.newPipeline();
+        PCollection<CaseResult> results = pipeline
+                .apply("Create grid", Create.of(grid.cases()).withCoder(SerializableCoder.of(EvalCase.class)))
+                .apply("Evaluate", new EvaluateCases(context.model().directory().toString(), params.addBosOrDefault(),
+                        context.progressKey()));
+        results.apply("Write eval_results", ParquetTables.write(EvalTables.RESULTS, context.reports(), context.tempDirectory()));
+        PCollection<CellSummary> summary = results.apply("Summarize", new SummarizeCells());
+        summary.apply("Write eval_summary", ParquetTables.write(EvalTables.SUMMARY, context.reports(), context.tempDirectory()));
+        context.run(pipeline, grid.size(), "cases");
+    }
+
+    @Override
+    public void report(EvaluateParams params, StageContext context, RunReport report) {
+        List<CellSummary> summary = ParquetTables.read(EvalTables.SUMMARY, context.reports().resolve(EvalTables.SUMMARY.fileName()));
+        List<CaseResult> results = ParquetTables.read(EvalTables.RESULTS, context.reports().resolve(EvalTables.RESULTS.fileName()));
+        EvalReport.addTo(report, params, summary, results);
+    }
+}
