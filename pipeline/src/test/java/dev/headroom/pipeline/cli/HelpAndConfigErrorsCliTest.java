@@ -79,8 +79,8 @@ class HelpAndConfigErrorsCliTest {
         assertEquals(2, r.code(), r.err());
         assertEquals(List.of(
                 "error: " + config + ":2:1: output: is empty; give the run directory, e.g. 'output: runs/demo'",
-                "error: " + config + ":6:14: stages[0].lengths[0]: 4 is out of range [8, 256]",
-                "error: " + config + ":6:21: stages[0].lengths[2]: 9999 is out of range [8, 256]",
+                "error: " + config + ":6:15: stages[0].lengths[0]: 4 is out of range [8, 256]",
+                "error: " + config + ":6:22: stages[0].lengths[2]: 9999 is out of range [8, 256]",
                 "error: " + config + ":7:5: stages[0].samples: 0 is out of range [1, 100000]"), r.err().lines().toList());
         assertEquals("", r.out());
     }

@@ -49,7 +49,7 @@ class ConfigProblemsReportTest {
                 file + ":2:3: runner.parallelism: 0 is out of range [1, 1024]",
                 file + ":7:19: stages[0].tasks[1]: unknown task 'nope'",
                 file + ":8:19: stages[0].lengths[1]: 512 is out of range [8, 256]",
-                file + ":9:13: stages[0].depths[0]: 1.5 is out of range [0, 1]",
+                file + ":9:14: stages[0].depths[0]: 1.5 is out of range [0, 1]",
                 file + ":10:5: stages[0].samples: 0 is out of range [1, 100000]",
                 file + ":15:9: stages[0].methods[1].window_fraction: give either window or window_fraction, not both"),
                 e.problems().stream().map(p -> p.replaceFirst("(unknown task 'nope').*", "$1")).toList());

@@ -49,6 +49,7 @@ class ProgressPrinterTest {
             assertEquals(List.of("search: 0/18 rows (0%), 0:05 elapsed, ETA unknown (no rows finished yet)",
                     "search: 0/18 rows (0%), 0:10 elapsed, ETA unknown (no rows finished yet)"), lines());
         }
+        assertEquals(List.of("search: 0/18 rows (0%), 0:10 elapsed, ETA unknown (no rows finished yet)"), lines(), "close: the last count");
         try (ProgressPrinter p = new ProgressPrinter("search", "k-zero", 0, "rows", err, nanos::get, false)) {
             advance(65);
             p.tick();
