@@ -85,22 +85,21 @@ class ConfigProblemsReportTest {
                 + "    lengths: [32]\n"
                 + "    methods:\n"
                 + "      - method: dense\n"
-                + "      - method: plan\n"
-                + "        file: plans/mine.json\n");
+                + "        label: d\n");
         List<ConfigProblems.Context> seen = new ArrayList<>();
         ConfigLoader loader = new ConfigLoader(StageRegistry.load(), (params, problems, model) -> {
             seen.add(problems.context());
             params.validate(problems, model);
             if (seen.size() == 3) {
-                // What a method that reads its file at validation does: resolve against the working directory, report at the key.
-                Path plan = problems.resolve("plans/mine.json");
-                if (!Files.isRegularFile(plan)) {
-                    problems.at("methods", 1).error("file", "no such plan file: " + plan);
+                // What a value naming a file does at validation: resolve against the working directory, report at its key.
+                Path probe = problems.resolve("plans/mine.json");
+                if (!Files.isRegularFile(probe)) {
+                    problems.at("methods", 0).error("label", "probe: no such file: " + probe);
                 }
             }
         });
         ConfigException e = assertThrows(ConfigException.class, () -> loader.load(file, work));
-        assertEquals(List.of(file + ":17:9: stages[2].methods[1].file: no such plan file: " + work.resolve("plans/mine.json")),
+        assertEquals(List.of(file + ":16:9: stages[2].methods[0].label: probe: no such file: " + work.resolve("plans/mine.json")),
                 e.problems());
 
         assertEquals(3, seen.size());
