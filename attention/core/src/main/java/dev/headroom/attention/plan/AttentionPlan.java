@@ -1,14 +1,12 @@
 package dev.headroom.attention.plan;
 
 import dev.headroom.attention.AtomicFiles;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.model.ModelConfig;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,34 +73,11 @@ public record AttentionPlan(String method, String modelConfigHash, double densit
         AtomicFiles.write(file, tmp -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), root));
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Reads headroom's format only ({@code format: headroom-plan}); {@link PlanFiles#read} also reads MoA's and
+     * DuoAttention's files.
+     */
     public static AttentionPlan read(Path file) {
-        if (!Files.isRegularFile(file)) throw new HeadroomException(file + ": plan file not found");
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new HeadroomException(file + ": not valid JSON: " + e.getMessage().split("\n")[0]);
-        }
-        if (!"headroom-plan".equals(root.path("format").asText())) throw new HeadroomException(file + ": not a headroom plan (format != headroom-plan)");
-        if (root.path("version").asInt() != FORMAT_VERSION) throw new HeadroomException(file + ": unsupported plan version " + root.path("version"));
-        List<HeadSpan> heads = new ArrayList<>();
-        int i = 0;
-        for (JsonNode h : root.path("heads")) {
-            String where = file + ": heads[" + i++ + "]";
-            if (!h.path("layer").canConvertToInt() || !h.path("kv_head").canConvertToInt()) throw new HeadroomException(where + ": layer and kv_head must be integers");
-            double alpha = h.path("alpha").asDouble(-1), beta = h.path("beta").asDouble(-1);
-            int sink = h.path("sink").asInt(-1);
-            if (alpha < 0 || beta < 0 || sink < 0) throw new HeadroomException(where + ": alpha, beta and sink must be >= 0");
-            heads.add(new HeadSpan(h.get("layer").asInt(), h.get("kv_head").asInt(), h.path("kind").asText("window"), sink, alpha, beta));
-        }
-        if (heads.isEmpty()) throw new HeadroomException(file + ": plan has no heads");
-        ObjectMapper om = new ObjectMapper();
-        List<Integer> lengths = new ArrayList<>();
-        root.path("profiled_lengths").forEach(n -> lengths.add(n.asInt()));
-        return new AttentionPlan(root.path("method").asText(), root.path("model_config_sha256").asText(),
-                root.path("density_budget").asDouble(), lengths, heads,
-                om.convertValue(root.path("predicted"), LinkedHashMap.class),
-                om.convertValue(root.path("validation"), LinkedHashMap.class));
+        return HeadroomPlanReader.read(file);
     }
 }
