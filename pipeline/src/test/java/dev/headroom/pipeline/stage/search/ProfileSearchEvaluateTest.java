@@ -55,7 +55,7 @@ class ProfileSearchEvaluateTest {
                       - method: dense
                       - method: plan
                       - method: plan
-                        file: artifacts/duo_plan.json
+                        artifact: duo_plan.json
                 """.formatted(model, tmp.resolve("run")));
         int code = HeadroomCli.execute("run", config.toString());
         assertEquals(0, code);
