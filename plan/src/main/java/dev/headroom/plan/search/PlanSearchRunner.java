@@ -5,6 +5,7 @@ import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.SpanDensity;
 import dev.headroom.plan.profile.ProfileRow;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,17 +23,18 @@ import java.util.function.ToDoubleFunction;
  *       budget on elastic spans for the other heads instead of one fixed window.</li>
  * </ul>
  * Every front plan (moa and hybrid) is validated by a loss the caller measures on held-out data at a length longer
- * than any profiled; the lowest becomes the chosen plan. Model-free: validation is a function handed in.
+ * than any profiled; the lowest becomes the chosen plan. Model-free: validation is a function handed in ({@link #run}),
+ * or done by the caller between {@link #candidates} and {@link #choose} (the search stage validates in a pipeline).
  */
 public final class PlanSearchRunner {
 
     /** One validated plan of a front: its method, spans, predicted loss per profiled length, and held-out loss. */
     public record FrontEntry(int index, String method, List<HeadSpan> heads, int[] lengths, double[] predictedLoss,
-                             double validationLoss, boolean provenOptimal) {
+                             double validationLoss, boolean provenOptimal) implements Serializable {
     }
 
     /** The chosen plan (moa or hybrid), every validated front plan, the chosen one's index, and the duo plan. */
-    public record Outcome(AttentionPlan chosen, List<FrontEntry> front, int chosenIndex, AttentionPlan duo) {
+    public record Outcome(AttentionPlan chosen, List<FrontEntry> front, int chosenIndex, AttentionPlan duo) implements Serializable {
     }
 
     private final SearchSettings s;
@@ -41,11 +43,30 @@ public final class PlanSearchRunner {
         this.s = settings;
     }
 
+    /** A front plan before validation: its method, spans and predicted loss per profiled length. */
+    public record Candidate(String method, List<HeadSpan> heads, double[] predictedLoss, boolean provenOptimal)
+            implements Serializable {
+    }
+
+    /**
+     * Everything to validate, in front order (moa first, then hybrid; a candidate's position is its front index),
+     * the profiled lengths, and the duo plan's spans (validated too, for its record).
+     */
+    public record Candidates(int[] lengths, List<Candidate> front, List<HeadSpan> duoHeads) implements Serializable {
+    }
+
     /**
      * @param validationLoss loss of a candidate plan (as head spans) on held-out data; lower is better
      */
     public Outcome run(List<ProfileRow> rows, int layers, int kvHeads, String configHash,
                        ToDoubleFunction<List<HeadSpan>> validationLoss) {
+        Candidates c = candidates(rows, layers, kvHeads);
+        double[] losses = c.front().stream().mapToDouble(e -> validationLoss.applyAsDouble(e.heads())).toArray();
+        return choose(c, configHash, losses, validationLoss.applyAsDouble(c.duoHeads()));
+    }
+
+    /** The moa and hybrid Pareto fronts and the duo split, unvalidated: the first half of {@link #run}. */
+    public Candidates candidates(List<ProfileRow> rows, int layers, int kvHeads) {
         int[] lengths = rows.stream().mapToInt(ProfileRow::length).distinct().sorted().toArray();
         InfluenceTable influence = new InfluenceTable(s.block(), rows, s.retrievalWeight());
         List<SpanCandidate> grid = SpanSearch.moaGrid(s.alphaStep(), s.alphaMax(), s.betaSteps());
@@ -56,16 +77,33 @@ public final class PlanSearchRunner {
         boolean[] retrieval = new boolean[layers * kvHeads];
         for (HeadSpan h : duoHeads) retrieval[h.layer() * kvHeads + h.kvHead()] = h.kind().equals("retrieval");
 
-        List<FrontEntry> front = new ArrayList<>();
-        validate("moa", search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(), solver), lengths, validationLoss, front);
+        List<Candidate> front = new ArrayList<>();
+        add("moa", search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(), solver), front);
         boolean anyRetrieval = false;
         for (boolean r : retrieval) anyRetrieval |= r;
         if (anyRetrieval) {
-            validate("hybrid", search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(), solver, retrieval), lengths, validationLoss, front);
+            add("hybrid", search.paretoFront(s.densityBudget(), s.maxSpansPerLayer(), solver, retrieval), front);
         }
         if (front.isEmpty()) {
             throw new HeadroomException("search: no plan meets density budget " + s.densityBudget() + " at lengths "
                     + Arrays.toString(s.budgetLengths()) + " with this candidate grid; raise the budget or widen the grid");
+        }
+        return new Candidates(lengths, List.copyOf(front), duoHeads);
+    }
+
+    /**
+     * The second half of {@link #run}: given each front candidate's held-out loss ({@code frontLosses[i]} for
+     * {@code candidates.front().get(i)}) and the duo plan's, the lowest loss is chosen (the first on a tie).
+     */
+    public Outcome choose(Candidates candidates, String configHash, double[] frontLosses, double duoLoss) {
+        if (frontLosses.length != candidates.front().size()) {
+            throw new IllegalArgumentException(frontLosses.length + " losses for " + candidates.front().size() + " candidates");
+        }
+        int[] lengths = candidates.lengths();
+        List<FrontEntry> front = new ArrayList<>();
+        for (Candidate c : candidates.front()) {
+            front.add(new FrontEntry(front.size(), c.method(), c.heads(), lengths, c.predictedLoss(), frontLosses[front.size()],
+                    c.provenOptimal()));
         }
         int best = 0;
         for (int i = 1; i < front.size(); i++) if (front.get(i).validationLoss() < front.get(best).validationLoss()) best = i;
@@ -85,22 +123,19 @@ public final class PlanSearchRunner {
         AttentionPlan plan = new AttentionPlan(chosen.method(), configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(),
                 chosen.heads(), predicted, validation);
 
+        List<HeadSpan> duoHeads = candidates.duoHeads();
         Map<String, Object> duoPredicted = new LinkedHashMap<>();
         duoPredicted.put("retrieval_heads", duoHeads.stream().filter(h -> h.kind().equals("retrieval")).count());
         duoPredicted.put("density", toMap(s.budgetLengths(), densities(duoHeads)));
         Map<String, Object> duoValidation = new LinkedHashMap<>();
-        duoValidation.put("loss", validationLoss.applyAsDouble(duoHeads));
+        duoValidation.put("loss", duoLoss);
         AttentionPlan duo = new AttentionPlan("duo", configHash, s.densityBudget(), Arrays.stream(lengths).boxed().toList(),
                 duoHeads, duoPredicted, duoValidation);
         return new Outcome(plan, front, best, duo);
     }
 
-    private void validate(String method, List<SpanSearch.Candidate> candidates, int[] lengths,
-                          ToDoubleFunction<List<HeadSpan>> validationLoss, List<FrontEntry> out) {
-        for (SpanSearch.Candidate c : candidates) {
-            out.add(new FrontEntry(out.size(), method, c.heads(), lengths, c.predictedLoss(),
-                    validationLoss.applyAsDouble(c.heads()), c.optimal()));
-        }
+    private static void add(String method, List<SpanSearch.Candidate> candidates, List<Candidate> out) {
+        for (SpanSearch.Candidate c : candidates) out.add(new Candidate(method, c.heads(), c.predictedLoss(), c.optimal()));
     }
 
     private double[] densities(List<HeadSpan> heads) {

@@ -34,4 +34,134 @@ public record CaseResult(String method, String policy, String task, String scori
     public String cellKey() {
         return method + '\u0000' + task + '\u0000' + length;
     }
+
+    /** A builder: every column by name. {@code klDivergence} and {@code perplexity} default to NaN (not the kl probe). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link CaseResult} by column name. */
+    public static final class Builder {
+        private String method;
+        private String policy;
+        private String task;
+        private String scoringRule;
+        private int length;
+        private double depth;
+        private int sample;
+        private long seed;
+        private int promptTokens;
+        private int newTokens;
+        private double score;
+        private boolean correct;
+        private String prediction;
+        private long kvCacheBytes;
+        private double density;
+        private double prefillMillis;
+        private double decodeMillis;
+        private double klDivergence = Double.NaN;
+        private double perplexity = Double.NaN;
+
+        private Builder() {
+        }
+
+        public Builder method(String method) {
+            this.method = method;
+            return this;
+        }
+
+        public Builder policy(String policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        public Builder task(String task) {
+            this.task = task;
+            return this;
+        }
+
+        public Builder scoringRule(String scoringRule) {
+            this.scoringRule = scoringRule;
+            return this;
+        }
+
+        public Builder length(int length) {
+            this.length = length;
+            return this;
+        }
+
+        public Builder depth(double depth) {
+            this.depth = depth;
+            return this;
+        }
+
+        public Builder sample(int sample) {
+            this.sample = sample;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder promptTokens(int promptTokens) {
+            this.promptTokens = promptTokens;
+            return this;
+        }
+
+        public Builder newTokens(int newTokens) {
+            this.newTokens = newTokens;
+            return this;
+        }
+
+        public Builder score(double score) {
+            this.score = score;
+            return this;
+        }
+
+        public Builder correct(boolean correct) {
+            this.correct = correct;
+            return this;
+        }
+
+        public Builder prediction(String prediction) {
+            this.prediction = prediction;
+            return this;
+        }
+
+        public Builder kvCacheBytes(long kvCacheBytes) {
+            this.kvCacheBytes = kvCacheBytes;
+            return this;
+        }
+
+        public Builder density(double density) {
+            this.density = density;
+            return this;
+        }
+
+        public Builder prefillMillis(double prefillMillis) {
+            this.prefillMillis = prefillMillis;
+            return this;
+        }
+
+        public Builder decodeMillis(double decodeMillis) {
+            this.decodeMillis = decodeMillis;
+            return this;
+        }
+
+        public Builder klDivergence(double klDivergence) {
+            this.klDivergence = klDivergence;
+            return this;
+        }
+
+        public Builder perplexity(double perplexity) {
+            this.perplexity = perplexity;
+            return this;
+        }
+
+        public CaseResult build() {
+            return new CaseResult(method, policy, task, scoringRule, length, depth, sample, seed, promptTokens, newTokens, score, correct, prediction, kvCacheBytes, density, prefillMillis, decodeMillis, klDivergence, perplexity);
+        }
+    }
 }

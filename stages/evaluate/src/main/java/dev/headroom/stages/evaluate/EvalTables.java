@@ -1,28 +1,63 @@
 package dev.headroom.stages.evaluate;
 
 import dev.headroom.pipeline.report.AvroTable;
-import dev.headroom.stages.evaluate.CaseResult;
-import dev.headroom.stages.evaluate.CellSummary;
+import dev.headroom.pipeline.report.RecordTable;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 
-/** The evaluate stage's Parquet tables, {@code eval_results} and {@code eval_summary}. */
+/**
+ * The evaluate stage's Parquet tables, {@code eval_results} and {@code eval_summary}, both mapped by
+ * {@link RecordTable} (record component {@code kvCacheBytes} is column {@code kv_cache_bytes}) through a row record
+ * that is the table's columns exactly: the kl probe's columns are nullable ({@code Double}; NaN in
+ * {@link CaseResult} and {@link CellSummary} is null in the table), and {@code prefill_ms} / {@code decode_ms} are
+ * {@code prefillMillis} / {@code decodeMillis}.
+ */
 public final class EvalTables {
 
     private EvalTables() {
     }
 
-    /** One row per case. */
-    public static final AvroTable<CaseResult> RESULTS = new AvroTable<>() {
-        @Override
-        public String name() {
-            return "eval_results";
+    /** A row of {@code eval_results}, by column. */
+    public record ResultRow(String method, String policy, String task, String scoringRule, int length, double depth,
+                            int sample, long seed, int promptTokens, int newTokens, double score, boolean correct,
+                            String prediction, long kvCacheBytes, double density, double prefillMs, double decodeMs,
+                            Double klDivergence, Double perplexity) {
+
+        static ResultRow of(CaseResult r) {
+            return new ResultRow(r.method(), r.policy(), r.task(), r.scoringRule(), r.length(), r.depth(), r.sample(),
+                    r.seed(), r.promptTokens(), r.newTokens(), r.score(), r.correct(), r.prediction(), r.kvCacheBytes(),
+                    r.density(), r.prefillMillis(), r.decodeMillis(), nullIfNaN(r.klDivergence()), nullIfNaN(r.perplexity()));
         }
 
-        @Override
-        public String schemaJson() {
-            return """
+        CaseResult toResult() {
+            return CaseResult.builder().method(method).policy(policy).task(task).scoringRule(scoringRule).length(length)
+                    .depth(depth).sample(sample).seed(seed).promptTokens(promptTokens).newTokens(newTokens).score(score)
+                    .correct(correct).prediction(prediction).kvCacheBytes(kvCacheBytes).density(density)
+                    .prefillMillis(prefillMs).decodeMillis(decodeMs).klDivergence(nanIfNull(klDivergence))
+                    .perplexity(nanIfNull(perplexity)).build();
+        }
+    }
+
+    /** A row of {@code eval_summary}, by column. */
+    public record SummaryRow(String method, String policy, String task, int length, int cases, int correct,
+                             double accuracy, double ciLow, double ciHigh, double meanPromptTokens,
+                             double meanKvCacheBytes, double meanDensity, Double meanKlDivergence, Double meanPerplexity) {
+
+        static SummaryRow of(CellSummary s) {
+            return new SummaryRow(s.method(), s.policy(), s.task(), s.length(), s.cases(), s.correct(), s.accuracy(),
+                    s.ciLow(), s.ciHigh(), s.meanPromptTokens(), s.meanKvCacheBytes(), s.meanDensity(),
+                    nullIfNaN(s.meanKlDivergence()), nullIfNaN(s.meanPerplexity()));
+        }
+
+        CellSummary toSummary() {
+            return new CellSummary(method, policy, task, length, cases, correct, accuracy, ciLow, ciHigh, meanPromptTokens,
+                    meanKvCacheBytes, meanDensity, nanIfNull(meanKlDivergence), nanIfNull(meanPerplexity));
+        }
+    }
+
+    /** One row per case. */
+    public static final AvroTable<CaseResult> RESULTS = new Mapped<>(new RecordTable<>("eval_results", ResultRow.class, """
                 {"type": "record", "name": "EvalResult", "namespace": "dev.headroom.reports",
                  "doc": "One evaluated case: a method run on one generated task case.",
                  "fields": [
@@ -45,55 +80,11 @@ public final class EvalTables {
                   {"name": "decode_ms", "type": "double"},
                   {"name": "kl_divergence", "type": ["null", "double"], "default": null, "doc": "kl probe: mean KL(dense || method), nats"},
                   {"name": "perplexity", "type": ["null", "double"], "default": null, "doc": "kl probe: the method's perplexity"}
-                 ]}""";
-        }
-
-        @Override
-        public GenericRecord toRecord(CaseResult r, Schema schema) {
-            GenericRecord g = new GenericData.Record(schema);
-            g.put("method", r.method());
-            g.put("policy", r.policy());
-            g.put("task", r.task());
-            g.put("scoring_rule", r.scoringRule());
-            g.put("length", r.length());
-            g.put("depth", r.depth());
-            g.put("sample", r.sample());
-            g.put("seed", r.seed());
-            g.put("prompt_tokens", r.promptTokens());
-            g.put("new_tokens", r.newTokens());
-            g.put("score", r.score());
-            g.put("correct", r.correct());
-            g.put("prediction", r.prediction());
-            g.put("kv_cache_bytes", r.kvCacheBytes());
-            g.put("density", r.density());
-            g.put("prefill_ms", r.prefillMillis());
-            g.put("decode_ms", r.decodeMillis());
-            g.put("kl_divergence", nullIfNaN(r.klDivergence()));
-            g.put("perplexity", nullIfNaN(r.perplexity()));
-            return g;
-        }
-
-        @Override
-        public CaseResult fromRecord(GenericRecord g) {
-            return new CaseResult(str(g, "method"), str(g, "policy"), str(g, "task"), str(g, "scoring_rule"),
-                    (Integer) g.get("length"), (Double) g.get("depth"), (Integer) g.get("sample"), (Long) g.get("seed"),
-                    (Integer) g.get("prompt_tokens"), (Integer) g.get("new_tokens"), (Double) g.get("score"),
-                    (Boolean) g.get("correct"), str(g, "prediction"), (Long) g.get("kv_cache_bytes"),
-                    (Double) g.get("density"), (Double) g.get("prefill_ms"), (Double) g.get("decode_ms"),
-                    nanIfNull(g.get("kl_divergence")), nanIfNull(g.get("perplexity")));
-        }
-    };
+                 ]}"""),
+            ResultRow::of, ResultRow::toResult);
 
     /** One row per method × task × length. */
-    public static final AvroTable<CellSummary> SUMMARY = new AvroTable<>() {
-        @Override
-        public String name() {
-            return "eval_summary";
-        }
-
-        @Override
-        public String schemaJson() {
-            return """
+    public static final AvroTable<CellSummary> SUMMARY = new Mapped<>(new RecordTable<>("eval_summary", SummaryRow.class, """
                 {"type": "record", "name": "EvalSummary", "namespace": "dev.headroom.reports",
                  "doc": "Accuracy of one method on one task at one length, over all depths and samples.",
                  "fields": [
@@ -111,49 +102,47 @@ public final class EvalTables {
                   {"name": "mean_density", "type": "double"},
                   {"name": "mean_kl_divergence", "type": ["null", "double"], "default": null, "doc": "kl probe only"},
                   {"name": "mean_perplexity", "type": ["null", "double"], "default": null, "doc": "kl probe only"}
-                 ]}""";
+                 ]}"""),
+            SummaryRow::of, SummaryRow::toSummary);
+
+    /** A table of {@code T} rows stored as the {@link RecordTable} of its column record {@code R}. */
+    private static final class Mapped<T, R extends Record> implements AvroTable<T> {
+        private final RecordTable<R> table;
+        private final SerializableFunction<T, R> toRow;
+        private final SerializableFunction<R, T> fromRow;
+
+        Mapped(RecordTable<R> table, SerializableFunction<T, R> toRow, SerializableFunction<R, T> fromRow) {
+            this.table = table;
+            this.toRow = toRow;
+            this.fromRow = fromRow;
         }
 
         @Override
-        public GenericRecord toRecord(CellSummary s, Schema schema) {
-            GenericRecord g = new GenericData.Record(schema);
-            g.put("method", s.method());
-            g.put("policy", s.policy());
-            g.put("task", s.task());
-            g.put("length", s.length());
-            g.put("cases", s.cases());
-            g.put("correct", s.correct());
-            g.put("accuracy", s.accuracy());
-            g.put("ci_low", s.ciLow());
-            g.put("ci_high", s.ciHigh());
-            g.put("mean_prompt_tokens", s.meanPromptTokens());
-            g.put("mean_kv_cache_bytes", s.meanKvCacheBytes());
-            g.put("mean_density", s.meanDensity());
-            g.put("mean_kl_divergence", nullIfNaN(s.meanKlDivergence()));
-            g.put("mean_perplexity", nullIfNaN(s.meanPerplexity()));
-            return g;
+        public String name() {
+            return table.name();
         }
 
         @Override
-        public CellSummary fromRecord(GenericRecord g) {
-            return new CellSummary(str(g, "method"), str(g, "policy"), str(g, "task"), (Integer) g.get("length"),
-                    (Integer) g.get("cases"), (Integer) g.get("correct"), (Double) g.get("accuracy"),
-                    (Double) g.get("ci_low"), (Double) g.get("ci_high"), (Double) g.get("mean_prompt_tokens"),
-                    (Double) g.get("mean_kv_cache_bytes"), (Double) g.get("mean_density"),
-                    nanIfNull(g.get("mean_kl_divergence")), nanIfNull(g.get("mean_perplexity")));
+        public String schemaJson() {
+            return table.schemaJson();
         }
-    };
+
+        @Override
+        public GenericRecord toRecord(T row, Schema schema) {
+            return table.toRecord(toRow.apply(row), schema);
+        }
+
+        @Override
+        public T fromRecord(GenericRecord record) {
+            return fromRow.apply(table.fromRecord(record));
+        }
+    }
 
     private static Double nullIfNaN(double d) {
         return Double.isNaN(d) ? null : d;
     }
 
-    private static double nanIfNull(Object o) {
-        return o == null ? Double.NaN : (Double) o;
-    }
-
-    private static String str(GenericRecord g, String field) {
-        Object v = g.get(field);
-        return v == null ? null : v.toString();
+    private static double nanIfNull(Double d) {
+        return d == null ? Double.NaN : d;
     }
 }

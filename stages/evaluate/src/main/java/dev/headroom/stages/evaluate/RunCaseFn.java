@@ -11,7 +11,11 @@ import dev.headroom.eval.task.TaskCase;
 import dev.headroom.eval.task.TaskGenerator;
 import dev.headroom.pipeline.api.RunProgress;
 import java.nio.file.Path;
+import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.attention.policy.AttentionPolicy;
+import dev.headroom.attention.policy.PlanPolicy;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -61,10 +65,16 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
                     spec -> TaskFactory.build(spec, model, addBos));
             TaskCase taskCase = generator.generate(element.length(), element.depth(), element.sample(), element.seed());
             CaseOutcome o = runner.run(taskCase, element.method().policy());
-            result = new CaseResult(element.method().label(), element.method().policy().name(), taskCase.task(),
-                    taskCase.scoringRule(), element.length(), element.depth(), element.sample(), element.seed(),
-                    o.promptTokens(), o.newTokens(), o.score(), o.correct(), o.prediction(), o.kvCacheBytes(),
-                    o.density(), o.prefillNanos() / 1e6, o.decodeNanos() / 1e6, o.klDivergence(), o.perplexity());
+            result = CaseResult.builder()
+                    .method(element.method().label()).policy(policyName(element.method().policy()))
+                    .task(taskCase.task()).scoringRule(taskCase.scoringRule())
+                    .length(element.length()).depth(element.depth()).sample(element.sample()).seed(element.seed())
+                    .promptTokens(o.promptTokens()).newTokens(o.newTokens())
+                    .score(o.score()).correct(o.correct()).prediction(o.prediction())
+                    .kvCacheBytes(o.kvCacheBytes()).density(o.density())
+                    .prefillMillis(o.prefillNanos() / 1e6).decodeMillis(o.decodeNanos() / 1e6)
+                    .klDivergence(o.klDivergence()).perplexity(o.perplexity())
+                    .build();
         } catch (RuntimeException e) {
             throw new CaseFailedException(element.coordinates(), e);
         }
@@ -78,5 +88,33 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
         decodeMicros.update(Math.round(result.decodeMillis() * 1000));
         out.output(result);
         RunProgress.workDone(progressKey);
+    }
+
+    /**
+     * The {@code policy} column: the policy's own name, and for a plan a compact summary of its spans, heads grouped
+     * by span in layer-major order of first appearance: {@code plan(hybrid: 1x window(sink=4,window=32),
+     * 3x window(sink=4,window=16), 2x full)}; an elastic window reads {@code window=64+0.25N}.
+     */
+    static String policyName(AttentionPolicy policy) {
+        if (!(policy instanceof PlanPolicy plan)) {
+            return policy.name();
+        }
+        Map<String, Integer> groups = new LinkedHashMap<>();
+        for (HeadSpan h : plan.plan().heads()) {
+            String span = h.isFull() ? h.kind()
+                    : h.kind() + "(sink=" + h.sink() + ",window=" + number(h.alpha()) + (h.beta() == 0 ? "" : "+" + number(h.beta()) + "N") + ")";
+            groups.merge(span, 1, Integer::sum);
+        }
+        StringBuilder b = new StringBuilder(policy.name()).append('(').append(plan.plan().method()).append(": ");
+        String sep = "";
+        for (Map.Entry<String, Integer> g : groups.entrySet()) {
+            b.append(sep).append(g.getValue()).append("x ").append(g.getKey());
+            sep = ", ";
+        }
+        return b.append(')').toString();
+    }
+
+    private static String number(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
     }
 }

@@ -17,8 +17,10 @@ class SummarizeCellsTest {
 
     static CaseResult result(String method, String task, int length, double depth, int sample, double score, long kvBytes,
                              double density) {
-        return new CaseResult(method, method + "-policy", task, "string_match_all", length, depth, sample, 7L, length,
-                3, score, score >= 1.0, "pred", kvBytes, density, 1.5, 2.5, Double.NaN, Double.NaN);
+        return CaseResult.builder().method(method).policy(method + "-policy").task(task).scoringRule("string_match_all")
+                .length(length).depth(depth).sample(sample).seed(7L).promptTokens(length).newTokens(3).score(score)
+                .correct(score >= 1.0).prediction("pred").kvCacheBytes(kvBytes).density(density)
+                .prefillMillis(1.5).decodeMillis(2.5).build();
     }
 
     @Test

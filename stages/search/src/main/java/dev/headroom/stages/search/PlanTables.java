@@ -12,6 +12,12 @@ public final class PlanTables {
     /** One KV head of one plan. */
     public record PlanHead(String plan, int layer, int kvHead, String kind, int sink, double alpha, double beta,
                            int budgetLength, int window, double density) implements Serializable {
+
+        /** Head {@code h} of the plan of method {@code plan}, evaluated at {@code budgetLength}. */
+        public static PlanHead of(String plan, dev.headroom.attention.plan.HeadSpan h, int budgetLength) {
+            return new PlanHead(plan, h.layer(), h.kvHead(), h.kind(), h.sink(), h.alpha(), h.beta(), budgetLength,
+                    h.window(budgetLength), h.density(budgetLength));
+        }
     }
 
     /** One plan of a Pareto front (moa or hybrid) at one profiled length. */
@@ -23,7 +29,7 @@ public final class PlanTables {
                 {"type": "record", "name": "PlanHead", "namespace": "dev.headroom.reports",
                  "doc": "One KV head of a chosen plan: sink + window S(N) = alpha + beta N, evaluated at a budget length.",
                  "fields": [
-                  {"name": "plan", "type": "string", "doc": "the chosen plan's method (moa or hybrid), or duo"},
+                  {"name": "plan", "type": "string", "doc": "the plan's method: the chosen plan's (moa or hybrid), or duo"},
                   {"name": "layer", "type": "int"},
                   {"name": "kv_head", "type": "int"},
                   {"name": "kind", "type": "string", "doc": "window, full, streaming or retrieval"},

@@ -4,21 +4,14 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.ModelIdentity;
-import dev.headroom.attention.policy.PlanPolicy;
-import dev.headroom.attention.cpu.LoadedModel;
-import dev.headroom.eval.harness.TaskFactory;
-import dev.headroom.eval.task.TaskGenerator;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.ParquetTables;
 import dev.headroom.pipeline.report.RunReport;
-import dev.headroom.plan.profile.CalibrationSample;
 import dev.headroom.plan.profile.ProfileRow;
-import dev.headroom.plan.profile.SampleProfiler;
 import dev.headroom.plan.search.PlanExports;
 import dev.headroom.plan.search.PlanSearchRunner;
 import dev.headroom.plan.search.SearchSettings;
-import dev.headroom.stages.shared.CalibrationSamples;
 import dev.headroom.stages.shared.CalibrationSource;
 import dev.headroom.stages.shared.CalibrationSpec;
 import dev.headroom.stages.shared.ProfileSettings;
@@ -26,24 +19,34 @@ import dev.headroom.stages.shared.ProfileTables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The {@code search} stage: per-KV-head plans at one density budget ({@link PlanSearchRunner}): MoA's span search
  * (OR-Tools CP-SAT, Pareto front over the profiled lengths), the hybrid (DuoAttention's retrieval heads held full,
- * MoA's spans for the rest), each front plan validated by answer loss on held-out samples at a longer length, the
- * best one written as the plan; and the DuoAttention split as the baseline. Runs in the driver: the solves are small and validation reuses one model.
+ * MoA's spans for the rest), and the DuoAttention split as the baseline. The solves are small and run in the driver;
+ * every front plan (and duo, for its record) is then validated by answer loss on held-out samples at a longer
+ * length in one pipeline ({@link ValidatePlans}, one element per plan x sample), and the lowest-loss front plan is
+ * chosen ({@link PlanSearchRunner#choose}).
  *
- * <p>Writes {@code artifacts/plan.json} (the chosen MoA plan), {@code artifacts/duo_plan.json},
+ * <p>Writes {@code artifacts/plan.json} (the chosen moa or hybrid plan), {@code artifacts/duo_plan.json},
  * {@code artifacts/moa_plan.json} and {@code artifacts/full_attention_heads.tsv} (exports), and the tables
- * {@code plan_heads} and {@code plan_front} (graph: {@code Create plan heads} → {@code Write plan_heads};
- * {@code Create front} → {@code Write plan_front}).
+ * {@code plan_heads} and {@code plan_front}. Graph: {@code Create validation cases} → {@code Validate plans}
+ * ({@code Loss per sample} → {@code Combine per plan}) → {@code Losses by candidate} (side input);
+ * {@code Create candidates} → {@code Choose plan} → {@code Write plans}, {@code Plan heads rows} →
+ * {@code Write plan_heads}, {@code Front rows} → {@code Write plan_front}.
  */
 public final class SearchStage implements StageDefinition<SearchParams> {
     public static final String NAME = "search";
@@ -84,71 +87,133 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                     + " must be longer than every profiled length (longest: " + maxProfiled + ")");
         }
         var cfg = context.model().config();
-        LoadedModel model = LoadedModel.shared(context.model().directory());
-        List<CalibrationSample> heldOut = heldOut(params, profile, context, model);
-        SearchSettings settings = new SearchSettings(profile.sink(), profile.block(), params.alphaStepOrDefault(),
+        SearchSettings settings = settings(params, profile);
+        String hash = ModelIdentity.configHash(context.model().directory());
+        context.err().println("search: solving spans for " + cfg.numLayers() * cfg.numKvHeads() + " KV heads at density budget "
+                + settings.densityBudget());
+        PlanSearchRunner.Candidates candidates = new PlanSearchRunner(settings).candidates(rows, cfg.numLayers(), cfg.numKvHeads());
+        List<CalibrationSpec> heldOut = new CalibrationSource(context.calibration())
+                .heldOut(params.validationLength(), params.validationSamplesOrDefault());
+        List<List<HeadSpan>> plans = new ArrayList<>();
+        for (PlanSearchRunner.Candidate c : candidates.front()) plans.add(c.heads());
+        plans.add(candidates.duoHeads()); // the last candidate: duo, validated for its record only
+        List<ValidatePlans.ValidationCase> cases = ValidatePlans.cases(plans, heldOut);
+        context.err().println("search: validating " + candidates.front().size() + " front plans and the duo plan on " + heldOut.size()
+                + " held-out samples of " + params.validationLength() + " tokens");
+
+        Pipeline pipeline = context.newPipeline();
+        PCollection<KV<Integer, Double>> losses = pipeline
+                .apply("Create validation cases", Create.of(cases).withCoder(SerializableCoder.of(ValidatePlans.ValidationCase.class)))
+                .apply("Validate plans", new ValidatePlans(context.model().directory().toString(), profile.addBos(), hash,
+                        settings.densityBudget(), params.validateByWorstSample(), context.progressKey()));
+        PCollectionView<Map<Integer, Double>> lossView = losses.apply("Losses by candidate", View.asMap());
+        PCollection<PlanSearchRunner.Outcome> outcome = pipeline
+                .apply("Create candidates", Create.of(candidates).withCoder(SerializableCoder.of(PlanSearchRunner.Candidates.class)))
+                .apply("Choose plan", ParDo.of(new ChooseFn(settings, hash, lossView)).withSideInputs(lossView))
+                .setCoder(SerializableCoder.of(PlanSearchRunner.Outcome.class));
+        outcome.apply("Write plans", ParDo.of(new WritePlansFn(context.artifacts().toString(), cfg.numLayers(), cfg.numKvHeads(),
+                cfg.groupSize())));
+        var tmp = context.tempDirectory();
+        outcome.apply("Plan heads rows", ParDo.of(new HeadRowsFn(budgetLengths(params))))
+                .setCoder(SerializableCoder.of(PlanTables.PlanHead.class))
+                .apply("Write plan_heads", ParquetTables.write(PlanTables.HEADS, context.reports(), tmp));
+        outcome.apply("Front rows", ParDo.of(new FrontRowsFn()))
+                .setCoder(SerializableCoder.of(PlanTables.FrontPoint.class))
+                .apply("Write plan_front", ParquetTables.write(PlanTables.FRONT, context.reports(), tmp));
+        context.run(pipeline, cases.size(), "cases");
+    }
+
+    private SearchSettings settings(SearchParams params, ProfileSettings profile) {
+        return new SearchSettings(profile.sink(), profile.block(), params.alphaStepOrDefault(),
                 params.alphaMaxOrDefault(), params.betaStepsOrDefault(), params.densityBudgetOrDefault(),
                 budgetLengths(params).stream().mapToInt(Integer::intValue).toArray(), params.maxSpansPerLayerOrDefault(),
                 params.timeLimitOrDefault(), params.duoWindowOrDefault(), params.retrievalWeightOrDefault());
-        String hash = ModelIdentity.configHash(context.model().directory());
-        context.err().println("search: solving spans for " + cfg.numLayers() * cfg.numKvHeads() + " KV heads at density budget "
-                + settings.densityBudget() + ", validating on " + heldOut.size() + " held-out samples of " + params.validationLength() + " tokens");
-        PlanSearchRunner.Outcome out = new PlanSearchRunner(settings).run(rows, cfg.numLayers(), cfg.numKvHeads(), hash,
-                heads -> validationLoss(model, heldOut, heads, hash, settings, params.validateByWorstSample()));
-        try {
-            Files.createDirectories(context.artifacts());
-            out.chosen().write(context.artifacts().resolve(PLAN_FILE));
-            out.duo().write(context.artifacts().resolve(DUO_PLAN_FILE));
-            PlanExports.writeAll(out.chosen(), context.artifacts(), cfg.numLayers(), cfg.numKvHeads(), cfg.groupSize());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        writeTables(out, budgetLengths(params), context);
     }
 
-    /**
-     * Held-out answer loss of a set of spans: the largest over the validation samples (worst) or their mean. The
-     * samples spread their needles over depths, so the worst sample is the depth the plan serves least.
-     */
-    private static double validationLoss(LoadedModel model, List<CalibrationSample> samples, List<HeadSpan> heads, String hash,
-                                         SearchSettings s, boolean worst) {
-        PlanPolicy policy = new PlanPolicy(new AttentionPlan("candidate", hash, s.densityBudget(), List.of(), heads, Map.of(), Map.of()), "candidate");
-        double sum = 0, max = 0;
-        for (CalibrationSample c : samples) {
-            double loss = SampleProfiler.loss(model, c, policy);
-            sum += loss;
-            max = Math.max(max, loss);
+    /** The choice, from every candidate's validation loss (side input): {@link PlanSearchRunner#choose}. */
+    static final class ChooseFn extends DoFn<PlanSearchRunner.Candidates, PlanSearchRunner.Outcome> {
+        private final SearchSettings settings;
+        private final String configHash;
+        private final PCollectionView<Map<Integer, Double>> losses;
+
+        ChooseFn(SearchSettings settings, String configHash, PCollectionView<Map<Integer, Double>> losses) {
+            this.settings = settings;
+            this.configHash = configHash;
+            this.losses = losses;
         }
-        return worst ? max : sum / samples.size();
+
+        @ProcessElement
+        public void processElement(ProcessContext c) {
+            PlanSearchRunner.Candidates candidates = c.element();
+            Map<Integer, Double> byCandidate = c.sideInput(losses);
+            int n = candidates.front().size();
+            double[] front = new double[n];
+            for (int i = 0; i < n; i++) front[i] = byCandidate.get(i);
+            c.output(new PlanSearchRunner(settings).choose(candidates, configHash, front, byCandidate.get(n)));
+        }
     }
 
-    /** Calibration tasks at the validation length with a different seed: data no profile sample saw. */
-    /** Calibration data at the validation length that no profile sample saw. */
-    private static List<CalibrationSample> heldOut(SearchParams params, ProfileSettings profile, StageContext context, LoadedModel model) {
-        Map<String, TaskGenerator> generators = new HashMap<>();
-        List<CalibrationSample> out = new ArrayList<>();
-        for (CalibrationSpec spec : new CalibrationSource(context.calibration()).heldOut(params.validationLength(), params.validationSamplesOrDefault())) {
-            if (spec.isGiven()) {
-                out.add(CalibrationSamples.ofGiven(spec, model, profile.addBos()));
-                continue;
+    /** Writes the chosen and duo plans and the exports of the chosen one into {@code artifacts/}. */
+    static final class WritePlansFn extends DoFn<PlanSearchRunner.Outcome, Void> {
+        private final String artifacts;
+        private final int layers, kvHeads, groupSize;
+
+        WritePlansFn(String artifacts, int layers, int kvHeads, int groupSize) {
+            this.artifacts = artifacts;
+            this.layers = layers;
+            this.kvHeads = kvHeads;
+            this.groupSize = groupSize;
+        }
+
+        @ProcessElement
+        public void processElement(@Element PlanSearchRunner.Outcome out) {
+            Path dir = Path.of(artifacts);
+            try {
+                Files.createDirectories(dir);
+                out.chosen().write(dir.resolve(PLAN_FILE));
+                out.duo().write(dir.resolve(DUO_PLAN_FILE));
+                PlanExports.writeAll(out.chosen(), dir, layers, kvHeads, groupSize);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            TaskGenerator g = generators.computeIfAbsent(spec.task().name(), n -> TaskFactory.build(spec.task(), model, profile.addBos()));
-            out.add(CalibrationSamples.of(g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()), model,
-                    profile.addBos(), false));
         }
-        return out;
     }
 
-    private static void writeTables(PlanSearchRunner.Outcome out, List<Integer> budgetLengths, StageContext context) {
+    /** {@code plan_heads} rows: every head of the chosen plan, then of the duo plan, at each budget length. */
+    static final class HeadRowsFn extends DoFn<PlanSearchRunner.Outcome, PlanTables.PlanHead> {
+        private final List<Integer> budgetLengths;
+
+        HeadRowsFn(List<Integer> budgetLengths) {
+            this.budgetLengths = List.copyOf(budgetLengths);
+        }
+
+        @ProcessElement
+        public void processElement(@Element PlanSearchRunner.Outcome out, OutputReceiver<PlanTables.PlanHead> rows) {
+            headRows(out, budgetLengths).forEach(rows::output);
+        }
+    }
+
+    /** {@code plan_front} rows: every front plan at each profiled length. */
+    static final class FrontRowsFn extends DoFn<PlanSearchRunner.Outcome, PlanTables.FrontPoint> {
+        @ProcessElement
+        public void processElement(@Element PlanSearchRunner.Outcome out, OutputReceiver<PlanTables.FrontPoint> rows) {
+            frontRows(out).forEach(rows::output);
+        }
+    }
+
+    static List<PlanTables.PlanHead> headRows(PlanSearchRunner.Outcome out, List<Integer> budgetLengths) {
         List<PlanTables.PlanHead> heads = new ArrayList<>();
         for (AttentionPlan plan : List.of(out.chosen(), out.duo())) {
             for (int n : budgetLengths) {
                 for (HeadSpan h : plan.heads()) {
-                    heads.add(new PlanTables.PlanHead(plan.method(), h.layer(), h.kvHead(), h.kind(), h.sink(), h.alpha(), h.beta(),
-                            n, h.window(n), h.density(n)));
+                    heads.add(PlanTables.PlanHead.of(plan.method(), h, n));
                 }
             }
         }
+        return heads;
+    }
+
+    static List<PlanTables.FrontPoint> frontRows(PlanSearchRunner.Outcome out) {
         List<PlanTables.FrontPoint> front = new ArrayList<>();
         for (PlanSearchRunner.FrontEntry e : out.front()) {
             for (int i = 0; i < e.lengths().length; i++) {
@@ -158,13 +223,7 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                         e.validationLoss()));
             }
         }
-        Pipeline pipeline = context.newPipeline();
-        var tmp = context.tempDirectory();
-        pipeline.apply("Create plan heads", Create.of(heads).withCoder(SerializableCoder.of(PlanTables.PlanHead.class)))
-                .apply("Write plan_heads", ParquetTables.write(PlanTables.HEADS, context.reports(), tmp));
-        pipeline.apply("Create front", Create.of(front).withCoder(SerializableCoder.of(PlanTables.FrontPoint.class)))
-                .apply("Write plan_front", ParquetTables.write(PlanTables.FRONT, context.reports(), tmp));
-        context.run(pipeline, heads.size() + front.size(), "rows");
+        return front;
     }
 
     @Override
