@@ -6,13 +6,15 @@ import dev.headroom.attention.runtime.GreedyGenerator;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.attention.runtime.RuntimeSequence;
 import dev.headroom.attention.runtime.TextCodec;
+import dev.headroom.eval.task.Scoring;
 import dev.headroom.eval.task.TaskCase;
 
 /**
- * Runs one {@link TaskCase} through any {@link LanguageModelRuntime} with one attention method: text cases are
- * encoded (BOS prepended when asked), completed greedily and scored by the task's rule; token cases are run
- * teacher-forced in one pass and scored by the argmax at their target positions. Thread-safe: it holds only the
- * shared, read-only model.
+ * Runs one {@link TaskCase} through any {@link LanguageModelRuntime} with one attention method, as its
+ * {@link Scoring} says: generated-and-matched cases are encoded (BOS prepended when asked), completed greedily and
+ * scored by the task's rule; teacher-forced cases are run in one pass and scored by the argmax at their target
+ * positions; compare-to-dense cases are run with dense attention and with the method and compared position by
+ * position. Thread-safe: it holds only the shared, read-only model.
  */
 public final class CaseRunner {
 
@@ -38,16 +40,21 @@ public final class CaseRunner {
 
     /** @param maxNewTokens the generation limit of a text case (token cases generate nothing) */
     public CaseOutcome run(TaskCase c, AttentionPolicy policy, int maxNewTokens) {
-        if (c.task().equals(TextWindowTask.NAME)) {
+        Scoring scoring = c.scoring();
+        if (scoring instanceof Scoring.GenerateAndMatch match) {
+            return runText(c, match, policy, maxNewTokens);
+        } else if (scoring instanceof Scoring.TeacherForcedArgmax) {
+            return runTokens(c, policy);
+        } else if (scoring instanceof Scoring.CompareToDense) {
             return runAgainstDense(c, policy);
         }
-        return c.isTokenLevel() ? runTokens(c, policy) : runText(c, policy, maxNewTokens);
+        throw new IllegalStateException("no runner for scoring " + scoring);
     }
 
     /**
-     * The {@code kl} probe: one teacher-forced pass with the dense policy and one with the method. Score: the
-     * fraction of positions whose argmax agrees with dense; also the mean KL(dense || method) over positions, and
-     * the method's perplexity on the next ids.
+     * One teacher-forced pass with the dense policy and one with the method. Score: the fraction of positions whose
+     * argmax agrees with dense; also the mean KL(dense || method) over positions, and the method's perplexity on the
+     * next ids: exp of the mean of -log p(ids[i + 1]) over positions i = 0 .. T - 2, from the logits at position i.
      */
     private CaseOutcome runAgainstDense(TaskCase c, AttentionPolicy policy) {
         int[] ids = c.promptIds();
@@ -82,7 +89,7 @@ public final class CaseRunner {
                 new CaseOutcome.Cost(t, cacheBytes, density, prefill, 0L));
     }
 
-    private CaseOutcome runText(TaskCase c, AttentionPolicy policy, int maxNewTokens) {
+    private CaseOutcome runText(TaskCase c, Scoring.GenerateAndMatch match, AttentionPolicy policy, int maxNewTokens) {
         if (codec == null) {
             throw new IllegalStateException("text task " + c.task() + " needs a tokenizer");
         }
@@ -95,7 +102,7 @@ public final class CaseRunner {
         }
         GreedyGenerator.Result r = new GreedyGenerator(model).generate(ids, maxNewTokens, policy, true);
         String prediction = codec.decode(r.tokens());
-        return CaseOutcome.generated(c.score(prediction), prediction, r.tokens(),
+        return CaseOutcome.generated(match.scorer().score(prediction, c.answers()), prediction, r.tokens(),
                 new CaseOutcome.Cost(ids.length, r.cacheBytes(), r.density(), r.prefillNanos(), r.decodeNanos()));
     }
 

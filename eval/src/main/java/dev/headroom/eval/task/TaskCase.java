@@ -6,20 +6,24 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One generated case of a long-context task. Two kinds:
+ * One generated case of a long-context task; {@link #scoring()} says how it is run and scored:
  * <ul>
- *   <li><b>text</b> ({@link #isTokenLevel()} false): {@link #prompt()} is completed by the model,
- *       which generates up to {@link #maxNewTokens()} tokens; {@link #score(String)} applies
- *       {@link #scorer()} to the decoded continuation against {@link #answers()}.</li>
- *   <li><b>token</b>: {@link #promptIds()} is run teacher-forced once; the model's next-token
- *       prediction at each of {@link #targetPositions()} must equal the matching
+ *   <li>{@link Scoring.GenerateAndMatch} (a text case): {@link #prompt()} is completed by the model, which generates
+ *       up to {@link #maxNewTokens()} tokens; {@link #score(String)} applies the scorer to the decoded continuation
+ *       against {@link #answers()}.</li>
+ *   <li>{@link Scoring.TeacherForcedArgmax} (a token case): {@link #promptIds()} is run teacher-forced once; the
+ *       model's next-token prediction at each of {@link #targetPositions()} must equal the matching
  *       {@link #expectedIds()} entry; {@link #scoreTokens(int[])} gives the token accuracy.</li>
+ *   <li>{@link Scoring.CompareToDense} (a token case): {@link #promptIds()} is run with dense attention and with the
+ *       method, and the two are compared at every position; {@link #expectedIds()} are the next ids the
+ *       perplexity is taken over.</li>
  * </ul>
  * Arrays are shared, not copied: do not modify them.
  *
  * @param task            generator name, e.g. {@code niah_single}
  * @param targetLength    requested prompt length in tokens (the prompt never exceeds it)
- * @param depth           requested needle depth, 0.0 = start of the haystack, 1.0 = end
+ * @param depth           requested depth in [0, 1]: of the needle (0.0 = start of the haystack, 1.0 = end), or
+ *                        whatever the generator documents for it
  * @param sampleIndex     sample number within the (task, length, depth) cell
  * @param seed            the run seed the case was derived from
  * @param prompt          text prompt (ends with the answer prefix); null for token cases
@@ -32,7 +36,7 @@ import java.util.Objects;
  * @param expectedIds     the expected next token at each target position (token cases); empty for text
  * @param maxNewTokens    tokens to generate (0 for teacher-forced token cases)
  * @param needleSpans     where the needle values sit (see {@link NeedleSpan}), in prompt order
- * @param scorer          text scoring rule; null for token cases (token accuracy)
+ * @param scoring         how the case is run and scored
  */
 public record TaskCase(
         String task,
@@ -49,7 +53,7 @@ public record TaskCase(
         int[] expectedIds,
         int maxNewTokens,
         List<NeedleSpan> needleSpans,
-        Scorer scorer) implements Serializable {
+        Scoring scoring) implements Serializable {
 
     private static final int[] NO_IDS = new int[0];
 
@@ -60,8 +64,13 @@ public record TaskCase(
         if ((prompt == null) == (promptIds == null)) {
             throw new IllegalArgumentException("a case has either a text prompt or prompt ids");
         }
-        if (prompt != null && (scorer == null || answers.isEmpty() || referenceCompletion == null)) {
+        if (prompt != null && (scoring == null || answers.isEmpty() || referenceCompletion == null)) {
             throw new IllegalArgumentException("a text case needs a scorer, answers and a reference completion");
+        }
+        Objects.requireNonNull(scoring, "scoring");
+        if (scoring.tokenLevel() != (promptIds != null)) {
+            throw new IllegalArgumentException("scoring " + scoring + " does not fit a " + (promptIds != null ? "token" : "text")
+                    + " case: text cases are generated and matched, token cases teacher-forced or compared to dense");
         }
         if (promptIds != null) {
             if (targetPositions.length != expectedIds.length || targetPositions.length == 0) {
@@ -75,18 +84,46 @@ public record TaskCase(
         }
     }
 
+    /**
+     * A case scored by a {@link Scorer} (text prompt) or by token accuracy at its target positions (prompt ids).
+     *
+     * @param scorer the text scoring rule; ignored for token cases
+     */
+    public TaskCase(String task, int targetLength, double depth, int sampleIndex, long seed, String prompt,
+                    int[] promptIds, int promptTokens, List<String> answers, String referenceCompletion,
+                    int[] targetPositions, int[] expectedIds, int maxNewTokens, List<NeedleSpan> needleSpans,
+                    Scorer scorer) {
+        this(task, targetLength, depth, sampleIndex, seed, prompt, promptIds, promptTokens, answers, referenceCompletion,
+                targetPositions, expectedIds, maxNewTokens, needleSpans, scoringOf(prompt, scorer));
+    }
+
+    private static Scoring scoringOf(String prompt, Scorer scorer) {
+        if (prompt == null) {
+            return new Scoring.TeacherForcedArgmax();
+        }
+        return scorer == null ? null : new Scoring.GenerateAndMatch(scorer);
+    }
+
     static TaskCase text(String task, int targetLength, double depth, int sampleIndex, long seed,
                          String prompt, int promptTokens, List<String> answers, String referenceCompletion,
                          int maxNewTokens, List<NeedleSpan> needleSpans, Scorer scorer) {
         return new TaskCase(task, targetLength, depth, sampleIndex, seed, prompt, null, promptTokens,
-                answers, referenceCompletion, NO_IDS, NO_IDS, maxNewTokens, needleSpans, scorer);
+                answers, referenceCompletion, NO_IDS, NO_IDS, maxNewTokens, needleSpans, new Scoring.GenerateAndMatch(scorer));
     }
 
     static TaskCase tokens(String task, int targetLength, double depth, int sampleIndex, long seed,
                            int[] promptIds, int[] targetPositions, int[] expectedIds,
                            List<NeedleSpan> needleSpans) {
+        return tokens(task, targetLength, depth, sampleIndex, seed, promptIds, targetPositions, expectedIds, needleSpans,
+                new Scoring.TeacherForcedArgmax());
+    }
+
+    /** A token case (teacher-forced or compared to dense) with the given scoring. */
+    public static TaskCase tokens(String task, int targetLength, double depth, int sampleIndex, long seed,
+                                  int[] promptIds, int[] targetPositions, int[] expectedIds,
+                                  List<NeedleSpan> needleSpans, Scoring scoring) {
         return new TaskCase(task, targetLength, depth, sampleIndex, seed, null, promptIds, promptIds.length,
-                List.of(), null, targetPositions, expectedIds, 0, needleSpans, null);
+                List.of(), null, targetPositions, expectedIds, 0, needleSpans, scoring);
     }
 
     public boolean isTokenLevel() {
@@ -95,15 +132,20 @@ public record TaskCase(
 
     /** Name of the scoring rule, for reports. */
     public String scoringRule() {
-        return isTokenLevel() ? TokenAccuracy.NAME : scorer.name();
+        return scoring.ruleName();
+    }
+
+    /** The text scoring rule of a generated-and-matched case; null for token cases. */
+    public Scorer scorer() {
+        return scoring instanceof Scoring.GenerateAndMatch g ? g.scorer() : null;
     }
 
     /** Score of a generated continuation (text cases), in [0, 1]. */
     public double score(String prediction) {
-        if (isTokenLevel()) {
+        if (!(scoring instanceof Scoring.GenerateAndMatch g)) {
             throw new IllegalStateException(task + " is a token-level case: use scoreTokens");
         }
-        return scorer.score(prediction, answers);
+        return g.scorer().score(prediction, answers);
     }
 
     /** Token accuracy given the predicted next token at each of {@link #targetPositions()}, in that order. */
@@ -126,7 +168,21 @@ public record TaskCase(
         return scoreTokens(atTargets);
     }
 
-    // Records compare arrays by reference; cases compare by content.
+    /**
+     * Whether {@code other} asks the model the same thing and scores it the same way: equal prompts, targets,
+     * answers and scoring, whatever the coordinates (depth, sample, seed) it was generated from.
+     */
+    public boolean sameCaseAs(TaskCase other) {
+        return targetLength == other.targetLength && promptTokens == other.promptTokens
+                && maxNewTokens == other.maxNewTokens && task.equals(other.task) && Objects.equals(prompt, other.prompt)
+                && Arrays.equals(promptIds, other.promptIds) && answers.equals(other.answers)
+                && Objects.equals(referenceCompletion, other.referenceCompletion)
+                && Arrays.equals(targetPositions, other.targetPositions) && Arrays.equals(expectedIds, other.expectedIds)
+                && needleSpans.equals(other.needleSpans) && scoring.getClass() == other.scoring.getClass()
+                && scoringRule().equals(other.scoringRule());
+    }
+
+    // Records compare arrays by reference; cases compare by content (scorers by kind and rule name).
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -135,13 +191,7 @@ public record TaskCase(
         if (!(o instanceof TaskCase c)) {
             return false;
         }
-        return targetLength == c.targetLength && Double.compare(depth, c.depth) == 0
-                && sampleIndex == c.sampleIndex && seed == c.seed && promptTokens == c.promptTokens
-                && maxNewTokens == c.maxNewTokens && task.equals(c.task) && Objects.equals(prompt, c.prompt)
-                && Arrays.equals(promptIds, c.promptIds) && answers.equals(c.answers)
-                && Objects.equals(referenceCompletion, c.referenceCompletion)
-                && Arrays.equals(targetPositions, c.targetPositions) && Arrays.equals(expectedIds, c.expectedIds)
-                && needleSpans.equals(c.needleSpans) && Objects.equals(scoringRule(), c.scoringRule());
+        return Double.compare(depth, c.depth) == 0 && sampleIndex == c.sampleIndex && seed == c.seed && sameCaseAs(c);
     }
 
     @Override

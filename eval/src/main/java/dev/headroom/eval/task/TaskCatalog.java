@@ -10,6 +10,10 @@ public final class TaskCatalog {
             PassKeyTask.NAME, NiahTask.SINGLE, NiahTask.MULTI_KEY, NiahTask.MULTI_VALUE, NiahTask.MULTI_QUERY,
             VariableTrackingTask.NAME, MqarTextTask.NAME);
 
+    /** The niah variants among {@link #TEXT_TASKS}; each also runs over a user-given haystack ({@link #niahInText}). */
+    public static final List<String> NIAH_TASKS = List.of(
+            NiahTask.SINGLE, NiahTask.MULTI_KEY, NiahTask.MULTI_VALUE, NiahTask.MULTI_QUERY);
+
     /** Suffix of a niah task name whose haystack is a user-given text, e.g. {@code niah_single_text}. */
     public static final String TEXT_HAYSTACK_SUFFIX = "_text";
 
@@ -33,7 +37,7 @@ public final class TaskCatalog {
     /** A niah variant over a user-given haystack, named e.g. {@code niah_single_text}. */
     public static TaskGenerator niahInText(String niahName, TokenCounter counter, Haystack haystack,
                                            GeneratorOptions options) {
-        if (!niahName.startsWith("niah_")) {
+        if (!NIAH_TASKS.contains(niahName)) {
             throw new IllegalArgumentException("not a niah task: " + niahName);
         }
         NiahTask base = (NiahTask) textTask(niahName, counter, options);

@@ -4,7 +4,7 @@ import java.io.Serializable;
 
 /**
  * Counts the tokens of a text, so generators can hit a target prompt length without depending on
- * a tokenizer library. The real implementation wraps the model's tokenizer (elsewhere);
+ * a tokenizer library. {@code dev.headroom.eval.harness.ModelTokenCounter} counts with the model's tokenizer;
  * {@link #words()} splits the way {@link TaskVocabulary#splitWords(String)} does and suits tests and
  * word-level tokenizers.
  *

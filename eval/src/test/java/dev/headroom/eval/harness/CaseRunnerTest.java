@@ -8,6 +8,7 @@ import dev.headroom.attention.policy.UniformSinkWindowPolicy;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.runtime.Backend;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
+import dev.headroom.eval.task.Scoring;
 import dev.headroom.eval.task.TaskCase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +91,51 @@ class CaseRunnerTest {
         CaseOutcome narrow = new CaseRunner(model, false).run(c, UniformSinkWindowPolicy.tokens(1, 4));
         assertTrue(narrow.klDivergence() > 0, "KL " + narrow.klDivergence());
         assertTrue(narrow.score() < 1.0);
+    }
+
+    @Test
+    void klProbeWithBosScoresPositionZeroOnTheFirstTextId() {
+        LoadedModel model = (LoadedModel) ModelCache.get(tinyLlama(), Backend.CPU);
+        int bos = model.config().bosTokenId();
+        int[] text = new int[40];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = 3 + (i * 53) % 100;
+        }
+        TaskCase c = new TextWindowTask(text, new int[] {bos}, bos).generate(24, 0.0, 0, 0L);
+        float[][] logits = model.logits(c.promptIds(), new DensePolicy());
+        // By hand: the prompt is BOS, text[0..22]; the logits at position i score prompt[i + 1] = text[i].
+        double nll = 0;
+        for (int i = 0; i < 23; i++) {
+            nll -= CaseRunner.logSoftmax(logits[i])[text[i]];
+        }
+        CaseOutcome dense = new CaseRunner(model, true).run(c, new DensePolicy());
+        assertEquals(24, dense.promptTokens());
+        assertEquals(Math.exp(nll / 23), dense.perplexity(), 1e-9 * dense.perplexity());
+    }
+
+    /** The runner dispatches on the case's scoring, not on its task name. */
+    @Test
+    void scoringDecidesHowACaseRuns() {
+        LoadedModel model = (LoadedModel) ModelCache.get(tinyLlama(), Backend.CPU);
+        int[] ids = {1, 5, 9, 14, 5, 9, 14, 22};
+        int[] positions = {0, 1, 2, 3, 4, 5, 6};
+        int[] next = {5, 9, 14, 5, 9, 14, 22};
+        CaseRunner runner = new CaseRunner(model, false);
+        TaskCase namedCopy = TaskCase.tokens("copy", 8, 0.0, 0, 0L, ids, positions, next, java.util.List.of(),
+                new Scoring.CompareToDense());
+        CaseOutcome compared = runner.run(namedCopy, UniformSinkWindowPolicy.tokens(1, 2));
+        assertTrue(compared.klDivergence() > 0 && compared.perplexity() > 1, "compared to dense: " + compared);
+
+        TaskCase namedKl = TaskCase.tokens(TextWindowTask.NAME, 8, 0.0, 0, 0L, ids, positions, next, java.util.List.of(),
+                new Scoring.TeacherForcedArgmax());
+        CaseOutcome forced = runner.run(namedKl, new DensePolicy());
+        assertTrue(Double.isNaN(forced.klDivergence()) && Double.isNaN(forced.perplexity()), "teacher-forced: " + forced);
+        float[][] logits = model.logits(ids, new DensePolicy());
+        int correct = 0;
+        for (int i = 0; i < positions.length; i++) {
+            correct += argmax(logits[i]) == next[i] ? 1 : 0;
+        }
+        assertEquals(correct / 7.0, forced.score(), 1e-12);
     }
 
     @Test

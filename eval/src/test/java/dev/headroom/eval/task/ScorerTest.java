@@ -1,7 +1,9 @@
 package dev.headroom.eval.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,5 +61,35 @@ class ScorerTest {
         TaskCase copy = new CopyTask(IdSet.range(3, 50)).generate(10, 0, 0, 1);
         assertEquals(TokenAccuracy.NAME, copy.scoringRule());
         assertThrows(IllegalStateException.class, () -> copy.score("x"));
+    }
+
+    @Test
+    void eachGeneratorGivesItsScoringKindUnderTheReportedRuleName() {
+        TaskCase passkey = new PassKeyTask(TokenCounter.words()).generate(200, 0.5, 0, 1);
+        assertEquals(new Scoring.GenerateAndMatch(passkey.scorer()), passkey.scoring());
+        assertEquals(FirstIntegerMatch.NAME, passkey.scoring().ruleName());
+        TaskCase niah = NiahTask.single(TokenCounter.words()).generate(300, 0.5, 0, 1);
+        assertEquals(StringMatchAll.NAME, niah.scoringRule());
+        TaskCase copy = new CopyTask(IdSet.range(3, 50)).generate(10, 0, 0, 1);
+        assertEquals(new Scoring.TeacherForcedArgmax(), copy.scoring());
+        assertEquals(null, copy.scorer());
+        TaskCase mqar = new MqarTask(IdSet.range(1, 50), IdSet.range(50, 100), 4).generate(64, 0, 0, 1);
+        assertEquals(new Scoring.TeacherForcedArgmax(), mqar.scoring());
+        assertEquals(TokenAccuracy.NAME, new Scoring.CompareToDense().ruleName());
+    }
+
+    @Test
+    void aScoringMustFitTheKindOfCase() {
+        TaskCase copy = new CopyTask(IdSet.range(3, 50)).generate(10, 0, 0, 1);
+        assertThrows(IllegalArgumentException.class, () -> TaskCase.tokens("copy", 10, 0, 0, 1, copy.promptIds(),
+                copy.targetPositions(), copy.expectedIds(), List.of(), new Scoring.GenerateAndMatch(new StringMatchAll())));
+        // The constructor with a Scorer derives the scoring from the kind of prompt.
+        TaskCase viaScorer = new TaskCase("copy", 10, 0, 0, 1, null, copy.promptIds(), copy.promptIds().length, List.of(),
+                null, copy.targetPositions(), copy.expectedIds(), 0, List.of(), (Scorer) null);
+        assertEquals(copy.scoring(), viaScorer.scoring());
+        TaskCase dense = TaskCase.tokens("copy", 10, 0, 0, 1, copy.promptIds(), copy.targetPositions(), copy.expectedIds(),
+                copy.needleSpans(), new Scoring.CompareToDense());
+        assertFalse(dense.sameCaseAs(copy), "same ids, other scoring");
+        assertTrue(copy.sameCaseAs(new CopyTask(IdSet.range(3, 50)).generate(10, 0, 0, 1)));
     }
 }
