@@ -31,7 +31,10 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * The {@code search} stage: per-KV-head plans at one density budget ({@link PlanSearchRunner}): MoA's span search
@@ -45,8 +48,7 @@ import org.apache.beam.sdk.values.PCollectionView;
  * {@code artifacts/moa_plan.json} and {@code artifacts/full_attention_heads.tsv} (exports), and the tables
  * {@code plan_heads} and {@code plan_front}. Graph: {@code Create validation cases} → {@code Validate plans}
  * ({@code Loss per sample} → {@code Combine per plan}) → {@code Losses by candidate} (side input);
- * {@code Create candidates} → {@code Choose plan} → {@code Write plans}, {@code Plan heads rows} →
- * {@code Write plan_heads}, {@code Front rows} → {@code Write plan_front}.
+ * {@code Start choice} → {@code Choose plan} (writes the plans) → {@code Write plan_heads}, {@code Write plan_front}.
  */
 public final class SearchStage implements StageDefinition<SearchParams> {
     public static final String NAME = "search";
@@ -103,22 +105,21 @@ public final class SearchStage implements StageDefinition<SearchParams> {
 
         Pipeline pipeline = context.newPipeline();
         PCollection<KV<Integer, Double>> losses = pipeline
-                .apply("Create validation cases", Create.of(cases).withCoder(SerializableCoder.of(ValidatePlans.ValidationCase.class)))
+                .apply("Create validation cases", Create.of(cases).withCoder(ValidatePlans.CASE_CODER))
                 .apply("Validate plans", new ValidatePlans(context.model().directory().toString(), profile.addBos(), hash,
                         settings.densityBudget(), params.validateByWorstSample(), context.progressKey()));
         PCollectionView<Map<Integer, Double>> lossView = losses.apply("Losses by candidate", View.asMap());
-        PCollection<PlanSearchRunner.Outcome> outcome = pipeline
-                .apply("Create candidates", Create.of(candidates).withCoder(SerializableCoder.of(PlanSearchRunner.Candidates.class)))
-                .apply("Choose plan", ParDo.of(new ChooseFn(settings, hash, lossView)).withSideInputs(lossView))
-                .setCoder(SerializableCoder.of(PlanSearchRunner.Outcome.class));
-        outcome.apply("Write plans", ParDo.of(new WritePlansFn(context.artifacts().toString(), cfg.numLayers(), cfg.numKvHeads(),
-                cfg.groupSize())));
+        // the candidates travel in the DoFn, not as an element: their arrays make Java equality useless to the
+        // DirectRunner's mutation checks
+        PCollectionTuple chosen = pipeline
+                .apply("Start choice", Create.of("choose"))
+                .apply("Choose plan", ParDo.of(new ChooseFn(settings, hash, candidates, lossView, context.artifacts().toString(),
+                                cfg.numLayers(), cfg.numKvHeads(), cfg.groupSize(), budgetLengths(params)))
+                        .withSideInputs(lossView).withOutputTags(ChooseFn.HEADS, TupleTagList.of(ChooseFn.FRONT)));
         var tmp = context.tempDirectory();
-        outcome.apply("Plan heads rows", ParDo.of(new HeadRowsFn(budgetLengths(params))))
-                .setCoder(SerializableCoder.of(PlanTables.PlanHead.class))
+        chosen.get(ChooseFn.HEADS).setCoder(SerializableCoder.of(PlanTables.PlanHead.class))
                 .apply("Write plan_heads", ParquetTables.write(PlanTables.HEADS, context.reports(), tmp));
-        outcome.apply("Front rows", ParDo.of(new FrontRowsFn()))
-                .setCoder(SerializableCoder.of(PlanTables.FrontPoint.class))
+        chosen.get(ChooseFn.FRONT).setCoder(SerializableCoder.of(PlanTables.FrontPoint.class))
                 .apply("Write plan_front", ParquetTables.write(PlanTables.FRONT, context.reports(), tmp));
         context.run(pipeline, cases.size(), "cases");
     }
@@ -130,43 +131,45 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                 params.timeLimitOrDefault(), params.duoWindowOrDefault(), params.retrievalWeightOrDefault());
     }
 
-    /** The choice, from every candidate's validation loss (side input): {@link PlanSearchRunner#choose}. */
-    static final class ChooseFn extends DoFn<PlanSearchRunner.Candidates, PlanSearchRunner.Outcome> {
+    /**
+     * The choice, from every candidate's validation loss (side input): {@link PlanSearchRunner#choose}. Writes the
+     * chosen and duo plans and the chosen one's exports into {@code artifacts/}, and emits the rows of
+     * {@code plan_heads} ({@link #HEADS}) and {@code plan_front} ({@link #FRONT}).
+     */
+    static final class ChooseFn extends DoFn<String, PlanTables.PlanHead> {
+        static final TupleTag<PlanTables.PlanHead> HEADS = new TupleTag<>() {
+        };
+        static final TupleTag<PlanTables.FrontPoint> FRONT = new TupleTag<>() {
+        };
         private final SearchSettings settings;
         private final String configHash;
+        private final PlanSearchRunner.Candidates candidates;
         private final PCollectionView<Map<Integer, Double>> losses;
-
-        ChooseFn(SearchSettings settings, String configHash, PCollectionView<Map<Integer, Double>> losses) {
-            this.settings = settings;
-            this.configHash = configHash;
-            this.losses = losses;
-        }
-
-        @ProcessElement
-        public void processElement(ProcessContext c) {
-            PlanSearchRunner.Candidates candidates = c.element();
-            Map<Integer, Double> byCandidate = c.sideInput(losses);
-            int n = candidates.front().size();
-            double[] front = new double[n];
-            for (int i = 0; i < n; i++) front[i] = byCandidate.get(i);
-            c.output(new PlanSearchRunner(settings).choose(candidates, configHash, front, byCandidate.get(n)));
-        }
-    }
-
-    /** Writes the chosen and duo plans and the exports of the chosen one into {@code artifacts/}. */
-    static final class WritePlansFn extends DoFn<PlanSearchRunner.Outcome, Void> {
         private final String artifacts;
         private final int layers, kvHeads, groupSize;
+        private final List<Integer> budgetLengths;
 
-        WritePlansFn(String artifacts, int layers, int kvHeads, int groupSize) {
+        ChooseFn(SearchSettings settings, String configHash, PlanSearchRunner.Candidates candidates,
+                 PCollectionView<Map<Integer, Double>> losses, String artifacts, int layers, int kvHeads, int groupSize,
+                 List<Integer> budgetLengths) {
+            this.settings = settings;
+            this.configHash = configHash;
+            this.candidates = candidates;
+            this.losses = losses;
             this.artifacts = artifacts;
             this.layers = layers;
             this.kvHeads = kvHeads;
             this.groupSize = groupSize;
+            this.budgetLengths = List.copyOf(budgetLengths);
         }
 
         @ProcessElement
-        public void processElement(@Element PlanSearchRunner.Outcome out) {
+        public void processElement(ProcessContext c) {
+            Map<Integer, Double> byCandidate = c.sideInput(losses);
+            int n = candidates.front().size();
+            double[] front = new double[n];
+            for (int i = 0; i < n; i++) front[i] = byCandidate.get(i);
+            PlanSearchRunner.Outcome out = new PlanSearchRunner(settings).choose(candidates, configHash, front, byCandidate.get(n));
             Path dir = Path.of(artifacts);
             try {
                 Files.createDirectories(dir);
@@ -176,28 +179,8 @@ public final class SearchStage implements StageDefinition<SearchParams> {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }
-    }
-
-    /** {@code plan_heads} rows: every head of the chosen plan, then of the duo plan, at each budget length. */
-    static final class HeadRowsFn extends DoFn<PlanSearchRunner.Outcome, PlanTables.PlanHead> {
-        private final List<Integer> budgetLengths;
-
-        HeadRowsFn(List<Integer> budgetLengths) {
-            this.budgetLengths = List.copyOf(budgetLengths);
-        }
-
-        @ProcessElement
-        public void processElement(@Element PlanSearchRunner.Outcome out, OutputReceiver<PlanTables.PlanHead> rows) {
-            headRows(out, budgetLengths).forEach(rows::output);
-        }
-    }
-
-    /** {@code plan_front} rows: every front plan at each profiled length. */
-    static final class FrontRowsFn extends DoFn<PlanSearchRunner.Outcome, PlanTables.FrontPoint> {
-        @ProcessElement
-        public void processElement(@Element PlanSearchRunner.Outcome out, OutputReceiver<PlanTables.FrontPoint> rows) {
-            frontRows(out).forEach(rows::output);
+            headRows(out, budgetLengths).forEach(r -> c.output(HEADS, r));
+            frontRows(out).forEach(r -> c.output(FRONT, r));
         }
     }
 

@@ -13,6 +13,9 @@ import dev.headroom.plan.profile.CalibrationSample;
 import dev.headroom.plan.profile.SampleProfiler;
 import dev.headroom.stages.shared.CalibrationSamples;
 import dev.headroom.stages.shared.CalibrationSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +26,11 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -60,6 +65,24 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
      */
     public record ValidationCase(int candidate, List<HeadSpan> heads, int sample, CalibrationSpec spec) implements Serializable {
     }
+
+    /**
+     * The coder of {@link ValidationCase}: Java serialization, compared by its bytes (a case holds arrays, so Java
+     * equality would set off the DirectRunner's mutation warnings).
+     */
+    public static final Coder<ValidationCase> CASE_CODER = new CustomCoder<>() {
+        private final Coder<ValidationCase> java = SerializableCoder.of(ValidationCase.class);
+
+        @Override
+        public void encode(ValidationCase value, OutputStream out) throws IOException {
+            java.encode(value, out);
+        }
+
+        @Override
+        public ValidationCase decode(InputStream in) throws IOException {
+            return java.decode(in);
+        }
+    };
 
     private final String modelDir;
     private final boolean addBos;

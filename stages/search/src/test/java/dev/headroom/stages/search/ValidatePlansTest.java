@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -68,7 +67,7 @@ class ValidatePlansTest {
         for (boolean worst : new boolean[]{true, false}) {
             TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
             PCollection<KV<Integer, Double>> losses = p
-                    .apply(Create.of(cases).withCoder(SerializableCoder.of(ValidatePlans.ValidationCase.class)))
+                    .apply(Create.of(cases).withCoder(ValidatePlans.CASE_CODER))
                     .apply(new ValidatePlans(model.toString(), false, "hash", 0.35, worst, null));
             PAssert.that(losses).containsInAnyOrder(
                     KV.of(0, serial(model, plans.get(0), specs, worst)),
