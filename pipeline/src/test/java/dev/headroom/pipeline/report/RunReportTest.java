@@ -33,6 +33,19 @@ class RunReportTest {
     }
 
     @Test
+    void accuracyPlotOnThePageHasAxisLabelsLegendAndATitleAboveTheFrame() {
+        String plot = SvgCharts.accuracyVersusBytes("accuracy vs KV-cache bytes", List.of(
+                new SvgCharts.Series("dense", new double[] {1024, 2048}, new double[] {1.0, 1.0}, new String[] {"N=1", "N=2"}),
+                new SvgCharts.Series("plan", new double[] {512, 1024}, new double[] {1.0, 1.0}, new String[] {"N=1", "N=2"})));
+        String html = new RunReport("r").section("Accuracy", plot).html();
+        assertTrue(html.contains(">accuracy (mean score)</text>") && html.contains(">KV-cache bytes held (log scale)</text>"));
+        assertTrue(html.contains("class=\"legend\"") && html.contains(">dense</text>") && html.contains(">plan</text>"));
+        assertTrue(html.contains("<text x=\"70.0\" y=\"18.0\" text-anchor=\"start\" font-size=\"13\" font-weight=\"600\">accuracy vs KV-cache bytes</text>"),
+                "the title sits above the frame (top 44), at the left");
+        assertTrue(html.contains(">0.25</text>") && html.contains(">1.00</text>"));
+    }
+
+    @Test
     void consoleTableAlignsColumns() {
         String t = new ConsoleTable(List.of("method", "accuracy"), 1).row(List.of("dense", "1.000"))
                 .row(List.of("uniform-w256", "0.25")).render();

@@ -32,4 +32,13 @@ public final class Html {
         return u == 0 ? String.format(java.util.Locale.ROOT, "%.0f B", bytes)
                 : String.format(java.util.Locale.ROOT, "%.1f %s", bytes, units[u]);
     }
+
+    /** Four significant digits without trailing zeros: 2.5 -> "2.5", 30 -> "30", 0.02180 -> "0.0218", 3.8155 -> "3.816". */
+    public static String number(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return String.valueOf(v);
+        }
+        String s = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+        return s.equals("-0") ? "0" : s;
+    }
 }

@@ -1,5 +1,7 @@
 package dev.headroom.stages.evaluate;
 
+import dev.headroom.eval.harness.TaskFactory;
+import dev.headroom.eval.harness.TextWindowTask;
 import dev.headroom.pipeline.report.ConsoleTable;
 import dev.headroom.pipeline.report.Html;
 import dev.headroom.pipeline.report.RunReport;
@@ -15,7 +17,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** The evaluate stage's console table and report sections: summary, heatmaps, accuracy versus memory. */
+/**
+ * The evaluate stage's console table and report sections: summary, needle-depth heatmaps (tasks with a needle
+ * only), accuracy versus memory (accuracy tasks only: the kl probe's top-1 agreement is not an accuracy), and KL
+ * divergence and perplexity of the kl probe.
+ */
 final class EvalReport {
 
     private EvalReport() {
@@ -61,18 +67,38 @@ final class EvalReport {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
     }
 
+    /** The kl probe: KL divergence and perplexity against dense attention, no accuracy, no needle. */
+    static final String KL_TASK = TextWindowTask.NAME;
+
+    /** Tasks whose depth is a needle position (not the token tasks: copy, mqar, kl record a depth they do not use). */
+    static List<String> depthTasks(EvaluateParams params) {
+        return params.tasks().stream().filter(t -> !TaskFactory.TOKEN_TASKS.contains(t)).toList();
+    }
+
+    /** Tasks averaged into the accuracy of the accuracy-vs-memory plot: all but the kl probe. */
+    static boolean isAccuracyTask(String task) {
+        return !task.equals(KL_TASK);
+    }
+
     static void addTo(RunReport report, EvaluateParams params, List<CellSummary> summary, List<CaseResult> results) {
         List<CellSummary> rows = ordered(params, summary);
         report.console("evaluate: accuracy per method, task and length\n" + consoleTable(rows).render());
         report.section("Evaluation summary", summaryTable(rows));
-        report.section("Accuracy by needle depth and length", heatmaps(params, results));
-        report.section("Accuracy against KV-cache memory", accuracyVersusBytes(params, rows));
+        if (!depthTasks(params).isEmpty()) {
+            report.section("Accuracy by needle depth and length", heatmaps(params, results));
+        }
+        if (rows.stream().anyMatch(s -> isAccuracyTask(s.task()))) {
+            report.section("Accuracy against KV-cache memory", accuracyVersusBytes(params, rows));
+        }
+        if (rows.stream().anyMatch(s -> s.task().equals(KL_TASK) && !Double.isNaN(s.meanKlDivergence()))) {
+            report.section("KL divergence and perplexity (kl probe)", languageModeling(params, rows));
+        }
     }
 
     private static String summaryTable(List<CellSummary> rows) {
         boolean lm = hasLanguageModeling(rows);
         StringBuilder b = new StringBuilder("<p>Accuracy is the mean score over depths and samples (for the kl probe: top-1 agreement "
-                + "with dense attention), with its 95% Wilson interval; KV cache is the mean number of bytes the method held.</p>"
+                + "with dense attention, which the accuracy plot leaves out), with its 95% Wilson interval; KV cache is the mean number of bytes the method held.</p>"
                 + "<table><tr><th class=\"l\">method</th><th class=\"l\">policy</th><th class=\"l\">task</th>"
                 + "<th>length</th><th>cases</th><th>accuracy</th><th>95% CI</th><th>KV cache</th><th>density</th>"
                 + (lm ? "<th>KL (nats)</th><th>perplexity</th>" : "") + "</tr>");
@@ -93,8 +119,14 @@ final class EvalReport {
     private static String heatmaps(EvaluateParams params, List<CaseResult> results) {
         List<Integer> lengths = new ArrayList<>(new TreeSet<>(params.lengths()));
         List<Double> depths = new ArrayList<>(new TreeSet<>(params.depthsOrDefault()));
-        StringBuilder b = new StringBuilder("<p>Mean score per cell, over samples. Rows: needle depth (0 = start of the haystack); columns: prompt length.</p>");
-        for (String task : params.tasks()) {
+        StringBuilder b = new StringBuilder("<p>Mean score per cell, over samples. Rows: needle depth (0 = start of the haystack); columns: prompt length.");
+        List<String> noDepth = params.tasks().stream().filter(t -> !depthTasks(params).contains(t)).toList();
+        if (!noDepth.isEmpty()) {
+            b.append(" Not shown: ").append(Html.escape(String.join(", ", noDepth)))
+                    .append(" (token tasks have no needle depth; see the summary table).");
+        }
+        b.append("</p>");
+        for (String task : depthTasks(params)) {
             b.append("<h3>").append(Html.escape(task)).append("</h3><div class=\"grid\">");
             for (MethodSpec m : params.methods()) {
                 double[][] sum = new double[depths.size()][lengths.size()];
@@ -122,12 +154,13 @@ final class EvalReport {
     }
 
     private static String accuracyVersusBytes(EvaluateParams params, List<CellSummary> rows) {
+        List<String> tasks = params.tasks().stream().filter(EvalReport::isAccuracyTask).toList();
         List<SvgCharts.Series> series = new ArrayList<>();
         for (MethodSpec m : params.methods()) {
-            // Per length: mean over tasks of accuracy and of KV bytes.
+            // Per length: mean over the accuracy tasks of accuracy and of KV bytes.
             Map<Integer, double[]> byLength = new TreeMap<>();
             for (CellSummary s : rows) {
-                if (s.method().equals(m.label())) {
+                if (s.method().equals(m.label()) && isAccuracyTask(s.task())) {
                     double[] a = byLength.computeIfAbsent(s.length(), k -> new double[3]);
                     a[0] += s.meanKvCacheBytes();
                     a[1] += s.accuracy();
@@ -145,7 +178,41 @@ final class EvalReport {
             }
             series.add(new SvgCharts.Series(m.label(), x, y, labels));
         }
-        return "<p>Each point is one method at one prompt length N: mean accuracy over the tasks against the mean KV-cache bytes the method held.</p>"
+        boolean kl = params.tasks().contains(KL_TASK);
+        return "<p>Each point is one method at one prompt length N: mean accuracy over the tasks ("
+                + Html.escape(String.join(", ", tasks)) + ") against the mean KV-cache bytes the method held"
+                + (kl ? "; the kl probe is not an accuracy task and is plotted below" : "")
+                + ". Methods that coincide are drawn with different markers, the later ones thinner on top.</p>"
                 + SvgCharts.accuracyVersusBytes("accuracy vs KV-cache bytes", series);
+    }
+
+    /** KL(dense || method) and perplexity of the kl probe against the prompt length, one series per method. */
+    private static String languageModeling(EvaluateParams params, List<CellSummary> rows) {
+        List<CellSummary> kl = rows.stream().filter(s -> s.task().equals(KL_TASK)).toList();
+        List<SvgCharts.Series> klSeries = new ArrayList<>(), pplSeries = new ArrayList<>();
+        for (MethodSpec m : params.methods()) {
+            List<CellSummary> cells = kl.stream().filter(s -> s.method().equals(m.label()))
+                    .sorted(Comparator.comparingInt(CellSummary::length)).toList();
+            double[] x = cells.stream().mapToDouble(CellSummary::length).toArray();
+            String[] none = new String[cells.size()];
+            java.util.Arrays.fill(none, "");
+            klSeries.add(new SvgCharts.Series(m.label(), x, cells.stream().mapToDouble(CellSummary::meanKlDivergence).toArray(), none));
+            pplSeries.add(new SvgCharts.Series(m.label(), x, cells.stream().mapToDouble(CellSummary::meanPerplexity).toArray(), none));
+        }
+        double minN = kl.stream().mapToDouble(CellSummary::length).min().orElse(1);
+        double maxN = kl.stream().mapToDouble(CellSummary::length).max().orElse(2);
+        double maxKl = kl.stream().mapToDouble(CellSummary::meanKlDivergence).filter(v -> !Double.isNaN(v)).max().orElse(1);
+        double maxPpl = kl.stream().mapToDouble(CellSummary::meanPerplexity).filter(v -> !Double.isNaN(v)).max().orElse(1);
+        SvgCharts.Axis xAxis = SvgCharts.Axis.log2("prompt length N (tokens, log scale)", minN, maxN, v -> String.format(Locale.ROOT, "%.0f", v));
+        return "<p>The kl probe runs each method over a given text and compares its next-token distributions with dense "
+                + "attention: mean KL(dense \u2016 method) in nats (0 = identical) and the method's perplexity on the text "
+                + "(dense attention's is the reference). Lower is better for both; its top-1 agreement is in the summary table.</p>"
+                + "<div class=\"grid\"><div class=\"fig\">"
+                + SvgCharts.plot("KL divergence from dense vs prompt length", xAxis,
+                        SvgCharts.Axis.linear("KL(dense \u2016 method) (nats)", 0, maxKl > 0 ? maxKl : 1), klSeries, true)
+                + "</div><div class=\"fig\">"
+                + SvgCharts.plot("Perplexity vs prompt length", xAxis,
+                        SvgCharts.Axis.linear("perplexity", 0, maxPpl > 0 ? maxPpl : 1), pplSeries, true)
+                + "</div></div>";
     }
 }

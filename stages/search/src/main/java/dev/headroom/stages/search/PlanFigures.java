@@ -11,83 +11,91 @@ final class PlanFigures {
     private PlanFigures() {
     }
 
-    /** One map per plan at the largest budget length; cell shade = window / length, label = window in tokens. */
+    /**
+     * One map per plan at the largest budget length. Each cell is a KV head: its recent window in tokens (large) and
+     * the sink tokens it keeps besides (small); shade = tokens kept (sink + window) / N on the 0..1 scale under the
+     * maps; "full" heads keep all N tokens.
+     */
     static String spanMaps(List<PlanTables.PlanHead> heads, int layers, int kvHeads) {
         int n = heads.stream().mapToInt(PlanTables.PlanHead::budgetLength).max().orElse(0);
-        StringBuilder b = new StringBuilder("<div class=\"grid\">");
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "<p>Per KV head at N=%d tokens: the recent window in tokens "
+                + "(large number) and the sink tokens at the start of the prompt it keeps besides (\u201c+4 sink\u201d); "
+                + "<i>full</i> = all N tokens. Shade: tokens kept (sink + window) as a share of N.</p><div class=\"grid\">", n));
+        List<Double> ticks = List.of(0.0, 0.25, 0.5, 0.75, 1.0);
         for (String plan : new TreeSet<>(heads.stream().map(PlanTables.PlanHead::plan).toList())) {
-            int cell = 48, left = 64, top = 30;
-            int w = Math.max(left + kvHeads * cell + 20, 330), h = top + layers * cell + 40;
+            int cell = 58, left = 64, top = 30;
+            int mapBottom = top + layers * cell, scaleY = mapBottom + 50, scaleW = 220;
+            int w = Math.max(left + kvHeads * cell + 20, left + scaleW + 30), h = scaleY + 50;
             double mean = heads.stream().filter(x -> x.plan().equals(plan) && x.budgetLength() == n).mapToDouble(PlanTables.PlanHead::density).average().orElse(1);
-            b.append(String.format(Locale.ROOT, "<svg class=\"fig\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">", w, h));
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"600\">%s spans at N=%d (density %.3f)</text>",
-                    8, Html.escape(plan), n, mean));
+            b.append(String.format(Locale.ROOT, "<svg class=\"fig\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", w, h, w, h));
+            b.append(SvgCharts.text(8, 16, "start", 13, "600", String.format(Locale.ROOT, "%s spans at N=%d (density %.3f)", plan, n, mean)));
             for (PlanTables.PlanHead x : heads) {
                 if (!x.plan().equals(plan) || x.budgetLength() != n) continue;
-                double frac = x.window() == 0 ? 1.0 : Math.min(1.0, (double) x.window() / n);
-                int shade = (int) (255 * (1 - frac));
-                b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" stroke=\"#fff\"><title>layer %d kv head %d: %s, sink %d, alpha %.0f, beta %.3f</title></rect>",
-                        left + x.kvHead() * cell, top + x.layer() * cell, cell, cell, shade, 140 + shade * 115 / 255, 255, x.layer(), x.kvHead(), x.kind(), x.sink(), x.alpha(), x.beta()));
-                b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" fill=\"%s\">%s</text>",
-                        left + x.kvHead() * cell + cell / 2, top + x.layer() * cell + cell / 2 + 4, frac > 0.6 ? "#fff" : "#000",
-                        x.window() == 0 ? "full" : String.valueOf(x.window())));
+                boolean full = x.window() == 0;
+                double kept = full ? 1.0 : Math.min(1.0, (double) (x.sink() + x.window()) / n);
+                int cx = left + x.kvHead() * cell, cy = top + x.layer() * cell;
+                String ink = SvgCharts.onSequential(kept);
+                b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#fff\"><title>layer %d kv head %d: %s, %s, sink %d tokens, alpha %.0f, beta %.3f, %.1f%% of N kept</title></rect>",
+                        cx, cy, cell, cell, SvgCharts.sequential(kept), x.layer(), x.kvHead(), x.kind(),
+                        full ? "all tokens" : "window " + x.window() + " tokens", x.sink(), x.alpha(), x.beta(), 100 * kept));
+                b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"600\" text-anchor=\"middle\" fill=\"%s\">%s</text>",
+                        cx + cell / 2, cy + cell / 2 + (full ? 5 : 0), ink, full ? "full" : String.valueOf(x.window())));
+                if (!full) {
+                    b.append(String.format(Locale.ROOT, "<text class=\"sink\" x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" fill=\"%s\">+%d sink</text>",
+                            cx + cell / 2, cy + cell / 2 + 15, ink, x.sink()));
+                }
             }
             for (int l = 0; l < layers; l++) {
-                b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">layer %d</text>", left - 6, top + l * cell + cell / 2 + 4, l));
+                b.append(SvgCharts.text(left - 6, top + l * cell + cell / 2.0 + 4, "end", 11, "400", "layer " + l));
             }
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">KV head →</text></svg>", left, top + layers * cell + 16));
+            for (int k = 0; k < kvHeads; k++) {
+                b.append(SvgCharts.text(left + k * cell + cell / 2.0, mapBottom + 13, "middle", 10, "400", String.valueOf(k)));
+            }
+            b.append(SvgCharts.text(left + kvHeads * cell / 2.0, mapBottom + 27, "middle", 11, "400", "KV head"));
+            b.append(SvgCharts.colorBar(left, scaleY, scaleW, 10, 0, 1, SvgCharts::sequential, ticks, v -> SvgCharts.tickLabel(v, ticks),
+                    "tokens kept / N (sink + window)"));
+            b.append(SvgCharts.text(left, scaleY + 38, "start", 10, "400", "cell: window (tokens) +sink (tokens)"));
+            b.append("</svg>");
         }
         return b.append("</div>").toString();
     }
 
-    /** Predicted loss increase against density, one series per profiled length; the chosen plan labelled. */
+    /**
+     * Held-out answer loss (the validation that chose the plan) against density, one point per front plan and one
+     * series per front (moa, hybrid); the chosen plan outlined and labelled. Density is that at the longest
+     * profiled length (the table has it per profiled length); the predicted loss is in each point's tooltip label.
+     */
     static String paretoFront(List<PlanTables.FrontPoint> front) {
+        int longest = front.stream().mapToInt(PlanTables.FrontPoint::length).max().orElse(0);
+        List<PlanTables.FrontPoint> at = front.stream().filter(p -> p.length() == longest).toList();
         List<SvgCharts.Series> series = new java.util.ArrayList<>();
-        for (String key : new TreeSet<>(front.stream().map(p -> p.method() + " N=" + p.length()).toList())) {
-            List<PlanTables.FrontPoint> pts = front.stream().filter(p -> (p.method() + " N=" + p.length()).equals(key))
+        for (String method : new TreeSet<>(at.stream().map(PlanTables.FrontPoint::method).toList())) {
+            List<PlanTables.FrontPoint> pts = at.stream().filter(p -> p.method().equals(method))
                     .sorted(java.util.Comparator.comparingDouble(PlanTables.FrontPoint::density)).toList();
             double[] x = pts.stream().mapToDouble(PlanTables.FrontPoint::density).toArray();
-            double[] y = pts.stream().mapToDouble(PlanTables.FrontPoint::predictedLoss).toArray();
+            double[] y = pts.stream().mapToDouble(PlanTables.FrontPoint::validationLoss).toArray();
             String[] labels = pts.stream().map(p -> p.chosen() ? "chosen" : "").toArray(String[]::new);
-            series.add(new SvgCharts.Series(key, x, y, labels));
+            boolean[] chosen = new boolean[pts.size()];
+            for (int i = 0; i < chosen.length; i++) chosen[i] = pts.get(i).chosen();
+            series.add(new SvgCharts.Series(method, x, y, labels, chosen));
+        }
+        double xmin = at.stream().mapToDouble(PlanTables.FrontPoint::density).min().orElse(0);
+        double xmax = at.stream().mapToDouble(PlanTables.FrontPoint::density).max().orElse(1);
+        double ymax = at.stream().mapToDouble(PlanTables.FrontPoint::validationLoss).filter(v -> !Double.isNaN(v)).max().orElse(1);
+        SvgCharts.Axis xAxis = SvgCharts.Axis.linear("density at N=" + longest + " (share of causal query-key pairs)", xmin, xmax);
+        SvgCharts.Axis yAxis = SvgCharts.Axis.linear("held-out answer loss (nats)", 0, ymax > 0 ? ymax : 1);
+        StringBuilder rows = new StringBuilder();
+        for (PlanTables.FrontPoint p : at.stream().sorted(java.util.Comparator.comparing(PlanTables.FrontPoint::method)
+                .thenComparingDouble(PlanTables.FrontPoint::density)).toList()) {
+            rows.append(String.format(Locale.ROOT, "<tr><td class=\"l\">%s</td><td>%d</td><td>%.3f</td><td>%.4f</td><td>%.4f</td><td class=\"l\">%s</td></tr>",
+                    Html.escape(p.method()), p.index(), p.density(), p.predictedLoss(), p.validationLoss(), p.chosen() ? "chosen" : ""));
         }
         return "<h3>Pareto front</h3><p>Each point is a plan on a Pareto front (moa: elastic spans for every head; hybrid: "
-                + "retrieval heads held full); the one with the lowest held-out answer loss (by default that of its worst "
-                + "validation sample) is chosen (outlined).</p>"
-                + PlanFigures.scatter("Predicted loss increase vs density", series);
-    }
-
-    /** A plain linear scatter (density on x, loss on y). */
-    static String scatter(String title, List<SvgCharts.Series> series) {
-        double xmin = 0, xmax = 1, ymax = 1e-12;
-        for (SvgCharts.Series s : series) for (double v : s.y()) ymax = Math.max(ymax, v);
-        int w = 520, h = 300, left = 60, right = 110, top = 30, bottom = 40;
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">", w, h));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"600\">%s</text>", left, Html.escape(title)));
-        b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>",
-                left, h - bottom, w - right, h - bottom, left, top, left, h - bottom));
-        for (int i = 0; i <= 4; i++) {
-            double fx = i / 4.0;
-            b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.2f</text>",
-                    left + fx * (w - left - right), h - bottom + 14, xmin + fx * (xmax - xmin)));
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.3g</text>",
-                    left - 4, h - bottom - fx * (h - top - bottom) + 3, fx * ymax));
-        }
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">density</text>", left + (w - left - right) / 2, h - 6));
-        for (int si = 0; si < series.size(); si++) {
-            SvgCharts.Series s = series.get(si);
-            String color = SvgCharts.color(si);
-            for (int i = 0; i < s.x().length; i++) {
-                double px = left + (s.x()[i] - xmin) / (xmax - xmin) * (w - left - right);
-                double py = h - bottom - s.y()[i] / ymax * (h - top - bottom);
-                boolean chosen = !s.pointLabels()[i].isEmpty();
-                b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"#000\" stroke-width=\"%s\"><title>%s: density %.3f, loss %.4g</title></circle>",
-                        px, py, chosen ? 6 : 4, color, chosen ? "2" : "0", Html.escape(s.name()), s.x()[i], s.y()[i]));
-            }
-            b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>",
-                    w - right + 10, top + si * 16, color, w - right + 24, top + si * 16 + 9, Html.escape(s.name())));
-        }
-        return b.append("</svg>").toString();
+                + "retrieval heads held full), at its held-out answer loss: the loss validation measured on held-out prompts "
+                + "(by default that of its worst validation sample). The plan with the lowest one is chosen (outlined).</p>"
+                + SvgCharts.plot("Held-out answer loss vs density", xAxis, yAxis, series, true)
+                + "<table><tr><th class=\"l\">front</th><th>plan</th><th>density</th><th>predicted loss at N=" + longest + "</th><th>held-out loss</th><th class=\"l\"></th></tr>"
+                + rows + "</table>";
     }
 
     static String consoleSummary(List<PlanTables.PlanHead> heads, List<PlanTables.FrontPoint> front, double budget) {
