@@ -4,6 +4,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.DensePolicy;
@@ -22,6 +24,8 @@ public final class SampleProfiler {
     private static final Object GRADIENT_LOCK = new Object();
     private final HeadProfiler heads;
     private final double lossTemperature;
+    /** Runs between the forward and the backward pass; tests force a garbage collection there. */
+    private Runnable beforeBackward = () -> { };
 
     public SampleProfiler(HeadProfiler heads) {
         this(heads, 1.0);
@@ -37,6 +41,12 @@ public final class SampleProfiler {
         this.lossTemperature = lossTemperature;
     }
 
+    /** Test seam: {@code hook} runs after the forward pass, before the backward pass. */
+    SampleProfiler beforeBackward(Runnable hook) {
+        this.beforeBackward = hook;
+        return this;
+    }
+
     public List<ProfileRow> profile(LoadedModel model, CalibrationSample s) {
         synchronized (GRADIENT_LOCK) {
             return profileAlone(model, s);
@@ -50,7 +60,8 @@ public final class SampleProfiler {
         try (NDScope scope = new NDScope(); InferenceState state = model.newState(new DensePolicy(4), ids.length);
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray logits = model.transformer().forward(model.idsArray(ids), state, probe, false); // [1, T, V]
-            NDArray loss = answerLoss(lossTemperature == 1.0 ? logits : logits.div(lossTemperature), ids, s.lossPositions());
+            NDArray loss = answerLoss(lossTemperature == 1.0 ? logits : logits.div(scalar(logits, lossTemperature)), ids, s.lossPositions());
+            beforeBackward.run();
             gc.backward(loss);
             for (int l = 0; l < model.config().numLayers(); l++) {
                 NDArray a = probe.probabilities(l), g = probe.gradient(l);
@@ -65,6 +76,17 @@ public final class SampleProfiler {
         List<ProfileRow> out = new ArrayList<>(rows.size());
         for (ProfileRow r : rows) out.add(new ProfileRow(r.layer(), r.head(), r.kvHead(), s.length(), r.metric(), r.value()));
         return out;
+    }
+
+    /**
+     * A float32 scalar whose memory libtorch owns. Never pass a Java number to an op that autograd differentiates
+     * ({@code x.div(8.0)}, {@code x.mul(0.125)}): DJL wraps the number in a tensor over a direct ByteBuffer
+     * (from_blob, no copy) and closes it as soon as the op returns, while autograd keeps that tensor for the
+     * backward pass. A garbage collection in between frees the buffer and the backward pass reads freed memory:
+     * gradients that change from run to run, or NaN.
+     */
+    static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, DataType.FLOAT32);
     }
 
     /** Mean cross-entropy of the next token at the loss positions: logits at p predict ids[p + 1]. */
