@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.headroom.attention.pattern.HeadPattern;
 
@@ -71,8 +72,10 @@ final class SoftmaxAttentionKernel implements AttentionKernel {
         NDArray keys = ks.size() == 1 ? ks.get(0) : NDArrays.concat(ks, 2);      // [B, n, S, hd]
         NDArray values = vs.size() == 1 ? vs.get(0) : NDArrays.concat(vs, 2);    // [B, n, S, hd]
         int tc = c1 - c0, hd = (int) q.getShape().get(4);
+        // a libtorch-owned scale: mul(Number) wraps a direct buffer that DJL frees on close while autograd keeps it
+        NDArray scale = q.getManager().full(new Shape(), (float) (1.0 / Math.sqrt(hd)), DataType.FLOAT32);
         NDArray scores = q.matMul(keys.expandDims(2).transpose(0, 1, 2, 4, 3))  // [B, n, G, tc, S]
-                .mul(1.0 / Math.sqrt(hd));
+                .mul(scale);
         scores = scores.add(mask(q.getManager(), p, pos0 + c0, tc, positions)); // mask [tc, S]
         NDArray probs = scores.softmax(-1);                                    // [B, n, G, tc, S]
         probs = observer.onProbabilities(layer, probs, pos0);

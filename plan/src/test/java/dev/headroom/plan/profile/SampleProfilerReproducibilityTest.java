@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +43,6 @@ class SampleProfilerReproducibilityTest {
      * score scale as a libtorch-owned tensor (SoftmaxAttentionKernel: {@code .mul(1.0 / Math.sqrt(hd))}), which is
      * outside plan/: with it this passes; without it layer 0's influence changes by 76% here.
      */
-    @Disabled("until SoftmaxAttentionKernel scales scores by a libtorch-owned tensor instead of mul(Number)")
     @Test
     void aCollectionBeforeBackwardLeavesEveryLayerUnchangedOnConcurrentThreads() throws Exception {
         List<CalibrationSample> samples = List.of(ProfileTestSupport.copySample(40, 13), ProfileTestSupport.copySample(32, 7),
