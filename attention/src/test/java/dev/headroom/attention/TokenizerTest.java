@@ -9,13 +9,18 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** tokenizer.json through DJL's HuggingFaceTokenizer: no special tokens added, and no truncation at 512. */
+/**
+ * tokenizer.json through DJL's HuggingFaceTokenizer: no special tokens added, and no truncation at
+ * 512.
+ */
 class TokenizerTest {
 
     @Test
     void encodesLongTextWithoutTruncation(@TempDir Path dir) throws Exception {
         // a minimal word-level tokenizer.json: three words and [UNK], split on whitespace
-        Files.writeString(dir.resolve("tokenizer.json"), """
+        Files.writeString(
+                dir.resolve("tokenizer.json"),
+                """
                 {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
                  "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null,
                  "decoder": null,

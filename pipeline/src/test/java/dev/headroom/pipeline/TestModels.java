@@ -7,8 +7,7 @@ import org.junit.jupiter.api.Assumptions;
 /** Checkpoints the pipeline tests run on. */
 public final class TestModels {
 
-    private TestModels() {
-    }
+    private TestModels() {}
 
     public static Path repoRoot() {
         String root = System.getProperty("headroom.repo.root");
@@ -25,7 +24,9 @@ public final class TestModels {
     /** The bundled demo model, when it has been trained (word-level tokenizer). */
     public static Path demoModelOrSkip() {
         Path dir = repoRoot().resolve("models/demo");
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("config.json")) && Files.isRegularFile(dir.resolve("tokenizer.json")),
+        Assumptions.assumeTrue(
+                Files.isRegularFile(dir.resolve("config.json"))
+                        && Files.isRegularFile(dir.resolve("tokenizer.json")),
                 "demo model not present in " + dir + " (skipping)");
         return dir;
     }

@@ -19,8 +19,7 @@ import java.util.Random;
  */
 public final class TinyWordModel {
 
-    private TinyWordModel() {
-    }
+    private TinyWordModel() {}
 
     /** Writes the model into {@code dir} (created) and returns it. */
     public static Path create(Path dir) {
@@ -32,7 +31,10 @@ public final class TinyWordModel {
             s.writeConfig(dir, tokenizer.vocabSize());
             Random rng = new Random(42);
             Map<String, SafetensorsWriter.Tensor> t = new LinkedHashMap<>();
-            int d = s.hiddenSize(), q = s.numHeads() * s.headDim(), kv = s.numKvHeads() * s.headDim(), f = s.intermediateSize();
+            int d = s.hiddenSize(),
+                    q = s.numHeads() * s.headDim(),
+                    kv = s.numKvHeads() * s.headDim(),
+                    f = s.intermediateSize();
             t.put(TensorNames.EMBED, random(rng, tokenizer.vocabSize(), d));
             for (int l = 0; l < s.numLayers(); l++) {
                 t.put(TensorNames.layer(l, TensorNames.ATTN_NORM), ones(d));

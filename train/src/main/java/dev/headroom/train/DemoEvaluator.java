@@ -21,30 +21,43 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Measures a demo checkpoint the way the rest of headroom runs it: {@link CaseRunner} over a
- * {@link LanguageModelRuntime}, on held-out cases (keys, names and numbers never trained on), with dense attention and with
- * StreamingLLM's uniform sink + window. Text tasks are scored by their own scorers on the decoded continuation;
- * token MQAR by the argmax at its query positions (teacher-forced, as Zoology scores it).
+ * Measures a demo checkpoint the way the rest of headroom runs it: {@link CaseRunner} over a {@link
+ * LanguageModelRuntime}, on held-out cases (keys, names and numbers never trained on), with dense
+ * attention and with StreamingLLM's uniform sink + window. Text tasks are scored by their own
+ * scorers on the decoded continuation; token MQAR by the argmax at its query positions
+ * (teacher-forced, as Zoology scores it).
  */
 public final class DemoEvaluator {
     public static final int SINK = 16, WINDOW = 256;
 
-    /** One cell of the table: the mean score, and the cases whose needle lies outside the window (and how many of those are right). */
-    public record Cell(double score, int cases, int farRight, int far) {
-    }
+    /**
+     * One cell of the table: the mean score, and the cases whose needle lies outside the window
+     * (and how many of those are right).
+     */
+    public record Cell(double score, int cases, int farRight, int far) {}
 
     /**
-     * One evaluated case, for auditing: the prompt (text, or token ids for token-level MQAR) can be replayed through
-     * {@code headroom generate}; {@code output} is the decoded greedy continuation (text) or the argmax at the
-     * scored positions (token cases); {@code outputIds} the generated tokens (text) or the scored positions (token).
+     * One evaluated case, for auditing: the prompt (text, or token ids for token-level MQAR) can be
+     * replayed through {@code headroom generate}; {@code output} is the decoded greedy continuation
+     * (text) or the argmax at the scored positions (token cases); {@code outputIds} the generated
+     * tokens (text) or the scored positions (token).
      */
-    public record CaseResult(String task, String policy, int length, double depth, int promptTokens, String prompt,
-                             int[] promptIds, List<String> expected, String output, int[] outputIds, double score,
-                             boolean outsideWindow) {
-    }
+    public record CaseResult(
+            String task,
+            String policy,
+            int length,
+            double depth,
+            int promptTokens,
+            String prompt,
+            int[] promptIds,
+            List<String> expected,
+            String output,
+            int[] outputIds,
+            double score,
+            boolean outsideWindow) {}
 
     private PrintStream samples; // where to print one generation per cell, or null
-    private Consumer<CaseResult> caseSink = r -> { };
+    private Consumer<CaseResult> caseSink = r -> {};
 
     private final LanguageModelRuntime model;
     private final CaseRunner runner;
@@ -54,12 +67,19 @@ public final class DemoEvaluator {
 
     public DemoEvaluator(LanguageModelRuntime model, long seed, double fillerJitter) {
         if (model.config().vocabSize() != tokenizer.vocabSize()) {
-            throw new HeadroomException(model.directory() + ": vocabulary of " + model.config().vocabSize()
-                    + " tokens is not the demo tokenizer's " + tokenizer.vocabSize());
+            throw new HeadroomException(
+                    model.directory()
+                            + ": vocabulary of "
+                            + model.config().vocabSize()
+                            + " tokens is not the demo tokenizer's "
+                            + tokenizer.vocabSize());
         }
         this.model = model;
-        // the model's own tokenizer.json, as `generate --prompt` reads it (WordTokenizer gives the same ids)
-        this.runner = new CaseRunner(model, TextCodec.of(model.directory()).orElse(wordCodec(tokenizer)), false);
+        // the model's own tokenizer.json, as `generate --prompt` reads it (WordTokenizer gives the
+        // same ids)
+        this.runner =
+                new CaseRunner(
+                        model, TextCodec.of(model.directory()).orElse(wordCodec(tokenizer)), false);
         this.seed = seed;
         this.data = new TrainingData(tokenizer, Split.HELD_OUT, fillerJitter);
     }
@@ -74,7 +94,10 @@ public final class DemoEvaluator {
         int far = 0, farRight = 0;
         for (int k = 0; k < depths; k++) {
             double depth = depths == 1 ? 0.5 : (double) k / (depths - 1);
-            int len = task.equals(TrainingData.VT) ? Math.max(length, TrainingData.VT_MIN_LENGTH) : length;
+            int len =
+                    task.equals(TrainingData.VT)
+                            ? Math.max(length, TrainingData.VT_MIN_LENGTH)
+                            : length;
             TaskCase c = data.generator(task).generate(len, depth, k, seed);
             CaseResult r = c.isTokenLevel() ? scoreTokens(c, policy) : scoreText(c, policy, k == 0);
             caseSink.accept(r);
@@ -103,22 +126,55 @@ public final class DemoEvaluator {
         int answerTokens = tokenizer.count(TrainingData.answerText(c)) + 1;
         CaseOutcome o = runner.run(c, policy, Math.min(c.maxNewTokens(), answerTokens + 4));
         if (show && samples != null) {
-            samples.printf(Locale.ROOT, "  %s %s %d depth %.2f: expected %s, generated '%s'%n", c.task(), policy.name(),
-                    c.targetLength(), c.depth(), c.answers(), o.prediction().replace("\n", "\\n"));
+            samples.printf(
+                    Locale.ROOT,
+                    "  %s %s %d depth %.2f: expected %s, generated '%s'%n",
+                    c.task(),
+                    policy.name(),
+                    c.targetLength(),
+                    c.depth(),
+                    c.answers(),
+                    o.prediction().replace("\n", "\\n"));
         }
-        return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), o.promptTokens(), c.prompt(), null,
-                c.answers(), o.prediction(), o.outputIds(), o.score(), outsideWindow(c));
+        return new CaseResult(
+                c.task(),
+                policy.name(),
+                c.targetLength(),
+                c.depth(),
+                o.promptTokens(),
+                c.prompt(),
+                null,
+                c.answers(),
+                o.prediction(),
+                o.outputIds(),
+                o.score(),
+                outsideWindow(c));
     }
 
     private CaseResult scoreTokens(TaskCase c, AttentionPolicy policy) {
         CaseOutcome o = runner.run(c, policy);
         List<String> expected = Arrays.stream(c.expectedIds()).mapToObj(String::valueOf).toList();
-        String output = String.join(" ", Arrays.stream(o.outputIds()).mapToObj(String::valueOf).toList());
-        return new CaseResult(c.task(), policy.name(), c.targetLength(), c.depth(), c.promptIds().length, null,
-                c.promptIds(), expected, output, c.targetPositions(), o.score(), false);
+        String output =
+                String.join(" ", Arrays.stream(o.outputIds()).mapToObj(String::valueOf).toList());
+        return new CaseResult(
+                c.task(),
+                policy.name(),
+                c.targetLength(),
+                c.depth(),
+                c.promptIds().length,
+                null,
+                c.promptIds(),
+                expected,
+                output,
+                c.targetPositions(),
+                o.score(),
+                false);
     }
 
-    /** The demo vocabulary as a codec, for a checkpoint without tokenizer.json (it gives the same ids). */
+    /**
+     * The demo vocabulary as a codec, for a checkpoint without tokenizer.json (it gives the same
+     * ids).
+     */
     private static TextCodec wordCodec(WordTokenizer t) {
         return new TextCodec() {
             @Override
@@ -133,12 +189,16 @@ public final class DemoEvaluator {
 
             @Override
             public int[][] offsets(String text) {
-                throw new UnsupportedOperationException("the demo vocabulary gives no character offsets");
+                throw new UnsupportedOperationException(
+                        "the demo vocabulary gives no character offsets");
             }
         };
     }
 
-    /** Whether the first needle value lies beyond the sink and before the recent window of the last prompt token. */
+    /**
+     * Whether the first needle value lies beyond the sink and before the recent window of the last
+     * prompt token.
+     */
     private boolean outsideWindow(TaskCase c) {
         if (c.needleSpans().isEmpty()) return false;
         NeedleSpan first = c.needleSpans().get(0);
@@ -153,8 +213,12 @@ public final class DemoEvaluator {
         return best;
     }
 
-    /** The README table: rows task x policy, columns lengths; passkey under the window adds its far-needle share. */
-    public Map<String, Map<Integer, Cell>> table(List<String> tasks, List<Integer> lengths, int depths, PrintStream progress) {
+    /**
+     * The README table: rows task x policy, columns lengths; passkey under the window adds its
+     * far-needle share.
+     */
+    public Map<String, Map<Integer, Cell>> table(
+            List<String> tasks, List<Integer> lengths, int depths, PrintStream progress) {
         Map<String, Map<Integer, Cell>> rows = new LinkedHashMap<>();
         for (AttentionPolicy policy : policies()) {
             for (String task : tasks) {
@@ -164,7 +228,13 @@ public final class DemoEvaluator {
                     Cell cell = run(task, length, depths, policy);
                     row.put(length, cell);
                     if (progress != null) {
-                        progress.printf(Locale.ROOT, "%s %s %d: %.2f (%.0f s)%n", task, policy.name(), length, cell.score(),
+                        progress.printf(
+                                Locale.ROOT,
+                                "%s %s %d: %.2f (%.0f s)%n",
+                                task,
+                                policy.name(),
+                                length,
+                                cell.score(),
                                 (System.nanoTime() - t0) / 1e9);
                     }
                 }
@@ -191,7 +261,11 @@ public final class DemoEvaluator {
                     farRight = c.farRight();
                 }
             }
-            sb.append(far == 0 ? " - |" : String.format(Locale.ROOT, " %d/%d right |", farRight, far)).append('\n');
+            sb.append(
+                            far == 0
+                                    ? " - |"
+                                    : String.format(Locale.ROOT, " %d/%d right |", farRight, far))
+                    .append('\n');
         }
         return sb.toString();
     }

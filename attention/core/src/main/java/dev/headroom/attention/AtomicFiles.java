@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Writes a file under a temporary name beside it, then renames it into place, so that nobody ever reads half a file
- * and a failed write leaves the previous version (the temporary file is removed either way).
+ * Writes a file under a temporary name beside it, then renames it into place, so that nobody ever
+ * reads half a file and a failed write leaves the previous version (the temporary file is removed
+ * either way).
  */
 public final class AtomicFiles {
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** Writes the content into the temporary path it is given. */
     @FunctionalInterface
@@ -25,7 +25,8 @@ public final class AtomicFiles {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try {
             content.writeTo(tmp);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -37,6 +38,11 @@ public final class AtomicFiles {
 
     /** {@code value} as indented JSON. */
     public static void writeJson(Path file, Object value) throws IOException {
-        write(file, tmp -> new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), value));
+        write(
+                file,
+                tmp ->
+                        new ObjectMapper()
+                                .writerWithDefaultPrettyPrinter()
+                                .writeValue(tmp.toFile(), value));
     }
 }

@@ -28,10 +28,15 @@ class AtomicFilesTest {
     void aFailedWriteKeepsThePreviousVersion(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("report.html");
         AtomicFiles.writeString(file, "previous");
-        assertThrows(IOException.class, () -> AtomicFiles.write(file, tmp -> {
-            Files.writeString(tmp, "half");
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () ->
+                        AtomicFiles.write(
+                                file,
+                                tmp -> {
+                                    Files.writeString(tmp, "half");
+                                    throw new IOException("disk full");
+                                }));
         assertEquals("previous", Files.readString(file));
         assertEquals(List.of(file), list(dir));
     }

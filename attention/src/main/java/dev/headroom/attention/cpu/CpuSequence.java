@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDScope;
 import dev.headroom.attention.runtime.RuntimeSequence;
 
 /**
- * A sequence on the DJL CPU runtime. Each call runs the forward pass in its own NDScope, so nothing but the caches
- * outlives it: memory stays bounded however many tokens are decoded.
+ * A sequence on the DJL CPU runtime. Each call runs the forward pass in its own NDScope, so nothing
+ * but the caches outlives it: memory stays bounded however many tokens are decoded.
  */
 final class CpuSequence implements RuntimeSequence {
     private final LoadedModel model;
@@ -20,7 +20,9 @@ final class CpuSequence implements RuntimeSequence {
     @Override
     public float[] prefill(int[] ids) {
         try (NDScope scope = new NDScope()) {
-            return model.transformer().forward(model.idsArray(ids), state, AttentionObserver.NONE, true).toFloatArray(); // [1, 1, V]
+            return model.transformer()
+                    .forward(model.idsArray(ids), state, AttentionObserver.NONE, true)
+                    .toFloatArray(); // [1, 1, V]
         }
     }
 
@@ -28,10 +30,17 @@ final class CpuSequence implements RuntimeSequence {
     public float[][] prefillAll(int[] ids) {
         int vocab = model.config().vocabSize();
         try (NDScope scope = new NDScope()) {
-            NDArray logits = model.transformer().forward(model.idsArray(ids), state, AttentionObserver.NONE, false); // [1, T, V]
+            NDArray logits =
+                    model.transformer()
+                            .forward(
+                                    model.idsArray(ids),
+                                    state,
+                                    AttentionObserver.NONE,
+                                    false); // [1, T, V]
             float[] flat = logits.toFloatArray();
             float[][] rows = new float[ids.length][vocab];
-            for (int i = 0; i < ids.length; i++) System.arraycopy(flat, i * vocab, rows[i], 0, vocab);
+            for (int i = 0; i < ids.length; i++)
+                System.arraycopy(flat, i * vocab, rows[i], 0, vocab);
             return rows;
         }
     }

@@ -6,9 +6,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Returns each layer's attention probabilities A and, after a backward pass, G = dL/dA. It adds a zero tensor that
- * requires a gradient to A (so the forward values are unchanged and the graph stays whole); the zero tensor's
- * gradient is exactly dL/dA. Use it inside a {@code GradientCollector} over one forward pass.
+ * Returns each layer's attention probabilities A and, after a backward pass, G = dL/dA. It adds a
+ * zero tensor that requires a gradient to A (so the forward values are unchanged and the graph
+ * stays whole); the zero tensor's gradient is exactly dL/dA. Use it inside a {@code
+ * GradientCollector} over one forward pass.
  */
 public final class GradientProbe implements AttentionObserver {
     private final Map<Integer, NDArray> probabilities = new HashMap<>();

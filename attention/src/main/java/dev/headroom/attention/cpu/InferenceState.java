@@ -14,34 +14,48 @@ import dev.headroom.attention.policy.LayerContext;
 import java.util.List;
 
 /**
- * The mutable part of a running sequence on the CPU: each layer's KV caches (one per group of KV heads sharing a
- * pattern and format) and the position reached.
+ * The mutable part of a running sequence on the CPU: each layer's KV caches (one per group of KV
+ * heads sharing a pattern and format) and the position reached.
  */
 public final class InferenceState implements AutoCloseable {
     private final ModelConfig config;
     private final AttentionPolicy policy;
-    private final NdKvCache[][] caches;   // [L][group]
+    private final NdKvCache[][] caches; // [L][group]
     private final AttentionKernel[][] kernels; // [L][group]
-    private final int[][] cacheOfHead;    // [L][KV] -> group
+    private final int[][] cacheOfHead; // [L][KV] -> group
     private int position;
     private long pairs, causalPairs;
 
-    /** @param promptLength the input length, for policies whose spans scale with it */
+    /**
+     * @param promptLength the input length, for policies whose spans scale with it
+     */
     public InferenceState(ModelConfig config, AttentionPolicy policy, int promptLength) {
         this(config, policy, promptLength, ArtifactResolver.NONE);
     }
 
-    public InferenceState(ModelConfig config, AttentionPolicy policy, int promptLength, ArtifactResolver artifacts) {
+    public InferenceState(
+            ModelConfig config,
+            AttentionPolicy policy,
+            int promptLength,
+            ArtifactResolver artifacts) {
         this.config = config;
         this.policy = policy;
         this.caches = new NdKvCache[config.numLayers()][];
         this.kernels = new AttentionKernel[config.numLayers()][];
         this.cacheOfHead = new int[config.numLayers()][config.numKvHeads()];
         for (int l = 0; l < caches.length; l++) {
-            LayerAttention la = policy.forLayer(new LayerContext(config, l, promptLength, artifacts)).limitedTo(config.slidingWindow());
+            LayerAttention la =
+                    policy.forLayer(new LayerContext(config, l, promptLength, artifacts))
+                            .limitedTo(config.slidingWindow());
             if (la.kvHeads() != config.numKvHeads()) {
-                throw new IllegalArgumentException(policy.name() + ": layer " + l + " has " + la.kvHeads() + " KV heads, the model "
-                        + config.numKvHeads());
+                throw new IllegalArgumentException(
+                        policy.name()
+                                + ": layer "
+                                + l
+                                + " has "
+                                + la.kvHeads()
+                                + " KV heads, the model "
+                                + config.numKvHeads());
             }
             List<int[]> groups = la.groups();
             caches[l] = new NdKvCache[groups.size()];
@@ -57,44 +71,66 @@ public final class InferenceState implements AutoCloseable {
     }
 
     /**
-     * Attends the new queries of layer {@code l} over its caches and the new keys, then caches the new keys and values.
+     * Attends the new queries of layer {@code l} over its caches and the new keys, then caches the
+     * new keys and values.
      *
      * @param q [B, H, T, hd] at positions pos0 .. pos0+T-1, rotated; k, v [B, KV, T, hd]
      * @return [B, H, T, hd]
      */
     NDArray attend(int l, NDArray q, NDArray k, NDArray v, int pos0, AttentionObserver observer) {
-        if (pos0 != position) throw new IllegalStateException("layer " + l + ": expected position " + position + ", got " + pos0);
+        if (pos0 != position)
+            throw new IllegalStateException(
+                    "layer " + l + ": expected position " + position + ", got " + pos0);
         long b = q.getShape().get(0);
-        int t = (int) q.getShape().get(2), kv = config.numKvHeads(), g = config.groupSize(), hd = config.headDim();
-        NDArray q5 = q.reshape(b, kv, g, t, hd);                                   // [B, KV, G, T, hd]
+        int t = (int) q.getShape().get(2),
+                kv = config.numKvHeads(),
+                g = config.groupSize(),
+                hd = config.headDim();
+        NDArray q5 = q.reshape(b, kv, g, t, hd); // [B, KV, G, T, hd]
         NdKvCache[] layer = caches[l];
         if (layer.length > 1 && observer != AttentionObserver.NONE) {
-            throw new IllegalStateException("layer " + l + ": attention probabilities can be observed only when every head of a "
-                    + "layer attends alike (policy " + policy.name() + " mixes patterns)");
+            throw new IllegalStateException(
+                    "layer "
+                            + l
+                            + ": attention probabilities can be observed only when every head of a "
+                            + "layer attends alike (policy "
+                            + policy.name()
+                            + " mixes patterns)");
         }
         NDArray out;
         if (layer.length == 1) {
             out = kernels[l][0].attend(l, q5, k, v, pos0, layer[0], observer);
             layer[0].append(k, v);
         } else {
-            NDArray[] perHead = new NDArray[kv];                                   // each [B, 1, G, T, hd]
+            NDArray[] perHead = new NDArray[kv]; // each [B, 1, G, T, hd]
             for (int group = 0; group < layer.length; group++) {
                 NdKvCache cache = layer[group];
                 int[] heads = cache.kvHeads();
-                NDArray o = kernels[l][group].attend(l, pick(q5, heads), pick(k, heads), pick(v, heads), pos0, cache, observer);
+                NDArray o =
+                        kernels[l][group].attend(
+                                l,
+                                pick(q5, heads),
+                                pick(k, heads),
+                                pick(v, heads),
+                                pos0,
+                                cache,
+                                observer);
                 cache.append(pick(k, heads), pick(v, heads));
-                for (int i = 0; i < heads.length; i++) perHead[heads[i]] = heads.length == 1 ? o : o.get(new NDIndex(":, {}:{}", i, i + 1));
+                for (int i = 0; i < heads.length; i++)
+                    perHead[heads[i]] =
+                            heads.length == 1 ? o : o.get(new NDIndex(":, {}:{}", i, i + 1));
             }
-            out = NDArrays.concat(new NDList(perHead), 1);                        // [B, KV, G, T, hd]
+            out = NDArrays.concat(new NDList(perHead), 1); // [B, KV, G, T, hd]
         }
         if (l == 0) countPairs(pos0, t);
-        return out.reshape(b, (long) kv * g, t, hd);                               // [B, H, T, hd]
+        return out.reshape(b, (long) kv * g, t, hd); // [B, H, T, hd]
     }
 
     /** The given KV heads (axis 1) of x, as one array. */
     private static NDArray pick(NDArray x, int[] heads) {
         boolean contiguous = heads[heads.length - 1] - heads[0] == heads.length - 1;
-        if (contiguous) return x.get(new NDIndex(":, {}:{}", heads[0], heads[heads.length - 1] + 1));
+        if (contiguous)
+            return x.get(new NDIndex(":, {}:{}", heads[0], heads[heads.length - 1] + 1));
         NDList parts = new NDList();
         for (int h : heads) parts.add(x.get(new NDIndex(":, {}:{}", h, h + 1)));
         return NDArrays.concat(parts, 1);

@@ -20,9 +20,10 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 
 /**
- * The DJL CPU runtime: a checkpoint directory loaded for inference in fp32 (config, weights, the tokenizer if any,
- * and the forward pass). Sequences opened through {@link LanguageModelRuntime} see plain arrays; training and
- * profiling use {@link #transformer()} and {@link #newState} directly, with NDArrays and autograd.
+ * The DJL CPU runtime: a checkpoint directory loaded for inference in fp32 (config, weights, the
+ * tokenizer if any, and the forward pass). Sequences opened through {@link LanguageModelRuntime}
+ * see plain arrays; training and profiling use {@link #transformer()} and {@link #newState}
+ * directly, with NDArrays and autograd.
  */
 public final class LoadedModel implements LanguageModelRuntime {
     private final Path directory;
@@ -32,7 +33,12 @@ public final class LoadedModel implements LanguageModelRuntime {
     private final Transformer transformer;
     private final ModelTokenizer tokenizer;
 
-    private LoadedModel(Path directory, ModelConfig config, NDManager manager, Weights weights, ModelTokenizer tokenizer) {
+    private LoadedModel(
+            Path directory,
+            ModelConfig config,
+            NDManager manager,
+            Weights weights,
+            ModelTokenizer tokenizer) {
         this.directory = directory;
         this.config = config;
         this.manager = manager;
@@ -58,18 +64,28 @@ public final class LoadedModel implements LanguageModelRuntime {
         }
     }
 
-    /** The CPU runtime of {@code dir} shared by this JVM ({@link Runtimes#shared}), for profiling and training. */
+    /**
+     * The CPU runtime of {@code dir} shared by this JVM ({@link Runtimes#shared}), for profiling
+     * and training.
+     */
     public static LoadedModel shared(Path dir) {
         return (LoadedModel) Runtimes.shared(dir, Backend.CPU);
     }
 
-    /** Refuses, before reading, a model whose fp32 weights would not fit in this machine's memory. */
+    /**
+     * Refuses, before reading, a model whose fp32 weights would not fit in this machine's memory.
+     */
     private static void checkFitsInMemory(Path dir, ModelConfig c) {
         long need = c.parameterCount() * 4;
-        long have = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        long have =
+                ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize();
         if (need > have * 0.8) {
-            throw new CheckpointException(dir, String.format("fp32 weights need %.1f GB but this machine has %.1f GB of memory",
-                    need / 1e9, have / 1e9));
+            throw new CheckpointException(
+                    dir,
+                    String.format(
+                            "fp32 weights need %.1f GB but this machine has %.1f GB of memory",
+                            need / 1e9, have / 1e9));
         }
     }
 
@@ -106,17 +122,25 @@ public final class LoadedModel implements LanguageModelRuntime {
     }
 
     @Override
-    public RuntimeSequence open(AttentionPolicy policy, int promptLength, ArtifactResolver artifacts) {
+    public RuntimeSequence open(
+            AttentionPolicy policy, int promptLength, ArtifactResolver artifacts) {
         return new CpuSequence(this, new InferenceState(config, policy, promptLength, artifacts));
     }
 
-    /** Logits [T, V] of every position of one sequence (a fresh dense-cache pass), as a float array per position. */
+    /**
+     * Logits [T, V] of every position of one sequence (a fresh dense-cache pass), as a float array
+     * per position.
+     */
     public float[][] logits(int[] ids, AttentionPolicy policy) {
-        try (NDScope scope = new NDScope(); InferenceState state = newState(policy, ids.length)) {
-            NDArray out = transformer.forward(idsArray(ids), state, AttentionObserver.NONE, false); // [1, T, V]
+        try (NDScope scope = new NDScope();
+                InferenceState state = newState(policy, ids.length)) {
+            NDArray out =
+                    transformer.forward(
+                            idsArray(ids), state, AttentionObserver.NONE, false); // [1, T, V]
             float[] flat = out.toFloatArray();
             float[][] rows = new float[ids.length][config.vocabSize()];
-            for (int i = 0; i < ids.length; i++) System.arraycopy(flat, i * config.vocabSize(), rows[i], 0, config.vocabSize());
+            for (int i = 0; i < ids.length; i++)
+                System.arraycopy(flat, i * config.vocabSize(), rows[i], 0, config.vocabSize());
             return rows;
         }
     }
@@ -126,7 +150,12 @@ public final class LoadedModel implements LanguageModelRuntime {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                throw new IllegalArgumentException(
+                        "token id "
+                                + ids[i]
+                                + " is outside the vocabulary [0, "
+                                + config.vocabSize()
+                                + ")");
             }
             l[i] = ids[i];
         }

@@ -10,16 +10,17 @@ import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.pattern.HeadPattern;
 
 /**
- * A {@link KvCache} whose storage is fp32 NDArray buffers [B, n, slots, hd] for n KV heads. Subclasses decide which
- * slot a position goes to; the kernel reads {@link #keys()}, {@link #values()} and {@link #positions()} (slot order).
- * Buffers outlive the caller's NDScope and are freed when replaced or closed.
+ * A {@link KvCache} whose storage is fp32 NDArray buffers [B, n, slots, hd] for n KV heads.
+ * Subclasses decide which slot a position goes to; the kernel reads {@link #keys()}, {@link
+ * #values()} and {@link #positions()} (slot order). Buffers outlive the caller's NDScope and are
+ * freed when replaced or closed.
  */
 abstract class NdKvCache implements KvCache {
     protected final HeadPattern pattern;
     protected final KvFormat format;
     protected final int[] kvHeads;
     protected final int headDim;
-    protected NDArray keys, values;   // [B, n, capacity, hd]
+    protected NDArray keys, values; // [B, n, capacity, hd]
     protected int[] positionBySlot = new int[0];
     protected int held, position;
     private long batch = 1;
@@ -33,11 +34,15 @@ abstract class NdKvCache implements KvCache {
 
     /** The cache for a pattern: a growing one for a full head, a sink + ring window otherwise. */
     static NdKvCache of(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
-        return pattern.isFull() ? new FullKvCache(pattern, format, kvHeads, headDim)
+        return pattern.isFull()
+                ? new FullKvCache(pattern, format, kvHeads, headDim)
                 : new SinkRingKvCache(pattern, format, kvHeads, headDim);
     }
 
-    /** Appends keys and values [B, n, T, hd] of positions position() .. position()+T-1 (detached from autograd). */
+    /**
+     * Appends keys and values [B, n, T, hd] of positions position() .. position()+T-1 (detached
+     * from autograd).
+     */
     final void append(NDArray k, NDArray v) {
         batch = k.getShape().get(0);
         store(k.stopGradient(), v.stopGradient(), (int) k.getShape().get(2));
@@ -51,7 +56,9 @@ abstract class NdKvCache implements KvCache {
     }
 
     final NDArray values() {
-        return held == values.getShape().get(2) ? values : values.get(new NDIndex(":, :, :{}", held));
+        return held == values.getShape().get(2)
+                ? values
+                : values.get(new NDIndex(":, :, :{}", held));
     }
 
     /** The position of each held slot. */

@@ -7,14 +7,16 @@ import dev.headroom.attention.cache.KvSlots;
 import dev.headroom.attention.pattern.HeadPattern;
 
 /**
- * A sink + window head's cache: {@code sink} slots for the first tokens, then a ring of {@code window} slots that the
- * newest token overwrites. It never holds more than sink + window entries, however long the sequence.
+ * A sink + window head's cache: {@code sink} slots for the first tokens, then a ring of {@code
+ * window} slots that the newest token overwrites. It never holds more than sink + window entries,
+ * however long the sequence.
  */
 final class SinkRingKvCache extends NdKvCache {
 
     SinkRingKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
         super(pattern, format, kvHeads, headDim);
-        if (pattern.isFull()) throw new IllegalArgumentException("a ring cache needs a window, got " + pattern);
+        if (pattern.isFull())
+            throw new IllegalArgumentException("a ring cache needs a window, got " + pattern);
         positionBySlot = new int[pattern.sink() + pattern.window()];
     }
 
@@ -25,11 +27,15 @@ final class SinkRingKvCache extends NdKvCache {
             keys = buffer(k.getManager(), k.getShape(), positionBySlot.length);
             values = buffer(v.getManager(), v.getShape(), positionBySlot.length);
         }
-        // write the kept positions in runs whose slots are consecutive (at most three: sink, ring end, ring start)
+        // write the kept positions in runs whose slots are consecutive (at most three: sink, ring
+        // end, ring start)
         int runStart = -1;
         for (int pos = position; pos <= end; pos++) {
             boolean kept = pos < end && KvSlots.held(pattern, pos, end);
-            boolean continues = kept && runStart >= 0 && KvSlots.slot(pattern, pos) == KvSlots.slot(pattern, pos - 1) + 1;
+            boolean continues =
+                    kept
+                            && runStart >= 0
+                            && KvSlots.slot(pattern, pos) == KvSlots.slot(pattern, pos - 1) + 1;
             if (runStart >= 0 && !continues) {
                 write(k, v, runStart, pos);
                 runStart = -1;

@@ -17,12 +17,17 @@ import java.util.Random;
 /** All parameters of a model as fp32 NDArrays owned by one manager. Read-only during inference. */
 public final class Weights implements AutoCloseable {
     private final NDManager manager;
-    private final NDArray embedding;      // [V, D]
+    private final NDArray embedding; // [V, D]
     private final List<LayerWeights> layers;
-    private final NDArray finalNorm;      // [D]
-    private final NDArray lmHead;         // [V, D]; the embedding itself when tied
+    private final NDArray finalNorm; // [D]
+    private final NDArray lmHead; // [V, D]; the embedding itself when tied
 
-    private Weights(NDManager manager, NDArray embedding, List<LayerWeights> layers, NDArray finalNorm, NDArray lmHead) {
+    private Weights(
+            NDManager manager,
+            NDArray embedding,
+            List<LayerWeights> layers,
+            NDArray finalNorm,
+            NDArray lmHead) {
         this.manager = manager;
         this.embedding = embedding;
         this.layers = layers;
@@ -50,26 +55,36 @@ public final class Weights implements AutoCloseable {
         return manager;
     }
 
-    /** Reads every tensor the config implies, checking names and shapes; extra tensors are an error too. */
+    /**
+     * Reads every tensor the config implies, checking names and shapes; extra tensors are an error
+     * too.
+     */
     public static Weights load(Checkpoint ckpt, ModelConfig c, NDManager parent) {
         NDManager m = parent.newSubManager();
         try {
             Loader in = new Loader(ckpt, m);
-            long d = c.hiddenSize(), q = (long) c.numHeads() * c.headDim(), kv = (long) c.numKvHeads() * c.headDim();
+            long d = c.hiddenSize(),
+                    q = (long) c.numHeads() * c.headDim(),
+                    kv = (long) c.numKvHeads() * c.headDim();
             NDArray embed = in.get(TensorNames.EMBED, c.vocabSize(), d);
             List<LayerWeights> layers = new ArrayList<>();
             for (int l = 0; l < c.numLayers(); l++) {
                 String p = "model.layers." + l + ".";
-                layers.add(new LayerWeights(
-                        in.get(p + TensorNames.ATTN_NORM, d),
-                        in.get(p + TensorNames.Q + ".weight", q, d), c.qkvBias() ? in.get(p + TensorNames.Q + ".bias", q) : null,
-                        in.get(p + TensorNames.K + ".weight", kv, d), c.qkvBias() ? in.get(p + TensorNames.K + ".bias", kv) : null,
-                        in.get(p + TensorNames.V + ".weight", kv, d), c.qkvBias() ? in.get(p + TensorNames.V + ".bias", kv) : null,
-                        in.get(p + TensorNames.O + ".weight", d, q), c.outputBias() ? in.get(p + TensorNames.O + ".bias", d) : null,
-                        in.get(p + TensorNames.MLP_NORM, d),
-                        in.get(p + TensorNames.GATE, c.intermediateSize(), d),
-                        in.get(p + TensorNames.UP, c.intermediateSize(), d),
-                        in.get(p + TensorNames.DOWN, d, c.intermediateSize())));
+                layers.add(
+                        new LayerWeights(
+                                in.get(p + TensorNames.ATTN_NORM, d),
+                                in.get(p + TensorNames.Q + ".weight", q, d),
+                                c.qkvBias() ? in.get(p + TensorNames.Q + ".bias", q) : null,
+                                in.get(p + TensorNames.K + ".weight", kv, d),
+                                c.qkvBias() ? in.get(p + TensorNames.K + ".bias", kv) : null,
+                                in.get(p + TensorNames.V + ".weight", kv, d),
+                                c.qkvBias() ? in.get(p + TensorNames.V + ".bias", kv) : null,
+                                in.get(p + TensorNames.O + ".weight", d, q),
+                                c.outputBias() ? in.get(p + TensorNames.O + ".bias", d) : null,
+                                in.get(p + TensorNames.MLP_NORM, d),
+                                in.get(p + TensorNames.GATE, c.intermediateSize(), d),
+                                in.get(p + TensorNames.UP, c.intermediateSize(), d),
+                                in.get(p + TensorNames.DOWN, d, c.intermediateSize())));
             }
             NDArray norm = in.get(TensorNames.FINAL_NORM, d);
             NDArray head;
@@ -87,23 +102,36 @@ public final class Weights implements AutoCloseable {
         }
     }
 
-    /** Fresh weights for training: normal(0, std) matrices, unit norms, zero biases; deterministic in the seed. */
+    /**
+     * Fresh weights for training: normal(0, std) matrices, unit norms, zero biases; deterministic
+     * in the seed.
+     */
     public static Weights random(ModelConfig c, NDManager parent, long seed, double std) {
         NDManager m = parent.newSubManager();
         Random rnd = new Random(seed);
-        long d = c.hiddenSize(), q = (long) c.numHeads() * c.headDim(), kv = (long) c.numKvHeads() * c.headDim();
+        long d = c.hiddenSize(),
+                q = (long) c.numHeads() * c.headDim(),
+                kv = (long) c.numKvHeads() * c.headDim();
         NDArray embed = normal(m, rnd, std, c.vocabSize(), d);
         List<LayerWeights> layers = new ArrayList<>();
-        double outStd = std / Math.sqrt(2.0 * c.numLayers()); // residual projections scaled down, as GPT-2 does
+        double outStd = std / Math.sqrt(2.0 * c.numLayers()); // residual projections scaled down,
+        // as GPT-2 does
         for (int l = 0; l < c.numLayers(); l++) {
-            layers.add(new LayerWeights(m.ones(new Shape(d)),
-                    normal(m, rnd, std, q, d), c.qkvBias() ? m.zeros(new Shape(q)) : null,
-                    normal(m, rnd, std, kv, d), c.qkvBias() ? m.zeros(new Shape(kv)) : null,
-                    normal(m, rnd, std, kv, d), c.qkvBias() ? m.zeros(new Shape(kv)) : null,
-                    normal(m, rnd, outStd, d, q), c.outputBias() ? m.zeros(new Shape(d)) : null,
-                    m.ones(new Shape(d)),
-                    normal(m, rnd, std, c.intermediateSize(), d), normal(m, rnd, std, c.intermediateSize(), d),
-                    normal(m, rnd, outStd, d, c.intermediateSize())));
+            layers.add(
+                    new LayerWeights(
+                            m.ones(new Shape(d)),
+                            normal(m, rnd, std, q, d),
+                            c.qkvBias() ? m.zeros(new Shape(q)) : null,
+                            normal(m, rnd, std, kv, d),
+                            c.qkvBias() ? m.zeros(new Shape(kv)) : null,
+                            normal(m, rnd, std, kv, d),
+                            c.qkvBias() ? m.zeros(new Shape(kv)) : null,
+                            normal(m, rnd, outStd, d, q),
+                            c.outputBias() ? m.zeros(new Shape(d)) : null,
+                            m.ones(new Shape(d)),
+                            normal(m, rnd, std, c.intermediateSize(), d),
+                            normal(m, rnd, std, c.intermediateSize(), d),
+                            normal(m, rnd, outStd, d, c.intermediateSize())));
         }
         NDArray head = c.tieWordEmbeddings() ? embed : normal(m, rnd, std, c.vocabSize(), d);
         return new Weights(m, embed, layers, m.ones(new Shape(d)), head);
@@ -177,8 +205,13 @@ public final class Weights implements AutoCloseable {
         void checkAllUsed() {
             unused.removeIf(n -> n.endsWith("rotary_emb.inv_freq")); // buffers some exporters keep
             if (!unused.isEmpty()) {
-                throw new CheckpointException(ckpt.directory(), "unexpected tensor '" + unused.iterator().next()
-                        + "' that the config does not account for (" + unused.size() + " in all)");
+                throw new CheckpointException(
+                        ckpt.directory(),
+                        "unexpected tensor '"
+                                + unused.iterator().next()
+                                + "' that the config does not account for ("
+                                + unused.size()
+                                + " in all)");
             }
         }
     }

@@ -3,16 +3,16 @@ package dev.headroom.attention.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.headroom.attention.checkpoint.CheckpointException;
+import dev.headroom.attention.runtime.TextCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import dev.headroom.attention.runtime.TextCodec;
 
 /**
- * A model's {@code tokenizer.json}, read through DJL's HuggingFaceTokenizer. Special tokens are not added, and
- * nothing is truncated or padded (DJL's defaults cut every encoding to 512 tokens).
+ * A model's {@code tokenizer.json}, read through DJL's HuggingFaceTokenizer. Special tokens are not
+ * added, and nothing is truncated or padded (DJL's defaults cut every encoding to 512 tokens).
  */
 public final class ModelTokenizer implements TextCodec, AutoCloseable {
 
@@ -30,15 +30,30 @@ public final class ModelTokenizer implements TextCodec, AutoCloseable {
         this.tokenizer = tokenizer;
     }
 
-    /** The model's tokenizer, or null when the directory has none (such models are used in token ids). */
+    /**
+     * The model's tokenizer, or null when the directory has none (such models are used in token
+     * ids).
+     */
     public static ModelTokenizer openIfPresent(Path modelDir) {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) return null;
         try {
-            return new ModelTokenizer(HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false",
-                    "truncation", "false", "padding", "false", "modelMaxLength", String.valueOf(1 << 24))));
+            return new ModelTokenizer(
+                    HuggingFaceTokenizer.newInstance(
+                            file,
+                            Map.of(
+                                    "addSpecialTokens",
+                                    "false",
+                                    "truncation",
+                                    "false",
+                                    "padding",
+                                    "false",
+                                    "modelMaxLength",
+                                    String.valueOf(1 << 24))));
         } catch (IOException | RuntimeException e) {
-            throw new CheckpointException(file, "cannot load tokenizer: " + String.valueOf(e.getMessage()).split("\n")[0]);
+            throw new CheckpointException(
+                    file,
+                    "cannot load tokenizer: " + String.valueOf(e.getMessage()).split("\n")[0]);
         }
     }
 
@@ -51,14 +66,20 @@ public final class ModelTokenizer implements TextCodec, AutoCloseable {
         return out;
     }
 
-    /** Character offsets [start, end) of each token of {@code text}, for mapping text spans to positions. */
+    /**
+     * Character offsets [start, end) of each token of {@code text}, for mapping text spans to
+     * positions.
+     */
     @Override
     public int[][] offsets(String text) {
         Encoding e = tokenizer.encode(text, false, false);
         ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
         int[][] out = new int[spans.length][];
         for (int i = 0; i < spans.length; i++) {
-            out[i] = spans[i] == null ? new int[] {-1, -1} : new int[] {spans[i].getStart(), spans[i].getEnd()};
+            out[i] =
+                    spans[i] == null
+                            ? new int[] {-1, -1}
+                            : new int[] {spans[i].getStart(), spans[i].getEnd()};
         }
         return out;
     }

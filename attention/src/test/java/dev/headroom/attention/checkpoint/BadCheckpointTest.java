@@ -18,10 +18,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each kind of bad input gets one clear line naming the file and the problem, never an OutOfMemoryError or a trace. */
+/**
+ * Each kind of bad input gets one clear line naming the file and the problem, never an
+ * OutOfMemoryError or a trace.
+ */
 class BadCheckpointTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
     Path model;
 
     @BeforeEach
@@ -29,18 +31,21 @@ class BadCheckpointTest {
         model = tmp.resolve("model");
         Files.createDirectories(model);
         Path src = TestModels.HF_FIXTURES.resolve("llama_f32_tied");
-        for (String f : new String[] {"config.json", "model.safetensors"}) Files.copy(src.resolve(f), model.resolve(f));
+        for (String f : new String[] {"config.json", "model.safetensors"})
+            Files.copy(src.resolve(f), model.resolve(f));
     }
 
     private String failure() {
-        CheckpointException e = assertThrows(CheckpointException.class, () -> LoadedModel.load(model).close());
+        CheckpointException e =
+                assertThrows(CheckpointException.class, () -> LoadedModel.load(model).close());
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         return e.getMessage();
     }
 
     private void assertMessage(String... parts) {
         String msg = failure();
-        for (String p : parts) assertTrue(msg.contains(p), "message '" + msg + "' should contain '" + p + "'");
+        for (String p : parts)
+            assertTrue(msg.contains(p), "message '" + msg + "' should contain '" + p + "'");
     }
 
     private byte[] weights() throws IOException {
@@ -51,16 +56,22 @@ class BadCheckpointTest {
     private void editHeader(java.util.function.Consumer<ObjectNode> edit) throws IOException {
         byte[] all = weights();
         long len = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        ObjectNode header = (ObjectNode) new ObjectMapper().readTree(new String(all, 8, (int) len, StandardCharsets.UTF_8));
+        ObjectNode header =
+                (ObjectNode)
+                        new ObjectMapper()
+                                .readTree(new String(all, 8, (int) len, StandardCharsets.UTF_8));
         edit.accept(header);
         byte[] json = new ObjectMapper().writeValueAsBytes(header);
-        ByteBuffer out = ByteBuffer.allocate(8 + json.length + all.length - 8 - (int) len).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out =
+                ByteBuffer.allocate(8 + json.length + all.length - 8 - (int) len)
+                        .order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(json.length).put(json).put(all, 8 + (int) len, all.length - 8 - (int) len);
         Files.write(model.resolve("model.safetensors"), out.array());
     }
 
     private void editConfig(java.util.function.Consumer<ObjectNode> edit) throws IOException {
-        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(model.resolve("config.json").toFile());
+        ObjectNode cfg =
+                (ObjectNode) new ObjectMapper().readTree(model.resolve("config.json").toFile());
         edit.accept(cfg);
         new ObjectMapper().writeValue(model.resolve("config.json").toFile(), cfg);
     }
@@ -86,7 +97,8 @@ class BadCheckpointTest {
     @Test
     void truncatedFile() throws IOException {
         byte[] all = weights();
-        Files.write(model.resolve("model.safetensors"), java.util.Arrays.copyOf(all, all.length - 100));
+        Files.write(
+                model.resolve("model.safetensors"), java.util.Arrays.copyOf(all, all.length - 100));
         assertMessage("model.safetensors", "run past the end of the data", "truncated");
     }
 
@@ -107,7 +119,9 @@ class BadCheckpointTest {
     @Test
     void headerOverSaneCap() throws IOException {
         byte[] all = weights();
-        ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40); // a terabyte header: never allocated
+        ByteBuffer.wrap(all)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(0, 1L << 40); // a terabyte header: never allocated
         Files.write(model.resolve("model.safetensors"), all);
         assertMessage("model.safetensors", "outside the sane range");
     }
@@ -122,16 +136,23 @@ class BadCheckpointTest {
 
     @Test
     void offsetsOutOfRange() throws IOException {
-        editHeader(h -> ((ObjectNode) h.get("model.norm.weight")).putArray("data_offsets").add(1L << 40).add((1L << 40) + 256));
+        editHeader(
+                h ->
+                        ((ObjectNode) h.get("model.norm.weight"))
+                                .putArray("data_offsets")
+                                .add(1L << 40)
+                                .add((1L << 40) + 256));
         assertMessage("model.norm.weight", "run past the end of the data");
     }
 
     @Test
     void overlappingTensors() throws IOException {
-        editHeader(h -> {
-            var a = h.get("model.norm.weight").get("data_offsets");
-            ((ObjectNode) h.get("model.layers.0.input_layernorm.weight")).set("data_offsets", a.deepCopy());
-        });
+        editHeader(
+                h -> {
+                    var a = h.get("model.norm.weight").get("data_offsets");
+                    ((ObjectNode) h.get("model.layers.0.input_layernorm.weight"))
+                            .set("data_offsets", a.deepCopy());
+                });
         assertMessage("model.safetensors", "overlap");
     }
 
@@ -150,7 +171,9 @@ class BadCheckpointTest {
     @Test
     void wrongShape() throws IOException {
         editConfig(c -> c.put("intermediate_size", 80));
-        assertMessage("model.layers.0.mlp.gate_proj.weight", "has shape [96, 64] but the config implies [80, 64]");
+        assertMessage(
+                "model.layers.0.mlp.gate_proj.weight",
+                "has shape [96, 64] but the config implies [80, 64]");
     }
 
     @Test
@@ -202,20 +225,29 @@ class BadCheckpointTest {
             for (TensorInfo t : c.tensors().values()) {
                 names.add(t.name());
                 var target = t.name().contains("layers.1") ? tensorsB : tensorsA;
-                target.put(t.name(), new SafetensorsWriter.Tensor(c.read(t.name(), t.shape()), t.shape()));
+                target.put(
+                        t.name(),
+                        new SafetensorsWriter.Tensor(c.read(t.name(), t.shape()), t.shape()));
             }
         }
         SafetensorsWriter.write(shardDir.resolve("model-00001-of-00002.safetensors"), tensorsA);
         SafetensorsWriter.write(shardDir.resolve("model-00002-of-00002.safetensors"), tensorsB);
         ObjectNode index = new ObjectMapper().createObjectNode();
         ObjectNode map = index.putObject("weight_map");
-        for (String n : names) map.put(n, n.contains("layers.1") ? "model-00002-of-00002.safetensors" : "model-00001-of-00002.safetensors");
+        for (String n : names)
+            map.put(
+                    n,
+                    n.contains("layers.1")
+                            ? "model-00002-of-00002.safetensors"
+                            : "model-00001-of-00002.safetensors");
         new ObjectMapper().writeValue(shardDir.resolve(Checkpoint.INDEX_FILE).toFile(), index);
         int[] ids = {5, 9, 17, 33, 2, 7};
-        try (LoadedModel single = LoadedModel.load(model); LoadedModel sharded = LoadedModel.load(shardDir)) {
+        try (LoadedModel single = LoadedModel.load(model);
+                LoadedModel sharded = LoadedModel.load(shardDir)) {
             float[][] a = single.logits(ids, new dev.headroom.attention.policy.DensePolicy());
             float[][] b = sharded.logits(ids, new dev.headroom.attention.policy.DensePolicy());
-            for (int t = 0; t < ids.length; t++) org.junit.jupiter.api.Assertions.assertArrayEquals(a[t], b[t]);
+            for (int t = 0; t < ids.length; t++)
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a[t], b[t]);
         }
         // a shard the index names but that is gone
         Files.delete(shardDir.resolve("model-00002-of-00002.safetensors"));

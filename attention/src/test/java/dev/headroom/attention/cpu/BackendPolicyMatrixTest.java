@@ -27,28 +27,40 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The backend x policy matrix: the DJL CPU runtime against the float64 oracle, for dense attention, a uniform sink +
- * window, and a random plan that mixes full and windowed KV heads within a layer, on small random checkpoints of all
- * three families and on stories260K. Prefill (every position) and incremental decode must agree to a relative L2 of
- * 1e-4 on the logits, and both must hold the same cache entries and bytes.
+ * The backend x policy matrix: the DJL CPU runtime against the float64 oracle, for dense attention,
+ * a uniform sink + window, and a random plan that mixes full and windowed KV heads within a layer,
+ * on small random checkpoints of all three families and on stories260K. Prefill (every position)
+ * and incremental decode must agree to a relative L2 of 1e-4 on the logits, and both must hold the
+ * same cache entries and bytes.
  */
 class BackendPolicyMatrixTest {
-    private static final int LENGTH = 40;      // crosses every window below and Mistral's own (16)
-    private static final int PREFIX = 17;      // decode starts here
+    private static final int LENGTH = 40; // crosses every window below and Mistral's own (16)
+    private static final int PREFIX = 17; // decode starts here
 
     static Stream<Arguments> matrix() {
         List<Arguments> out = new ArrayList<>();
-        for (String model : new String[] {"llama_f32_untied_ropeparams", "mistral_f32_window", "qwen2_bf16_untied", "stories260K"}) {
-            for (String policy : new String[] {"dense", "uniform", "mixed-plan"}) out.add(Arguments.of(model, policy));
+        for (String model :
+                new String[] {
+                    "llama_f32_untied_ropeparams",
+                    "mistral_f32_window",
+                    "qwen2_bf16_untied",
+                    "stories260K"
+                }) {
+            for (String policy : new String[] {"dense", "uniform", "mixed-plan"})
+                out.add(Arguments.of(model, policy));
         }
         return out.stream();
     }
 
     private static Path model(String name) {
-        return name.equals("stories260K") ? TestModels.shared(name) : TestModels.HF_FIXTURES.resolve(name);
+        return name.equals("stories260K")
+                ? TestModels.shared(name)
+                : TestModels.HF_FIXTURES.resolve(name);
     }
 
-    /** Per (layer, KV head): head 0 of each layer full, head 1 windowed, the rest drawn at random. */
+    /**
+     * Per (layer, KV head): head 0 of each layer full, head 1 windowed, the rest drawn at random.
+     */
     static AttentionPolicy policy(String name, ModelConfig c) {
         switch (name) {
             case "dense":
@@ -61,18 +73,30 @@ class BackendPolicyMatrixTest {
                 for (int l = 0; l < c.numLayers(); l++) {
                     for (int h = 0; h < c.numKvHeads(); h++) {
                         boolean full = h == 0 || (h > 1 && r.nextBoolean());
-                        heads.add(full ? new HeadSpan(l, h, "full", 0, 0, 1)
-                                : new HeadSpan(l, h, "window", r.nextInt(4), 2 + r.nextInt(8), 0.1 * r.nextDouble()));
+                        heads.add(
+                                full
+                                        ? new HeadSpan(l, h, "full", 0, 0, 1)
+                                        : new HeadSpan(
+                                                l,
+                                                h,
+                                                "window",
+                                                r.nextInt(4),
+                                                2 + r.nextInt(8),
+                                                0.1 * r.nextDouble()));
                     }
                 }
-                return new PlanPolicy(new AttentionPlan("test", "", 0.5, List.of(LENGTH), heads, Map.of(), Map.of()), "mixed");
+                return new PlanPolicy(
+                        new AttentionPlan(
+                                "test", "", 0.5, List.of(LENGTH), heads, Map.of(), Map.of()),
+                        "mixed");
         }
     }
 
     private static int[] ids(ModelConfig c) {
         int[] ids = new int[LENGTH];
         Random r = new Random(7);
-        for (int i = 0; i < ids.length; i++) ids[i] = 3 + r.nextInt(Math.min(c.vocabSize(), 500) - 3);
+        for (int i = 0; i < ids.length; i++)
+            ids[i] = 3 + r.nextInt(Math.min(c.vocabSize(), 500) - 3);
         return ids;
     }
 
@@ -80,7 +104,8 @@ class BackendPolicyMatrixTest {
     @MethodSource("matrix")
     void cpuRuntimeAgreesWithOracle(String modelName, String policyName) {
         Path dir = model(modelName);
-        try (LanguageModelRuntime cpu = LoadedModel.load(dir); NaiveTransformer oracle = NaiveTransformer.load(dir)) {
+        try (LanguageModelRuntime cpu = LoadedModel.load(dir);
+                NaiveTransformer oracle = NaiveTransformer.load(dir)) {
             ModelConfig c = cpu.config();
             AttentionPolicy policy = policy(policyName, c);
             int[] ids = ids(c);
@@ -88,7 +113,8 @@ class BackendPolicyMatrixTest {
 
             // prefill: every position at once
             float[][] expected, got;
-            try (RuntimeSequence o = oracle.open(policy, LENGTH); RuntimeSequence p = cpu.open(policy, LENGTH)) {
+            try (RuntimeSequence o = oracle.open(policy, LENGTH);
+                    RuntimeSequence p = cpu.open(policy, LENGTH)) {
                 expected = o.prefillAll(ids);
                 got = p.prefillAll(ids);
                 assertSameCaches(c, o, p, what + " prefill");
@@ -96,9 +122,11 @@ class BackendPolicyMatrixTest {
             assertClose(expected, got, what + " prefill");
 
             // incremental: a prefix, then one token at a time
-            try (RuntimeSequence o = oracle.open(policy, PREFIX); RuntimeSequence p = cpu.open(policy, PREFIX)) {
+            try (RuntimeSequence o = oracle.open(policy, PREFIX);
+                    RuntimeSequence p = cpu.open(policy, PREFIX)) {
                 int[] prefix = java.util.Arrays.copyOf(ids, PREFIX);
-                float[][] oSteps = new float[LENGTH - PREFIX + 1][], pSteps = new float[LENGTH - PREFIX + 1][];
+                float[][] oSteps = new float[LENGTH - PREFIX + 1][],
+                        pSteps = new float[LENGTH - PREFIX + 1][];
                 oSteps[0] = o.prefill(prefix);
                 pSteps[0] = p.prefill(prefix);
                 for (int t = PREFIX; t < LENGTH; t++) {
@@ -112,15 +140,20 @@ class BackendPolicyMatrixTest {
         }
     }
 
-    private static void assertSameCaches(ModelConfig c, RuntimeSequence oracle, RuntimeSequence cpu, String what) {
+    private static void assertSameCaches(
+            ModelConfig c, RuntimeSequence oracle, RuntimeSequence cpu, String what) {
         long bytes = 0;
         for (int l = 0; l < c.numLayers(); l++) {
             for (int h = 0; h < c.numKvHeads(); h++) {
-                assertEquals(oracle.heldTokens(l, h), cpu.heldTokens(l, h), what + ": entries of layer " + l + " head " + h);
+                assertEquals(
+                        oracle.heldTokens(l, h),
+                        cpu.heldTokens(l, h),
+                        what + ": entries of layer " + l + " head " + h);
                 bytes += FullPrecisionKv.BF16.bytes(cpu.heldTokens(l, h), c.headDim());
             }
         }
-        assertEquals(bytes, cpu.cacheBytes(), what + ": cache bytes are the sum of the held entries");
+        assertEquals(
+                bytes, cpu.cacheBytes(), what + ": cache bytes are the sum of the held entries");
         assertEquals(oracle.cacheBytes(), cpu.cacheBytes(), what + ": cache bytes");
         assertEquals(oracle.density(), cpu.density(), 1e-12, what + ": density");
     }
@@ -138,17 +171,28 @@ class BackendPolicyMatrixTest {
         assertTrue(rel < 1e-4, what + ": relative L2 " + rel);
     }
 
-    /** The patterns a plan resolves to are the ones the oracle masks with (a guard on the test itself). */
+    /**
+     * The patterns a plan resolves to are the ones the oracle masks with (a guard on the test
+     * itself).
+     */
     @ParameterizedTest
     @MethodSource("matrix")
     void mixedPlanMixes(String modelName, String policyName) {
         if (!policyName.equals("mixed-plan")) return;
         ModelConfig c = LoadedModelConfigs.read(model(modelName));
-        var layer = policy(policyName, c).forLayer(new dev.headroom.attention.policy.LayerContext(c, 0, LENGTH,
-                dev.headroom.attention.policy.ArtifactResolver.NONE));
+        var layer =
+                policy(policyName, c)
+                        .forLayer(
+                                new dev.headroom.attention.policy.LayerContext(
+                                        c,
+                                        0,
+                                        LENGTH,
+                                        dev.headroom.attention.policy.ArtifactResolver.NONE));
         assertTrue(layer.head(0).pattern().isFull());
         HeadPattern windowed = layer.head(1).pattern();
-        assertTrue(!windowed.isFull() && windowed.window() < LENGTH, "head 1 is windowed: " + windowed);
+        assertTrue(
+                !windowed.isFull() && windowed.window() < LENGTH,
+                "head 1 is windowed: " + windowed);
     }
 
     private static final class LoadedModelConfigs {

@@ -14,16 +14,20 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * A prefill longer than {@link SoftmaxAttentionKernel#QUERY_CHUNK} attends in query chunks when nobody observes the
- * probabilities; an observer forces the one-block path. Dense: both give the same logits at every position. Sink +
- * window (chunk boundaries cut through the window, and chunks take only the keys they can see): the chunked prefill
- * equals the float64 oracle, which masks every key one by one.
+ * A prefill longer than {@link SoftmaxAttentionKernel#QUERY_CHUNK} attends in query chunks when
+ * nobody observes the probabilities; an observer forces the one-block path. Dense: both give the
+ * same logits at every position. Sink + window (chunk boundaries cut through the window, and chunks
+ * take only the keys they can see): the chunked prefill equals the float64 oracle, which masks
+ * every key one by one.
  */
 class ChunkedPrefillTest {
 
-    /** Observes nothing but is not {@link AttentionObserver#NONE}, so the layer attends in one block. */
-    private static final AttentionObserver PASS_THROUGH = new AttentionObserver() {
-    };
+    /**
+     * Observes nothing but is not {@link AttentionObserver#NONE}, so the layer attends in one
+     * block.
+     */
+    private static final AttentionObserver PASS_THROUGH = new AttentionObserver() {};
+
     private static final Path MODEL = TestModels.HF_FIXTURES.resolve("llama3_scaling_ropeparams");
 
     private static int[] ids(int n) {
@@ -43,7 +47,9 @@ class ChunkedPrefillTest {
                 err = Math.max(err, Math.abs(chunked[i] - oneBlock[i]));
                 scale = Math.max(scale, Math.abs(oneBlock[i]));
             }
-            assertTrue(scale > 0 && err < 1e-4 * Math.max(1, scale), "chunked prefill differs by " + err);
+            assertTrue(
+                    scale > 0 && err < 1e-4 * Math.max(1, scale),
+                    "chunked prefill differs by " + err);
         }
     }
 
@@ -63,22 +69,36 @@ class ChunkedPrefillTest {
                     norm += oracle[t][i] * oracle[t][i];
                 }
             }
-            assertTrue(Math.sqrt(err / norm) < 1e-4, "chunked sink + window prefill vs oracle: relative L2 " + Math.sqrt(err / norm));
+            assertTrue(
+                    Math.sqrt(err / norm) < 1e-4,
+                    "chunked sink + window prefill vs oracle: relative L2 "
+                            + Math.sqrt(err / norm));
         }
     }
 
     @Test
     void observingAWindowedLayerIsRefused() {
         try (LoadedModel model = LoadedModel.load(MODEL)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> logits(model, UniformSinkWindowPolicy.tokens(4, 8), ids(20), PASS_THROUGH));
+            IllegalStateException e =
+                    assertThrows(
+                            IllegalStateException.class,
+                            () ->
+                                    logits(
+                                            model,
+                                            UniformSinkWindowPolicy.tokens(4, 8),
+                                            ids(20),
+                                            PASS_THROUGH));
             assertTrue(e.getMessage().contains("observed only for full heads"), e.getMessage());
         }
     }
 
-    private static float[] logits(LoadedModel model, AttentionPolicy policy, int[] ids, AttentionObserver observer) {
-        try (NDScope scope = new NDScope(); InferenceState state = model.newState(policy, ids.length)) {
-            NDArray out = model.transformer().forward(model.idsArray(ids), state, observer, false);  // [1, T, V]
+    private static float[] logits(
+            LoadedModel model, AttentionPolicy policy, int[] ids, AttentionObserver observer) {
+        try (NDScope scope = new NDScope();
+                InferenceState state = model.newState(policy, ids.length)) {
+            NDArray out =
+                    model.transformer()
+                            .forward(model.idsArray(ids), state, observer, false); // [1, T, V]
             return out.toFloatArray();
         }
     }

@@ -1,11 +1,5 @@
 package dev.headroom.attention.cpu;
 
-import dev.headroom.attention.runtime.GreedyGenerator;
-import dev.headroom.attention.policy.DensePolicy;
-import dev.headroom.attention.policy.AttentionPolicy;
-import dev.headroom.attention.policy.UniformSinkWindowPolicy;
-import dev.headroom.attention.oracle.NaiveTransformer;
-import dev.headroom.attention.TestModels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.TestModels;
 import dev.headroom.attention.checkpoint.Checkpoint;
 import dev.headroom.attention.model.ConfigReader;
+import dev.headroom.attention.oracle.NaiveTransformer;
 import dev.headroom.attention.policy.DensePolicy;
+import dev.headroom.attention.runtime.GreedyGenerator;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -23,9 +19,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Parity with Hugging Face transformers 5.17 on tiny random checkpoints made by scripts/fixtures/make_hf_fixtures.py:
- * every architecture, both RoPE conventions, F32/F16/BF16, tied and untied embeddings, Qwen2 biases, llama3 and
- * linear rope scaling, Mistral's sliding window.
+ * Parity with Hugging Face transformers 5.17 on tiny random checkpoints made by
+ * scripts/fixtures/make_hf_fixtures.py: every architecture, both RoPE conventions, F32/F16/BF16,
+ * tied and untied embeddings, Qwen2 biases, llama3 and linear rope scaling, Mistral's sliding
+ * window.
  */
 class HfParityTest {
 
@@ -54,7 +51,11 @@ class HfParityTest {
             assertArrayEquals(ints(exp.get("argmax")), argmax, "argmax at every position");
             JsonNode last = exp.get("last_logits");
             double maxErr = 0;
-            for (int v = 0; v < last.size(); v++) maxErr = Math.max(maxErr, Math.abs(last.get(v).asDouble() - logits[ids.length - 1][v]));
+            for (int v = 0; v < last.size(); v++)
+                maxErr =
+                        Math.max(
+                                maxErr,
+                                Math.abs(last.get(v).asDouble() - logits[ids.length - 1][v]));
             assertTrue(maxErr < 1e-4, "last-position logits differ from transformers by " + maxErr);
         }
     }
@@ -68,8 +69,14 @@ class HfParityTest {
             double[][] logits = new NaiveTransformer(ckpt, ConfigReader.read(dir)).logits(ids);
             JsonNode last = exp.get("last_logits");
             double maxErr = 0;
-            for (int v = 0; v < last.size(); v++) maxErr = Math.max(maxErr, Math.abs(last.get(v).asDouble() - logits[ids.length - 1][v]));
-            assertTrue(maxErr < 1e-4, "oracle's last-position logits differ from transformers by " + maxErr);
+            for (int v = 0; v < last.size(); v++)
+                maxErr =
+                        Math.max(
+                                maxErr,
+                                Math.abs(last.get(v).asDouble() - logits[ids.length - 1][v]));
+            assertTrue(
+                    maxErr < 1e-4,
+                    "oracle's last-position logits differ from transformers by " + maxErr);
         }
     }
 
@@ -79,8 +86,14 @@ class HfParityTest {
         JsonNode exp = expected(dir);
         try (LoadedModel model = LoadedModel.load(dir)) {
             int[] expectedTokens = ints(exp.get("greedy_new_tokens"));
-            GreedyGenerator.Result r = new GreedyGenerator(model).generate(ints(exp.get("greedy_prompt")),
-                    expectedTokens.length, expectedTokens.length, new DensePolicy(), false);
+            GreedyGenerator.Result r =
+                    new GreedyGenerator(model)
+                            .generate(
+                                    ints(exp.get("greedy_prompt")),
+                                    expectedTokens.length,
+                                    expectedTokens.length,
+                                    new DensePolicy(),
+                                    false);
             assertArrayEquals(expectedTokens, r.tokens());
         }
     }

@@ -10,7 +10,10 @@ public final class CaseFailedException extends HeadroomException {
     }
 
     private static String firstLine(Throwable t) {
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
+        String m =
+                t.getMessage() == null
+                        ? t.getClass().getSimpleName()
+                        : t.getClass().getSimpleName() + ": " + t.getMessage();
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
     }

@@ -10,11 +10,12 @@ import dev.headroom.eval.task.Scoring;
 import dev.headroom.eval.task.TaskCase;
 
 /**
- * Runs one {@link TaskCase} through any {@link LanguageModelRuntime} with one attention method, as its
- * {@link Scoring} says: generated-and-matched cases are encoded (BOS prepended when asked), completed greedily and
- * scored by the task's rule; teacher-forced cases are run in one pass and scored by the argmax at their target
- * positions; compare-to-dense cases are run with dense attention and with the method and compared position by
- * position. Thread-safe: it holds only the shared, read-only model.
+ * Runs one {@link TaskCase} through any {@link LanguageModelRuntime} with one attention method, as
+ * its {@link Scoring} says: generated-and-matched cases are encoded (BOS prepended when asked),
+ * completed greedily and scored by the task's rule; teacher-forced cases are run in one pass and
+ * scored by the argmax at their target positions; compare-to-dense cases are run with dense
+ * attention and with the method and compared position by position. Thread-safe: it holds only the
+ * shared, read-only model.
  */
 public final class CaseRunner {
 
@@ -22,12 +23,16 @@ public final class CaseRunner {
     private final TextCodec codec;
     private final boolean addBos;
 
-    /** @param addBos prepend the model's BOS id to text prompts (token tasks carry their own prefix) */
+    /**
+     * @param addBos prepend the model's BOS id to text prompts (token tasks carry their own prefix)
+     */
     public CaseRunner(LanguageModelRuntime model, boolean addBos) {
         this(model, ModelCache.codec(model.directory()), addBos);
     }
 
-    /** @param codec the text codec for text cases (null: the model has none, and text cases fail) */
+    /**
+     * @param codec the text codec for text cases (null: the model has none, and text cases fail)
+     */
     public CaseRunner(LanguageModelRuntime model, TextCodec codec, boolean addBos) {
         this.model = model;
         this.codec = codec;
@@ -38,7 +43,9 @@ public final class CaseRunner {
         return run(c, policy, c.maxNewTokens());
     }
 
-    /** @param maxNewTokens the generation limit of a text case (token cases generate nothing) */
+    /**
+     * @param maxNewTokens the generation limit of a text case (token cases generate nothing)
+     */
     public CaseOutcome run(TaskCase c, AttentionPolicy policy, int maxNewTokens) {
         Scoring scoring = c.scoring();
         if (scoring instanceof Scoring.GenerateAndMatch match) {
@@ -52,16 +59,17 @@ public final class CaseRunner {
     }
 
     /**
-     * One teacher-forced pass with the dense policy and one with the method. Score: the fraction of positions whose
-     * argmax agrees with dense; also the mean KL(dense || method) over positions, and the method's perplexity on the
-     * next ids: exp of the mean of -log p(ids[i + 1]) over positions i = 0 .. T - 2, from the logits at position i.
+     * One teacher-forced pass with the dense policy and one with the method. Score: the fraction of
+     * positions whose argmax agrees with dense; also the mean KL(dense || method) over positions,
+     * and the method's perplexity on the next ids: exp of the mean of -log p(ids[i + 1]) over
+     * positions i = 0 .. T - 2, from the logits at position i.
      */
     private CaseOutcome runAgainstDense(TaskCase c, AttentionPolicy policy) {
         int[] ids = c.promptIds();
         int t = ids.length;
         float[][] dense;
         try (RuntimeSequence seq = model.open(new DensePolicy(), t)) {
-            dense = seq.prefillAll(ids);                                          // [T, V]
+            dense = seq.prefillAll(ids); // [T, V]
         }
         long t0 = System.nanoTime();
         float[][] method;
@@ -78,18 +86,23 @@ public final class CaseRunner {
         for (int i = 0; i < t; i++) {
             double[] logDense = logSoftmax(dense[i]), logMethod = logSoftmax(method[i]);
             double row = 0;
-            for (int v = 0; v < logDense.length; v++) row += Math.exp(logDense[v]) * (logDense[v] - logMethod[v]);
+            for (int v = 0; v < logDense.length; v++)
+                row += Math.exp(logDense[v]) * (logDense[v] - logMethod[v]);
             kl += row;
             if (i < t - 1) nll -= logMethod[ids[i + 1]];
             if (argmax(dense[i]) == argmax(method[i])) agree++;
         }
         kl /= t;
         nll /= Math.max(1, t - 1);
-        return CaseOutcome.comparedToDense(agree, Math.max(0.0, kl), Math.exp(nll),
+        return CaseOutcome.comparedToDense(
+                agree,
+                Math.max(0.0, kl),
+                Math.exp(nll),
                 new CaseOutcome.Cost(t, cacheBytes, density, prefill, 0L));
     }
 
-    private CaseOutcome runText(TaskCase c, Scoring.GenerateAndMatch match, AttentionPolicy policy, int maxNewTokens) {
+    private CaseOutcome runText(
+            TaskCase c, Scoring.GenerateAndMatch match, AttentionPolicy policy, int maxNewTokens) {
         if (codec == null) {
             throw new IllegalStateException("text task " + c.task() + " needs a tokenizer");
         }
@@ -100,10 +113,19 @@ public final class CaseRunner {
             ids[0] = model.config().bosTokenId();
             System.arraycopy(encoded, 0, ids, 1, encoded.length);
         }
-        GreedyGenerator.Result r = new GreedyGenerator(model).generate(ids, maxNewTokens, policy, true);
+        GreedyGenerator.Result r =
+                new GreedyGenerator(model).generate(ids, maxNewTokens, policy, true);
         String prediction = codec.decode(r.tokens());
-        return CaseOutcome.generated(match.scorer().score(prediction, c.answers()), prediction, r.tokens(),
-                new CaseOutcome.Cost(ids.length, r.cacheBytes(), r.density(), r.prefillNanos(), r.decodeNanos()));
+        return CaseOutcome.generated(
+                match.scorer().score(prediction, c.answers()),
+                prediction,
+                r.tokens(),
+                new CaseOutcome.Cost(
+                        ids.length,
+                        r.cacheBytes(),
+                        r.density(),
+                        r.prefillNanos(),
+                        r.decodeNanos()));
     }
 
     private CaseOutcome runTokens(TaskCase c, AttentionPolicy policy) {
@@ -113,13 +135,16 @@ public final class CaseRunner {
         long cacheBytes;
         double density;
         try (RuntimeSequence seq = model.open(policy, ids.length)) {
-            float[][] logits = seq.prefillAll(ids);                               // [T, V]
-            for (int i = 0; i < atTargets.length; i++) atTargets[i] = argmax(logits[c.targetPositions()[i]]);
+            float[][] logits = seq.prefillAll(ids); // [T, V]
+            for (int i = 0; i < atTargets.length; i++)
+                atTargets[i] = argmax(logits[c.targetPositions()[i]]);
             cacheBytes = seq.cacheBytes();
             density = seq.density();
         }
         long prefill = System.nanoTime() - t0;
-        return CaseOutcome.teacherForced(c.scoreTokens(atTargets), atTargets,
+        return CaseOutcome.teacherForced(
+                c.scoreTokens(atTargets),
+                atTargets,
                 new CaseOutcome.Cost(ids.length, cacheBytes, density, prefill, 0L));
     }
 

@@ -5,7 +5,10 @@ import dev.headroom.eval.task.Split;
 import dev.headroom.eval.task.TaskGenerator;
 import java.util.List;
 
-/** {@code copy}: {@link CopyTask} over the model's ordinary ids, after the BOS id when the runner prepends it. */
+/**
+ * {@code copy}: {@link CopyTask} over the model's ordinary ids, after the BOS id when the runner
+ * prepends it.
+ */
 public final class CopyTaskDefinition implements TaskDefinition {
 
     @Override

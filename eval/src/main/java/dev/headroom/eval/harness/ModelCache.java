@@ -7,14 +7,13 @@ import dev.headroom.attention.runtime.TextCodec;
 import java.nio.file.Path;
 
 /**
- * The models loaded in this JVM, keyed by checkpoint directory and backend: each worker JVM loads a model once (from
- * a DoFn's {@code @Setup}) and every DoFn instance and thread shares it. Models stay loaded for the life of the JVM;
- * elements never carry them.
+ * The models loaded in this JVM, keyed by checkpoint directory and backend: each worker JVM loads a
+ * model once (from a DoFn's {@code @Setup}) and every DoFn instance and thread shares it. Models
+ * stay loaded for the life of the JVM; elements never carry them.
  */
 public final class ModelCache {
 
-    private ModelCache() {
-    }
+    private ModelCache() {}
 
     /** The model in {@code dir} on {@code backend}, loading it on first use. */
     public static LanguageModelRuntime get(Path dir, Backend backend) {
@@ -31,7 +30,9 @@ public final class ModelCache {
         return TextCodec.of(dir).orElse(null);
     }
 
-    /** How many times a model was loaded in this JVM (tests check that it is once per directory). */
+    /**
+     * How many times a model was loaded in this JVM (tests check that it is once per directory).
+     */
     public static int loads() {
         return Runtimes.loads();
     }

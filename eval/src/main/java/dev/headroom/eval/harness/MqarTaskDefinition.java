@@ -6,7 +6,10 @@ import dev.headroom.eval.task.TaskGenerator;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code mqar}: {@link MqarTask} with keys from the lower and values from the upper half of the model's ordinary ids. */
+/**
+ * {@code mqar}: {@link MqarTask} with keys from the lower and values from the upper half of the
+ * model's ordinary ids.
+ */
 public final class MqarTaskDefinition implements TaskDefinition {
 
     @Override

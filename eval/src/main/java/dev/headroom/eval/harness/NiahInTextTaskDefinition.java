@@ -8,10 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The niah tasks over a user-given haystack, {@code niah_single_text} etc.: the text file split into sentences. */
+/**
+ * The niah tasks over a user-given haystack, {@code niah_single_text} etc.: the text file split
+ * into sentences.
+ */
 public final class NiahInTextTaskDefinition implements TaskDefinition {
 
-    /** Task name to the niah task it runs over the text, in {@link TaskCatalog#NIAH_TASKS} order. */
+    /**
+     * Task name to the niah task it runs over the text, in {@link TaskCatalog#NIAH_TASKS} order.
+     */
     private static final Map<String, String> BASE_OF_NAME = baseOfName();
 
     private static Map<String, String> baseOfName() {
@@ -41,10 +46,14 @@ public final class NiahInTextTaskDefinition implements TaskDefinition {
     public TaskGenerator build(Context context) {
         String base = BASE_OF_NAME.get(context.spec().name());
         if (base == null) {
-            throw new IllegalArgumentException("not a niah task over a text: " + context.spec().name());
+            throw new IllegalArgumentException(
+                    "not a niah task over a text: " + context.spec().name());
         }
-        ModelTokenCounter counter = new ModelTokenCounter(context.codec(), context.bosPrefix() ? 1 : 0);
-        GeneratorOptions options = GeneratorOptions.DEFAULT.withMaxNewTokens(context.spec().maxNewTokens());
-        return TaskCatalog.niahInText(base, counter, Haystack.textOfSentences(context.readText()), options);
+        ModelTokenCounter counter =
+                new ModelTokenCounter(context.codec(), context.bosPrefix() ? 1 : 0);
+        GeneratorOptions options =
+                GeneratorOptions.DEFAULT.withMaxNewTokens(context.spec().maxNewTokens());
+        return TaskCatalog.niahInText(
+                base, counter, Haystack.textOfSentences(context.readText()), options);
     }
 }

@@ -12,9 +12,11 @@ import java.util.Objects;
 import java.util.stream.IntStream;
 
 /**
- * A family of tasks a config can name: the names it answers to, what they need, and how their generator is built
- * for a loaded model. Implementations are found through {@link java.util.ServiceLoader}: list them in
- * {@code META-INF/services/dev.headroom.eval.harness.TaskDefinition}; {@link TaskDefinitions} looks names up.
+ * A family of tasks a config can name: the names it answers to, what they need, and how their
+ * generator is built for a loaded model. Implementations are found through {@link
+ * java.util.ServiceLoader}: list them in {@code
+ * META-INF/services/dev.headroom.eval.harness.TaskDefinition}; {@link TaskDefinitions} looks names
+ * up.
  */
 public interface TaskDefinition {
 
@@ -24,7 +26,10 @@ public interface TaskDefinition {
         NONE,
         /** The haystack a needle hides in ({@code niah_*_text}). */
         HAYSTACK,
-        /** The token sequence itself ({@code kl}): encoded with the tokenizer, or token ids when there is none. */
+        /**
+         * The token sequence itself ({@code kl}): encoded with the tokenizer, or token ids when
+         * there is none.
+         */
         SEQUENCE
     }
 
@@ -39,7 +44,10 @@ public interface TaskDefinition {
     /** The generator of {@code context.spec()}, whose name is one of {@link #names()}. */
     TaskGenerator build(Context context);
 
-    /** What a definition builds from: the spec, the loaded model and whether the runner prepends BOS. */
+    /**
+     * What a definition builds from: the spec, the loaded model and whether the runner prepends
+     * BOS.
+     */
     final class Context {
 
         private final TaskSpec spec;
@@ -48,7 +56,10 @@ public interface TaskDefinition {
         private TextCodec codec;
         private boolean codecOpened;
 
-        /** @param addBos whether the runner prepends the model's BOS id (counted in the prompt length) */
+        /**
+         * @param addBos whether the runner prepends the model's BOS id (counted in the prompt
+         *     length)
+         */
         public Context(TaskSpec spec, LanguageModelRuntime model, boolean addBos) {
             this.spec = Objects.requireNonNull(spec, "spec");
             this.model = Objects.requireNonNull(model, "model");
@@ -86,8 +97,12 @@ public interface TaskDefinition {
         public TextCodec codec() {
             TextCodec c = codecOrNull();
             if (c == null) {
-                throw new IllegalArgumentException("task " + spec.name() + " needs a tokenizer and " + model.directory()
-                        + " has no tokenizer.json");
+                throw new IllegalArgumentException(
+                        "task "
+                                + spec.name()
+                                + " needs a tokenizer and "
+                                + model.directory()
+                                + " has no tokenizer.json");
             }
             return c;
         }
@@ -100,14 +115,18 @@ public interface TaskDefinition {
             try {
                 return Files.readString(Path.of(spec.textFile()));
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + spec.textFile() + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "cannot read " + spec.textFile() + ": " + e.getMessage(), e);
             }
         }
 
         /** The model's ids other than BOS, EOS and id 0 (often padding or unknown). */
         public IdSet ordinaryIds() {
             int bos = model.config().bosTokenId(), eos = model.config().eosTokenId();
-            return IdSet.of(IntStream.range(1, model.config().vocabSize()).filter(i -> i != bos && i != eos).toArray());
+            return IdSet.of(
+                    IntStream.range(1, model.config().vocabSize())
+                            .filter(i -> i != bos && i != eos)
+                            .toArray());
         }
     }
 }

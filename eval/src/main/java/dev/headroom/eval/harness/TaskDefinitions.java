@@ -7,13 +7,13 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
- * The {@link TaskDefinition}s on the classpath, by task name. Loaded once per JVM through {@link ServiceLoader}, in
- * the order the service files list them; a name claimed by two definitions fails the lookup.
+ * The {@link TaskDefinition}s on the classpath, by task name. Loaded once per JVM through {@link
+ * ServiceLoader}, in the order the service files list them; a name claimed by two definitions fails
+ * the lookup.
  */
 public final class TaskDefinitions {
 
-    private TaskDefinitions() {
-    }
+    private TaskDefinitions() {}
 
     /** The definitions, loaded on first use. */
     private static final class Loaded {
@@ -22,12 +22,19 @@ public final class TaskDefinitions {
 
         static {
             Map<String, TaskDefinition> byName = new LinkedHashMap<>();
-            for (TaskDefinition d : ServiceLoader.load(TaskDefinition.class, TaskDefinition.class.getClassLoader())) {
+            for (TaskDefinition d :
+                    ServiceLoader.load(
+                            TaskDefinition.class, TaskDefinition.class.getClassLoader())) {
                 for (String name : d.names()) {
                     TaskDefinition other = byName.putIfAbsent(name, d);
                     if (other != null) {
-                        throw new IllegalStateException("task '" + name + "' is defined by both "
-                                + other.getClass().getName() + " and " + d.getClass().getName());
+                        throw new IllegalStateException(
+                                "task '"
+                                        + name
+                                        + "' is defined by both "
+                                        + other.getClass().getName()
+                                        + " and "
+                                        + d.getClass().getName());
                     }
                 }
             }
@@ -48,6 +55,10 @@ public final class TaskDefinitions {
 
     /** The definition of {@code name}; fails listing the known names. */
     public static TaskDefinition require(String name) {
-        return find(name).orElseThrow(() -> new IllegalArgumentException("unknown task '" + name + "'; known: " + names()));
+        return find(name)
+                .orElseThrow(
+                        () ->
+                                new IllegalArgumentException(
+                                        "unknown task '" + name + "'; known: " + names()));
     }
 }

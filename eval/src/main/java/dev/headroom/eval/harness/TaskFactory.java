@@ -5,17 +5,18 @@ import dev.headroom.eval.task.TaskGenerator;
 import java.util.List;
 
 /**
- * Builds the generator of a {@link TaskSpec} for a loaded model, through the task's {@link TaskDefinition}
- * ({@link TaskDefinitions}).
+ * Builds the generator of a {@link TaskSpec} for a loaded model, through the task's {@link
+ * TaskDefinition} ({@link TaskDefinitions}).
  */
 public final class TaskFactory {
 
     /** Tasks that run on token ids and need no tokenizer. */
-    public static final List<String> TOKEN_TASKS = TaskDefinitions.names().stream()
-            .filter(name -> !TaskDefinitions.require(name).needsTokenizer()).toList();
+    public static final List<String> TOKEN_TASKS =
+            TaskDefinitions.names().stream()
+                    .filter(name -> !TaskDefinitions.require(name).needsTokenizer())
+                    .toList();
 
-    private TaskFactory() {
-    }
+    private TaskFactory() {}
 
     /** Every task name a config may use (niah variants also with the {@code _text} suffix). */
     public static List<String> knownTasks() {
@@ -38,13 +39,16 @@ public final class TaskFactory {
     }
 
     private static TaskDefinition.TextUse textUse(String task) {
-        return TaskDefinitions.find(task).map(TaskDefinition::textUse).orElse(TaskDefinition.TextUse.NONE);
+        return TaskDefinitions.find(task)
+                .map(TaskDefinition::textUse)
+                .orElse(TaskDefinition.TextUse.NONE);
     }
 
     /**
      * @param addBos whether the runner prepends the model's BOS id (counted in the prompt length)
      */
     public static TaskGenerator build(TaskSpec spec, LanguageModelRuntime model, boolean addBos) {
-        return TaskDefinitions.require(spec.name()).build(new TaskDefinition.Context(spec, model, addBos));
+        return TaskDefinitions.require(spec.name())
+                .build(new TaskDefinition.Context(spec, model, addBos));
     }
 }

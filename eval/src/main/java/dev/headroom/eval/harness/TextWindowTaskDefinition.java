@@ -5,8 +5,8 @@ import dev.headroom.eval.task.TaskGenerator;
 import java.util.List;
 
 /**
- * {@code kl}: {@link TextWindowTask} over the text file, encoded with the model's tokenizer or read as token ids when
- * the model has none; documents start after the model's BOS id.
+ * {@code kl}: {@link TextWindowTask} over the text file, encoded with the model's tokenizer or read
+ * as token ids when the model has none; documents start after the model's BOS id.
  */
 public final class TextWindowTaskDefinition implements TaskDefinition {
 

@@ -7,7 +7,8 @@ import java.util.Random;
  * Copy probe for models without a tokenizer: {@code prefix, s1..sn, s1..sn} with random ids drawn
  * (with replacement) from a given set. Teacher-forced through the second copy, the model's
  * next-token prediction at each position from the second copy's first token on must be the next
- * copied token (n - 1 scored predictions). Needle span: the first copy. Depth is recorded but unused.
+ * copied token (n - 1 scored predictions). Needle span: the first copy. Depth is recorded but
+ * unused.
  */
 public final class CopyTask implements TaskGenerator {
 
@@ -21,7 +22,9 @@ public final class CopyTask implements TaskGenerator {
         this(ids, new int[0], Split.ANY);
     }
 
-    /** @param prefixIds ids put before the sequence, e.g. the model's BOS id */
+    /**
+     * @param prefixIds ids put before the sequence, e.g. the model's BOS id
+     */
     public CopyTask(IdSet ids, int[] prefixIds, Split split) {
         this.ids = ids.restrictedTo(split);
         this.prefixIds = prefixIds.clone();
@@ -43,8 +46,11 @@ public final class CopyTask implements TaskGenerator {
         TaskGenerator.checkCoordinates(targetLength, depth, sampleIndex);
         int n = (targetLength - prefixIds.length) / 2;
         if (n < 2) {
-            throw new IllegalArgumentException("length " + targetLength + " too short to copy after a prefix of "
-                    + prefixIds.length);
+            throw new IllegalArgumentException(
+                    "length "
+                            + targetLength
+                            + " too short to copy after a prefix of "
+                            + prefixIds.length);
         }
         Random rng = Seeds.caseRandom(seed, NAME, targetLength, depth, sampleIndex);
         int p = prefixIds.length;
@@ -60,7 +66,15 @@ public final class CopyTask implements TaskGenerator {
             positions[j] = p + n + j;
             expected[j] = prompt[p + n + j + 1];
         }
-        return TaskCase.tokens(NAME, targetLength, depth, sampleIndex, seed, prompt, positions, expected,
+        return TaskCase.tokens(
+                NAME,
+                targetLength,
+                depth,
+                sampleIndex,
+                seed,
+                prompt,
+                positions,
+                expected,
                 List.of(new NeedleSpan(p, p + n)));
     }
 }

@@ -6,13 +6,14 @@ import java.util.Objects;
 /**
  * Options shared by the generators.
  *
- * @param split        which keys and numbers to draw (TRAIN / HELD_OUT are disjoint)
- * @param fillerJitter in [0, 1): each case fills only a random fraction in [1 - jitter, 1] of the room
- *                     left for filler, so the number of filler sentences varies between cases of the
- *                     same target length (0 = always fill to the target)
+ * @param split which keys and numbers to draw (TRAIN / HELD_OUT are disjoint)
+ * @param fillerJitter in [0, 1): each case fills only a random fraction in [1 - jitter, 1] of the
+ *     room left for filler, so the number of filler sentences varies between cases of the same
+ *     target length (0 = always fill to the target)
  * @param maxNewTokens tokens to generate per case; 0 = the task's default
  */
-public record GeneratorOptions(Split split, double fillerJitter, int maxNewTokens) implements Serializable {
+public record GeneratorOptions(Split split, double fillerJitter, int maxNewTokens)
+        implements Serializable {
 
     public static final GeneratorOptions DEFAULT = new GeneratorOptions(Split.ANY, 0.0, 0);
 

@@ -39,15 +39,20 @@ public final class Haystack implements Serializable {
         return new Haystack(Templates.REPEAT_SENTENCES, " ", " ");
     }
 
-    /** A user-given text: sentences or paragraphs, joined by {@code separator}, repeated if too short. */
+    /**
+     * A user-given text: sentences or paragraphs, joined by {@code separator}, repeated if too
+     * short.
+     */
     public static Haystack text(List<String> units, String separator) {
         return new Haystack(units, separator, separator);
     }
 
     /** A user-given text split into sentences at ". ", "! " and "? ", joined by spaces. */
     public static Haystack textOfSentences(String text) {
-        List<String> sentences = Arrays.stream(text.trim().split("(?<=[.!?])\\s+"))
-                .filter(s -> !s.isBlank()).toList();
+        List<String> sentences =
+                Arrays.stream(text.trim().split("(?<=[.!?])\\s+"))
+                        .filter(s -> !s.isBlank())
+                        .toList();
         return text(sentences, " ");
     }
 

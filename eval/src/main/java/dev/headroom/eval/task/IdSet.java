@@ -17,7 +17,8 @@ public final class IdSet implements Serializable {
         Arrays.sort(sorted);
         for (int i = 0; i < sorted.length; i++) {
             if (sorted[i] < 0 || (i > 0 && sorted[i] == sorted[i - 1])) {
-                throw new IllegalArgumentException("ids must be distinct and non-negative: " + sorted[i]);
+                throw new IllegalArgumentException(
+                        "ids must be distinct and non-negative: " + sorted[i]);
             }
         }
         this.ids = sorted;
@@ -62,7 +63,10 @@ public final class IdSet implements Serializable {
     }
 
     public IdSet union(IdSet other) {
-        return new IdSet(IntStream.concat(Arrays.stream(ids), Arrays.stream(other.ids)).distinct().toArray());
+        return new IdSet(
+                IntStream.concat(Arrays.stream(ids), Arrays.stream(other.ids))
+                        .distinct()
+                        .toArray());
     }
 
     @Override

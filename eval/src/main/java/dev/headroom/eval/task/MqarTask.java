@@ -7,19 +7,23 @@ import java.util.PriorityQueue;
 import java.util.Random;
 
 /**
- * Multi-query associative recall at the token level, laid out as in Zoology's {@code multiquery_ar}:
+ * Multi-query associative recall at the token level, laid out as in Zoology's {@code
+ * multiquery_ar}:
+ *
  * <pre>
  *   k1 v1 k2 v2 ... kn vn | noise ... q noise ... q noise ...
  * </pre>
+ *
  * The prompt has exactly {@code targetLength} ids. Each query repeats one of the keys at an even
- * offset of the query region (offsets drawn without replacement with Zoology's power law
- * p(gap) ~ gap^(a-1), favouring early queries); the model's next-token prediction at a query must be
- * that key's value. Every other position holds a random noise id. Needle spans are the positions of
- * the asked values. Depth is recorded but unused.
+ * offset of the query region (offsets drawn without replacement with Zoology's power law p(gap) ~
+ * gap^(a-1), favouring early queries); the model's next-token prediction at a query must be that
+ * key's value. Every other position holds a random noise id. Needle spans are the positions of the
+ * asked values. Depth is recorded but unused.
  */
 public final class MqarTask implements TaskGenerator {
 
     public static final String NAME = "mqar";
+
     /** Zoology's default power-law exponent for query placement. */
     public static final double ZOOLOGY_POWER_A = 0.01;
 
@@ -31,15 +35,32 @@ public final class MqarTask implements TaskGenerator {
     private final double powerA;
     private final Split split;
 
-    /** Zoology's defaults: every key is asked once, noise drawn from keys and values, power 0.01, any split. */
+    /**
+     * Zoology's defaults: every key is asked once, noise drawn from keys and values, power 0.01,
+     * any split.
+     */
     public MqarTask(IdSet keyIds, IdSet valueIds, int numKvPairs) {
-        this(keyIds, valueIds, keyIds.union(valueIds), numKvPairs, numKvPairs, ZOOLOGY_POWER_A, Split.ANY);
+        this(
+                keyIds,
+                valueIds,
+                keyIds.union(valueIds),
+                numKvPairs,
+                numKvPairs,
+                ZOOLOGY_POWER_A,
+                Split.ANY);
     }
 
-    public MqarTask(IdSet keyIds, IdSet valueIds, IdSet noiseIds, int numKvPairs, int numQueries,
-                    double powerA, Split split) {
+    public MqarTask(
+            IdSet keyIds,
+            IdSet valueIds,
+            IdSet noiseIds,
+            int numKvPairs,
+            int numQueries,
+            double powerA,
+            Split split) {
         if (numKvPairs < 1 || numQueries < 1 || numQueries > numKvPairs) {
-            throw new IllegalArgumentException("need 1 <= numQueries <= numKvPairs, got " + numQueries + ", " + numKvPairs);
+            throw new IllegalArgumentException(
+                    "need 1 <= numQueries <= numKvPairs, got " + numQueries + ", " + numKvPairs);
         }
         if (!(powerA > 0.0)) {
             throw new IllegalArgumentException("powerA must be positive: " + powerA);
@@ -80,10 +101,18 @@ public final class MqarTask implements TaskGenerator {
     public TaskCase generate(int targetLength, double depth, int sampleIndex, long seed) {
         TaskGenerator.checkCoordinates(targetLength, depth, sampleIndex);
         int context = 2 * numKvPairs;
-        int space = (targetLength - context) / 2;   // query slots: even offsets of the query region
+        int space = (targetLength - context) / 2; // query slots: even offsets of the query region
         if (space < numQueries) {
-            throw new IllegalArgumentException("length " + targetLength + " too short for " + numKvPairs
-                    + " pairs and " + numQueries + " queries (need " + (context + 2 * numQueries) + ")");
+            throw new IllegalArgumentException(
+                    "length "
+                            + targetLength
+                            + " too short for "
+                            + numKvPairs
+                            + " pairs and "
+                            + numQueries
+                            + " queries (need "
+                            + (context + 2 * numQueries)
+                            + ")");
         }
         Random rng = Seeds.caseRandom(seed, NAME, targetLength, depth, sampleIndex);
         int[] keys = SplitSampler.distinctIds(rng, keyIds, numKvPairs, split);
@@ -120,18 +149,29 @@ public final class MqarTask implements TaskGenerator {
             sortedPositions[q] = positions[order[q]];
             sortedExpected[q] = expected[order[q]];
         }
-        return TaskCase.tokens(NAME, targetLength, depth, sampleIndex, seed, ids, sortedPositions, sortedExpected, spans);
+        return TaskCase.tokens(
+                NAME,
+                targetLength,
+                depth,
+                sampleIndex,
+                seed,
+                ids,
+                sortedPositions,
+                sortedExpected,
+                spans);
     }
 
     /**
-     * {@code count} distinct gaps in [0, space), drawn without replacement with weight (gap+1)^(a-1),
-     * via Efraimidis-Spirakis keys u^(1/w): the same distribution as drawing one at a time.
+     * {@code count} distinct gaps in [0, space), drawn without replacement with weight
+     * (gap+1)^(a-1), via Efraimidis-Spirakis keys u^(1/w): the same distribution as drawing one at
+     * a time.
      */
     private int[] powerLawGaps(Random rng, int space, int count) {
-        PriorityQueue<double[]> smallest = new PriorityQueue<>(count + 1, (x, y) -> Double.compare(x[0], y[0]));
+        PriorityQueue<double[]> smallest =
+                new PriorityQueue<>(count + 1, (x, y) -> Double.compare(x[0], y[0]));
         for (int gap = 0; gap < space; gap++) {
             double weight = Math.pow(gap + 1, powerA - 1.0);
-            double key = Math.log(rng.nextDouble()) / weight;  // log(u^(1/w)): larger is better
+            double key = Math.log(rng.nextDouble()) / weight; // log(u^(1/w)): larger is better
             smallest.add(new double[] {key, gap});
             if (smallest.size() > count) {
                 smallest.poll();

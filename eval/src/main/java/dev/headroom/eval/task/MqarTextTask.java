@@ -6,14 +6,14 @@ import java.util.Random;
 
 /**
  * Multi-query associative recall in words, for models with a tokenizer: a block of word-number
- * pairs ("apple 4821. river 9134. ...") hidden at the requested depth of the repeat haystack, then a
- * question naming several of the words; the answer lists their numbers. Scored by
- * {@link StringMatchAll}; answers are the asked numbers in question order; needle spans cover them.
+ * pairs ("apple 4821. river 9134. ...") hidden at the requested depth of the repeat haystack, then
+ * a question naming several of the words; the answer lists their numbers. Scored by {@link
+ * StringMatchAll}; answers are the asked numbers in question order; needle spans cover them.
  */
 public final class MqarTextTask implements TaskGenerator {
 
     public static final String NAME = "mqar_text";
-    public static final int DEFAULT_PAIRS = 8;   // Zoology's default; HELD_OUT has only 12 key words
+    public static final int DEFAULT_PAIRS = 8; // Zoology's default; HELD_OUT has only 12 key words
     public static final int DEFAULT_QUERIES = 4;
     public static final int DEFAULT_VALUE_DIGITS = 4;
 
@@ -25,13 +25,25 @@ public final class MqarTextTask implements TaskGenerator {
     private final GeneratorOptions options;
 
     public MqarTextTask(TokenCounter counter) {
-        this(counter, Haystack.repeat(), DEFAULT_PAIRS, DEFAULT_QUERIES, DEFAULT_VALUE_DIGITS, GeneratorOptions.DEFAULT);
+        this(
+                counter,
+                Haystack.repeat(),
+                DEFAULT_PAIRS,
+                DEFAULT_QUERIES,
+                DEFAULT_VALUE_DIGITS,
+                GeneratorOptions.DEFAULT);
     }
 
-    public MqarTextTask(TokenCounter counter, Haystack haystack, int numKvPairs, int numQueries, int valueDigits,
-                        GeneratorOptions options) {
+    public MqarTextTask(
+            TokenCounter counter,
+            Haystack haystack,
+            int numKvPairs,
+            int numQueries,
+            int valueDigits,
+            GeneratorOptions options) {
         if (numQueries < 1 || numQueries > numKvPairs) {
-            throw new IllegalArgumentException("need 1 <= numQueries <= numKvPairs, got " + numQueries + ", " + numKvPairs);
+            throw new IllegalArgumentException(
+                    "need 1 <= numQueries <= numKvPairs, got " + numQueries + ", " + numKvPairs);
         }
         this.counter = counter;
         this.haystack = haystack;
@@ -59,7 +71,8 @@ public final class MqarTextTask implements TaskGenerator {
         TaskGenerator.checkCoordinates(targetLength, depth, sampleIndex);
         Random rng = Seeds.caseRandom(seed, NAME, targetLength, depth, sampleIndex);
         List<String> keys = SplitSampler.distinctKeyWords(rng, numKvPairs, options.split());
-        List<String> values = SplitSampler.distinctNumbers(rng, numKvPairs, valueDigits, options.split());
+        List<String> values =
+                SplitSampler.distinctNumbers(rng, numKvPairs, valueDigits, options.split());
 
         List<String> pairs = new ArrayList<>();
         for (int i = 0; i < numKvPairs; i++) {
@@ -79,12 +92,32 @@ public final class MqarTextTask implements TaskGenerator {
         }
         double fillFraction = options.drawFillFraction(rng);
 
-        HaystackPrompt.Needle block = new HaystackPrompt.Needle(depth, String.join(" ", pairs), answers);
-        HaystackPrompt builder = new HaystackPrompt(counter, haystack, "\n", Templates.MQAR_INTRO + "\n",
-                "\n" + Templates.mqarQuestion(Templates.joinAsList(askedKeys), numQueries == 1), List.of(block));
+        HaystackPrompt.Needle block =
+                new HaystackPrompt.Needle(depth, String.join(" ", pairs), answers);
+        HaystackPrompt builder =
+                new HaystackPrompt(
+                        counter,
+                        haystack,
+                        "\n",
+                        Templates.MQAR_INTRO + "\n",
+                        "\n"
+                                + Templates.mqarQuestion(
+                                        Templates.joinAsList(askedKeys), numQueries == 1),
+                        List.of(block));
         HaystackPrompt.Built built = builder.build(targetLength, fillFraction);
         int maxNewTokens = options.maxNewTokensOr(numQueries * (valueDigits + 2) + 8);
-        return TaskCase.text(NAME, targetLength, depth, sampleIndex, seed, built.prompt(), built.tokens(), answers,
-                " " + Templates.joinAsList(answers) + ".", maxNewTokens, built.needleSpans(), new StringMatchAll());
+        return TaskCase.text(
+                NAME,
+                targetLength,
+                depth,
+                sampleIndex,
+                seed,
+                built.prompt(),
+                built.tokens(),
+                answers,
+                " " + Templates.joinAsList(answers) + ".",
+                maxNewTokens,
+                built.needleSpans(),
+                new StringMatchAll());
     }
 }

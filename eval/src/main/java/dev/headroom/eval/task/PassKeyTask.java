@@ -5,8 +5,9 @@ import java.util.Random;
 
 /**
  * Passkey retrieval in the Landmark Attention / LongLoRA template: task description, the grass/sky
- * filler on one line, the pass-key line at the requested depth, then "What is the pass key? The pass
- * key is". Scored by {@link FirstIntegerMatch}. Needle spans cover both occurrences of the key.
+ * filler on one line, the pass-key line at the requested depth, then "What is the pass key? The
+ * pass key is". Scored by {@link FirstIntegerMatch}. Needle spans cover both occurrences of the
+ * key.
  */
 public final class PassKeyTask implements TaskGenerator {
 
@@ -44,13 +45,31 @@ public final class PassKeyTask implements TaskGenerator {
         String key = SplitSampler.number(rng, keyDigits, options.split());
         double fillFraction = options.drawFillFraction(rng);
 
-        // LongLoRA joins description, filler before, needle, filler after and question with newlines.
-        HaystackPrompt builder = new HaystackPrompt(counter, Haystack.repeatOnOneLine(), "\n",
-                Templates.PASSKEY_TASK_DESCRIPTION + "\n", "\n" + Templates.PASSKEY_QUESTION,
-                List.of(new HaystackPrompt.Needle(depth, Templates.passKeyNeedle(key), List.of(key))));
+        // LongLoRA joins description, filler before, needle, filler after and question with
+        // newlines.
+        HaystackPrompt builder =
+                new HaystackPrompt(
+                        counter,
+                        Haystack.repeatOnOneLine(),
+                        "\n",
+                        Templates.PASSKEY_TASK_DESCRIPTION + "\n",
+                        "\n" + Templates.PASSKEY_QUESTION,
+                        List.of(
+                                new HaystackPrompt.Needle(
+                                        depth, Templates.passKeyNeedle(key), List.of(key))));
         HaystackPrompt.Built built = builder.build(targetLength, fillFraction);
-        return TaskCase.text(NAME, targetLength, depth, sampleIndex, seed, built.prompt(), built.tokens(),
-                List.of(key), " " + key + ".", options.maxNewTokensOr(DEFAULT_MAX_NEW_TOKENS), built.needleSpans(),
+        return TaskCase.text(
+                NAME,
+                targetLength,
+                depth,
+                sampleIndex,
+                seed,
+                built.prompt(),
+                built.tokens(),
+                List.of(key),
+                " " + key + ".",
+                options.maxNewTokensOr(DEFAULT_MAX_NEW_TOKENS),
+                built.needleSpans(),
                 new FirstIntegerMatch());
     }
 }

@@ -2,14 +2,20 @@ package dev.headroom.eval.task;
 
 import java.util.Random;
 
-/** Derives the random stream of one case from its coordinates, so a case never depends on what was generated before it. */
+/**
+ * Derives the random stream of one case from its coordinates, so a case never depends on what was
+ * generated before it.
+ */
 final class Seeds {
 
-    private Seeds() {
-    }
+    private Seeds() {}
 
-    /** The same (seed, task, length, depth, sample) always gives the same stream; java.util.Random's algorithm is specified. */
-    static Random caseRandom(long seed, String task, int targetLength, double depth, int sampleIndex) {
+    /**
+     * The same (seed, task, length, depth, sample) always gives the same stream; java.util.Random's
+     * algorithm is specified.
+     */
+    static Random caseRandom(
+            long seed, String task, int targetLength, double depth, int sampleIndex) {
         long h = mix(seed);
         h = mix(h ^ Split.stableHash(task));
         h = mix(h ^ targetLength);

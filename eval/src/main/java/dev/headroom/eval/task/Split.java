@@ -2,12 +2,12 @@ package dev.headroom.eval.task;
 
 /**
  * Which part of the key/number vocabulary a generator draws from. TRAIN and HELD_OUT are disjoint,
- * so a model trained on TRAIN cases can be tested on keys, names and numbers it never saw;
- * ANY draws from everything (plain evaluation of a pretrained model).
+ * so a model trained on TRAIN cases can be tested on keys, names and numbers it never saw; ANY
+ * draws from everything (plain evaluation of a pretrained model).
  *
- * <p>Key words and pooled variable names are partitioned by explicit lists in
- * {@link TaskVocabulary}; numbers, random variable names and token ids by a fixed hash of their
- * text: about a quarter of them are held out.
+ * <p>Key words and pooled variable names are partitioned by explicit lists in {@link
+ * TaskVocabulary}; numbers, random variable names and token ids by a fixed hash of their text:
+ * about a quarter of them are held out.
  */
 public enum Split {
     TRAIN,
@@ -31,7 +31,10 @@ public enum Split {
         return containsHashed("id:" + id);
     }
 
-    /** FNV-1a over the UTF-16 chars, then a splitmix64 finalizer; fixed forever, unlike Object.hashCode. */
+    /**
+     * FNV-1a over the UTF-16 chars, then a splitmix64 finalizer; fixed forever, unlike
+     * Object.hashCode.
+     */
     static long stableHash(String text) {
         long h = 0xcbf29ce484222325L;
         for (int i = 0; i < text.length(); i++) {

@@ -12,8 +12,7 @@ public final class SplitSampler {
 
     private static final int MAX_TRIES = 100_000;
 
-    private SplitSampler() {
-    }
+    private SplitSampler() {}
 
     /** A number with exactly {@code digits} digits (no leading zero) in the split, as text. */
     public static String number(Random rng, int digits, Split split) {
@@ -28,7 +27,8 @@ public final class SplitSampler {
                 return candidate;
             }
         }
-        throw new IllegalArgumentException("no " + digits + "-digit number found in split " + split);
+        throw new IllegalArgumentException(
+                "no " + digits + "-digit number found in split " + split);
     }
 
     /** {@code count} different numbers of {@code digits} digits in the split. */
@@ -36,7 +36,8 @@ public final class SplitSampler {
         Set<String> numbers = new LinkedHashSet<>();
         for (int i = 0; numbers.size() < count; i++) {
             if (i > MAX_TRIES) {
-                throw new IllegalArgumentException("cannot draw " + count + " distinct " + digits + "-digit numbers");
+                throw new IllegalArgumentException(
+                        "cannot draw " + count + " distinct " + digits + "-digit numbers");
             }
             numbers.add(number(rng, digits, split));
         }
@@ -53,7 +54,9 @@ public final class SplitSampler {
         return pick(rng, TaskVocabulary.variableNames(split), count, "variable names");
     }
 
-    /** {@code count} different names of five random capitals (RULER's style), hashed into the split. */
+    /**
+     * {@code count} different names of five random capitals (RULER's style), hashed into the split.
+     */
     public static List<String> distinctRandomNames(Random rng, int count, Split split) {
         Set<String> names = new LinkedHashSet<>();
         for (int i = 0; names.size() < count; i++) {
@@ -76,8 +79,15 @@ public final class SplitSampler {
     public static int[] distinctIds(Random rng, IdSet ids, int count, Split split) {
         IdSet pool = ids.restrictedTo(split);
         if (count > pool.size()) {
-            throw new IllegalArgumentException("need " + count + " distinct ids but " + ids + " has "
-                    + pool.size() + " in split " + split);
+            throw new IllegalArgumentException(
+                    "need "
+                            + count
+                            + " distinct ids but "
+                            + ids
+                            + " has "
+                            + pool.size()
+                            + " in split "
+                            + split);
         }
         // Partial Fisher-Yates over the pool.
         int[] all = pool.toArray();
@@ -92,7 +102,8 @@ public final class SplitSampler {
 
     private static List<String> pick(Random rng, List<String> pool, int count, String what) {
         if (count > pool.size()) {
-            throw new IllegalArgumentException("need " + count + " " + what + " but the split has " + pool.size());
+            throw new IllegalArgumentException(
+                    "need " + count + " " + what + " but the split has " + pool.size());
         }
         List<String> shuffled = new ArrayList<>(pool);
         Collections.shuffle(shuffled, rng);

@@ -11,24 +11,27 @@ public interface TaskGenerator extends Serializable {
     String name();
 
     /**
-     * @param targetLength prompt length in tokens; the prompt gets as close as it can without exceeding it
-     * @param depth        where the needle goes, 0.0 = start of the haystack, 1.0 = end; tasks without a needle
-     *                     (copy, token MQAR) only seed their random case with it, and {@code kl} picks the document
-     *                     its window starts at
-     * @param sampleIndex  sample number within the cell
-     * @param seed         run seed
+     * @param targetLength prompt length in tokens; the prompt gets as close as it can without
+     *     exceeding it
+     * @param depth where the needle goes, 0.0 = start of the haystack, 1.0 = end; tasks without a
+     *     needle (copy, token MQAR) only seed their random case with it, and {@code kl} picks the
+     *     document its window starts at
+     * @param sampleIndex sample number within the cell
+     * @param seed run seed
      */
     TaskCase generate(int targetLength, double depth, int sampleIndex, long seed);
 
     /**
-     * The coordinates of a (length, seed) cell whose cases differ: of each group of coordinates that give the same case
-     * ({@link TaskCase#sameCaseAs}), only the first in grid order (the depths in the order given, samples 0 to
-     * {@code samples - 1} within each depth). A grid that runs only these counts every case once.
+     * The coordinates of a (length, seed) cell whose cases differ: of each group of coordinates
+     * that give the same case ({@link TaskCase#sameCaseAs}), only the first in grid order (the
+     * depths in the order given, samples 0 to {@code samples - 1} within each depth). A grid that
+     * runs only these counts every case once.
      *
-     * <p>By default every coordinate is its own case: generators that draw their case from a stream seeded by all
-     * coordinates. Generators whose case ignores a coordinate override this.
+     * <p>By default every coordinate is its own case: generators that draw their case from a stream
+     * seeded by all coordinates. Generators whose case ignores a coordinate override this.
      */
-    default List<CellCoordinate> distinctCoordinates(int targetLength, List<Double> depths, int samples, long seed) {
+    default List<CellCoordinate> distinctCoordinates(
+            int targetLength, List<Double> depths, int samples, long seed) {
         List<CellCoordinate> all = new ArrayList<>();
         for (double depth : depths) {
             for (int s = 0; s < samples; s++) {

@@ -16,33 +16,87 @@ import java.util.regex.Pattern;
  */
 public final class TaskVocabulary {
 
-    private TaskVocabulary() {
-    }
+    private TaskVocabulary() {}
 
-    /** Key words seen in training. Common concrete nouns, none used by the templates, none a substring of another. */
-    public static final List<String> TRAIN_KEY_WORDS = List.of(
-            "apple", "river", "garden", "window", "pencil", "candle", "bridge", "castle",
-            "forest", "island", "ladder", "mirror", "orange", "pepper", "rabbit", "saddle",
-            "tiger", "violin", "wagon", "anchor", "basket", "cactus", "dragon", "engine",
-            "falcon", "guitar", "hammer", "jacket", "kettle", "lemon", "marble", "napkin",
-            "oyster", "parrot", "pillow", "rocket", "shovel", "tomato", "turtle", "umbrella",
-            "wallet", "zebra", "bottle", "button", "carpet", "cherry", "cookie", "donkey");
+    /**
+     * Key words seen in training. Common concrete nouns, none used by the templates, none a
+     * substring of another.
+     */
+    public static final List<String> TRAIN_KEY_WORDS =
+            List.of(
+                    "apple",
+                    "river",
+                    "garden",
+                    "window",
+                    "pencil",
+                    "candle",
+                    "bridge",
+                    "castle",
+                    "forest",
+                    "island",
+                    "ladder",
+                    "mirror",
+                    "orange",
+                    "pepper",
+                    "rabbit",
+                    "saddle",
+                    "tiger",
+                    "violin",
+                    "wagon",
+                    "anchor",
+                    "basket",
+                    "cactus",
+                    "dragon",
+                    "engine",
+                    "falcon",
+                    "guitar",
+                    "hammer",
+                    "jacket",
+                    "kettle",
+                    "lemon",
+                    "marble",
+                    "napkin",
+                    "oyster",
+                    "parrot",
+                    "pillow",
+                    "rocket",
+                    "shovel",
+                    "tomato",
+                    "turtle",
+                    "umbrella",
+                    "wallet",
+                    "zebra",
+                    "bottle",
+                    "button",
+                    "carpet",
+                    "cherry",
+                    "cookie",
+                    "donkey");
 
     /** Key words kept out of training, to test robustness to unseen keys. */
-    public static final List<String> HELD_OUT_KEY_WORDS = List.of(
-            "feather", "glove", "helmet", "lantern", "meadow", "monkey",
-            "piano", "puzzle", "ribbon", "spoon", "tunnel", "whistle");
+    public static final List<String> HELD_OUT_KEY_WORDS =
+            List.of(
+                    "feather", "glove", "helmet", "lantern", "meadow", "monkey", "piano", "puzzle",
+                    "ribbon", "spoon", "tunnel", "whistle");
 
-    /** Variable names for variable tracking (RULER uses 5 random capitals; a pool keeps the vocabulary closed). */
-    public static final List<String> TRAIN_VARIABLE_NAMES = List.of(
-            "SQHUM", "VTBBU", "MZAFN", "PWPHU", "LJMQI", "WWZQP", "JKEMY", "QLTWN", "THYUR", "ISHPG",
-            "YTMIV", "BDOYL", "OFFRJ", "YVMIF", "RSEXN", "SGOCS", "KKNEW", "OTSLW", "ZLNAM", "GNVFE",
-            "INDJY", "UDMFP", "JGOWH", "FXMEF", "ESPVK", "CDVTN", "ICHJC", "DMHGY", "SOGWL", "SVNWU");
+    /**
+     * Variable names for variable tracking (RULER uses 5 random capitals; a pool keeps the
+     * vocabulary closed).
+     */
+    public static final List<String> TRAIN_VARIABLE_NAMES =
+            List.of(
+                    "SQHUM", "VTBBU", "MZAFN", "PWPHU", "LJMQI", "WWZQP", "JKEMY", "QLTWN", "THYUR",
+                    "ISHPG", "YTMIV", "BDOYL", "OFFRJ", "YVMIF", "RSEXN", "SGOCS", "KKNEW", "OTSLW",
+                    "ZLNAM", "GNVFE", "INDJY", "UDMFP", "JGOWH", "FXMEF", "ESPVK", "CDVTN", "ICHJC",
+                    "DMHGY", "SOGWL", "SVNWU");
 
-    public static final List<String> HELD_OUT_VARIABLE_NAMES = List.of(
-            "BHPKV", "CTNUN", "RRNHM", "SSTBM", "SQSET", "BBNDB", "GYJAK", "YGQOS", "MMRBZ", "LYOJX");
+    public static final List<String> HELD_OUT_VARIABLE_NAMES =
+            List.of(
+                    "BHPKV", "CTNUN", "RRNHM", "SSTBM", "SQSET", "BBNDB", "GYJAK", "YGQOS", "MMRBZ",
+                    "LYOJX");
 
-    public static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    public static final List<String> DIGITS =
+            List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
     /** Letter runs, single digits, single other non-space characters. */
     private static final Pattern WORD = Pattern.compile("[A-Za-z]+|[0-9]|[^\\sA-Za-z0-9]");
@@ -65,7 +119,8 @@ public final class TaskVocabulary {
 
     /**
      * Every word and punctuation mark the text generators can emit (sorted, case-sensitive), for
-     * building a word-level tokenizer. Numbers are emitted as digit strings: split them into digits.
+     * building a word-level tokenizer. Numbers are emitted as digit strings: split them into
+     * digits.
      */
     public static List<String> allWords() {
         Set<String> words = new TreeSet<>();
@@ -80,7 +135,10 @@ public final class TaskVocabulary {
         return List.copyOf(words);
     }
 
-    /** The reference word split: "The pass key is 71432." gives The, pass, key, is, 7, 1, 4, 3, 2, "." */
+    /**
+     * The reference word split: "The pass key is 71432." gives The, pass, key, is, 7, 1, 4, 3, 2,
+     * "."
+     */
     public static List<String> splitWords(String text) {
         List<String> words = new ArrayList<>();
         Matcher m = WORD.matcher(text);

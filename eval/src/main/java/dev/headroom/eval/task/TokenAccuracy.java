@@ -2,14 +2,14 @@ package dev.headroom.eval.task;
 
 /**
  * Accuracy of teacher-forced next-token predictions (copy task, token-level MQAR): the fraction of
- * scored positions where the predicted id equals the expected id. Missing predictions count as wrong.
+ * scored positions where the predicted id equals the expected id. Missing predictions count as
+ * wrong.
  */
 public final class TokenAccuracy {
 
     public static final String NAME = "token_accuracy";
 
-    private TokenAccuracy() {
-    }
+    private TokenAccuracy() {}
 
     public static double score(int[] expected, int[] predicted) {
         if (expected.length == 0) {

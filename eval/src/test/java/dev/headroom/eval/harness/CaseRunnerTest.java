@@ -3,9 +3,9 @@ package dev.headroom.eval.harness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.policy.UniformSinkWindowPolicy;
-import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.runtime.Backend;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.eval.task.Scoring;
@@ -56,7 +56,8 @@ class CaseRunnerTest {
         assertEquals(256L * c.promptIds().length, dense.kvCacheBytes());
         assertTrue(Double.isNaN(dense.klDivergence()));
 
-        CaseOutcome window = new CaseRunner(model, true).run(c, UniformSinkWindowPolicy.tokens(1, 7));
+        CaseOutcome window =
+                new CaseRunner(model, true).run(c, UniformSinkWindowPolicy.tokens(1, 7));
         assertEquals(256L * 8, window.kvCacheBytes());
         assertTrue(window.density() < 0.5, "density " + window.density());
     }
@@ -88,7 +89,8 @@ class CaseRunnerTest {
         assertEquals(1.0, dense.score(), 0.0);
         assertEquals(Math.exp(nll / 31), dense.perplexity(), 1e-3 * dense.perplexity());
 
-        CaseOutcome narrow = new CaseRunner(model, false).run(c, UniformSinkWindowPolicy.tokens(1, 4));
+        CaseOutcome narrow =
+                new CaseRunner(model, false).run(c, UniformSinkWindowPolicy.tokens(1, 4));
         assertTrue(narrow.klDivergence() > 0, "KL " + narrow.klDivergence());
         assertTrue(narrow.score() < 1.0);
     }
@@ -103,7 +105,8 @@ class CaseRunnerTest {
         }
         TaskCase c = new TextWindowTask(text, new int[] {bos}, bos).generate(24, 0.0, 0, 0L);
         float[][] logits = model.logits(c.promptIds(), new DensePolicy());
-        // By hand: the prompt is BOS, text[0..22]; the logits at position i score prompt[i + 1] = text[i].
+        // By hand: the prompt is BOS, text[0..22]; the logits at position i score prompt[i + 1] =
+        // text[i].
         double nll = 0;
         for (int i = 0; i < 23; i++) {
             nll -= CaseRunner.logSoftmax(logits[i])[text[i]];
@@ -121,15 +124,39 @@ class CaseRunnerTest {
         int[] positions = {0, 1, 2, 3, 4, 5, 6};
         int[] next = {5, 9, 14, 5, 9, 14, 22};
         CaseRunner runner = new CaseRunner(model, false);
-        TaskCase namedCopy = TaskCase.tokens("copy", 8, 0.0, 0, 0L, ids, positions, next, java.util.List.of(),
-                new Scoring.CompareToDense());
+        TaskCase namedCopy =
+                TaskCase.tokens(
+                        "copy",
+                        8,
+                        0.0,
+                        0,
+                        0L,
+                        ids,
+                        positions,
+                        next,
+                        java.util.List.of(),
+                        new Scoring.CompareToDense());
         CaseOutcome compared = runner.run(namedCopy, UniformSinkWindowPolicy.tokens(1, 2));
-        assertTrue(compared.klDivergence() > 0 && compared.perplexity() > 1, "compared to dense: " + compared);
+        assertTrue(
+                compared.klDivergence() > 0 && compared.perplexity() > 1,
+                "compared to dense: " + compared);
 
-        TaskCase namedKl = TaskCase.tokens(TextWindowTask.NAME, 8, 0.0, 0, 0L, ids, positions, next, java.util.List.of(),
-                new Scoring.TeacherForcedArgmax());
+        TaskCase namedKl =
+                TaskCase.tokens(
+                        TextWindowTask.NAME,
+                        8,
+                        0.0,
+                        0,
+                        0L,
+                        ids,
+                        positions,
+                        next,
+                        java.util.List.of(),
+                        new Scoring.TeacherForcedArgmax());
         CaseOutcome forced = runner.run(namedKl, new DensePolicy());
-        assertTrue(Double.isNaN(forced.klDivergence()) && Double.isNaN(forced.perplexity()), "teacher-forced: " + forced);
+        assertTrue(
+                Double.isNaN(forced.klDivergence()) && Double.isNaN(forced.perplexity()),
+                "teacher-forced: " + forced);
         float[][] logits = model.logits(ids, new DensePolicy());
         int correct = 0;
         for (int i = 0; i < positions.length; i++) {
@@ -141,7 +168,8 @@ class CaseRunnerTest {
     @Test
     void modelIsLoadedOncePerDirectory() {
         LanguageModelRuntime a = ModelCache.get(tinyLlama());
-        LanguageModelRuntime b = ModelCache.get(tinyLlama().resolve("..").resolve(tinyLlama().getFileName()));
+        LanguageModelRuntime b =
+                ModelCache.get(tinyLlama().resolve("..").resolve(tinyLlama().getFileName()));
         assertTrue(a == b);
     }
 }

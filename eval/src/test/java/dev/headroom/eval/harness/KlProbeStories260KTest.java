@@ -21,10 +21,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code kl} probe of configs/evaluate-stories260k.yaml on ../shared/models/stories260K (skipped without it),
- * against a hand computation. The text file is the model's greedy continuation of BOS (id 1), so BOS + the text from
- * its start is what the model predicts best: the argmax at every position is the next id, and the dense perplexity
- * is far below the vocabulary of 512.
+ * The {@code kl} probe of configs/evaluate-stories260k.yaml on ../shared/models/stories260K
+ * (skipped without it), against a hand computation. The text file is the model's greedy
+ * continuation of BOS (id 1), so BOS + the text from its start is what the model predicts best: the
+ * argmax at every position is the next id, and the dense perplexity is far below the vocabulary of
+ * 512.
  */
 class KlProbeStories260KTest {
 
@@ -34,21 +35,27 @@ class KlProbeStories260KTest {
     private static final int SAMPLES = 2;
 
     @Test
-    void everyWindowIsBosPlusTheTextFromItsStartAndMatchesAHandComputedPerplexity() throws Exception {
+    void everyWindowIsBosPlusTheTextFromItsStartAndMatchesAHandComputedPerplexity()
+            throws Exception {
         Path root = CaseRunnerTest.repoRoot();
         Path modelDir = root.resolve("../shared/models/stories260K").normalize();
         Path textFile = root.resolve("configs/data/stories260k-greedy-ids.txt");
-        Assumptions.assumeTrue(Files.isRegularFile(modelDir.resolve("model.safetensors")) && Files.isRegularFile(textFile),
+        Assumptions.assumeTrue(
+                Files.isRegularFile(modelDir.resolve("model.safetensors"))
+                        && Files.isRegularFile(textFile),
                 "no stories260K model or its text (skipping)");
         int[] text = TextWindowTask.parseIds(Files.readString(textFile));
         assertEquals(500, text.length);
         int[] golden = greedyTokens(Files.readString(modelDir.resolve("golden_greedy.json")));
-        assertArrayEquals(golden, Arrays.copyOf(text, golden.length),
+        assertArrayEquals(
+                golden,
+                Arrays.copyOf(text, golden.length),
                 "the text starts with the reference implementation's greedy continuation of BOS");
 
         LanguageModelRuntime model = ModelCache.get(modelDir, Backend.CPU);
         assertEquals(512, model.config().vocabSize());
-        TaskGenerator kl = TaskFactory.build(new TaskSpec("kl", 0, 16, textFile.toString()), model, true);
+        TaskGenerator kl =
+                TaskFactory.build(new TaskSpec("kl", 0, 16, textFile.toString()), model, true);
         CaseRunner runner = new CaseRunner(model, true);
         for (int length : LENGTHS) {
             int[] expectedPrompt = new int[Math.min(length, 1 + text.length)];
@@ -58,7 +65,10 @@ class KlProbeStories260KTest {
                 for (int sample = 0; sample < SAMPLES; sample++) {
                     String at = "length " + length + " depth " + depth + " sample " + sample;
                     TaskCase c = kl.generate(length, depth, sample, 7L);
-                    assertArrayEquals(expectedPrompt, c.promptIds(), at + ": BOS, then the text from its start");
+                    assertArrayEquals(
+                            expectedPrompt,
+                            c.promptIds(),
+                            at + ": BOS, then the text from its start");
 
                     int[] ids = c.promptIds();
                     float[][] logits;
@@ -78,17 +88,24 @@ class KlProbeStories260KTest {
                             sum += Math.exp(x - max);
                         }
                         nll -= logits[i][ids[i + 1]] - max - Math.log(sum);
-                        assertEquals(ids[i + 1], best, at + ": the greedy continuation is the argmax at position " + i);
+                        assertEquals(
+                                ids[i + 1],
+                                best,
+                                at + ": the greedy continuation is the argmax at position " + i);
                     }
                     double perplexity = Math.exp(nll / (ids.length - 1));
                     CaseOutcome dense = runner.run(c, new DensePolicy());
                     assertEquals(perplexity, dense.perplexity(), 1e-9 * perplexity, at);
-                    assertTrue(dense.perplexity() < 4.0, at + ": dense perplexity " + dense.perplexity());
+                    assertTrue(
+                            dense.perplexity() < 4.0,
+                            at + ": dense perplexity " + dense.perplexity());
                     assertEquals(1.0, dense.score(), 0.0, at);
                     assertEquals(0.0, dense.klDivergence(), 1e-9, at);
                 }
             }
-            assertEquals(List.of(new CellCoordinate(0.0, 0)), kl.distinctCoordinates(length, DEPTHS, SAMPLES, 7L),
+            assertEquals(
+                    List.of(new CellCoordinate(0.0, 0)),
+                    kl.distinctCoordinates(length, DEPTHS, SAMPLES, 7L),
                     "one document: every depth and sample is the same case");
         }
     }
@@ -96,6 +113,9 @@ class KlProbeStories260KTest {
     private static int[] greedyTokens(String json) {
         Matcher m = Pattern.compile("\"greedy_tokens\"\\s*:\\s*\\[([^\\]]*)]").matcher(json);
         assertTrue(m.find(), "golden_greedy.json has greedy_tokens");
-        return Arrays.stream(m.group(1).split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        return Arrays.stream(m.group(1).split(","))
+                .map(String::trim)
+                .mapToInt(Integer::parseInt)
+                .toArray();
     }
 }

@@ -17,13 +17,15 @@ class CopyTaskTest {
         assertEquals(1025, ids.length, "1 + 2 * 512");
         assertEquals(1, ids[0]);
         int n = 512;
-        assertArrayEquals(Arrays.copyOfRange(ids, 1, 1 + n), Arrays.copyOfRange(ids, 1 + n, 1 + 2 * n));
+        assertArrayEquals(
+                Arrays.copyOfRange(ids, 1, 1 + n), Arrays.copyOfRange(ids, 1 + n, 1 + 2 * n));
         assertTrue(Arrays.stream(ids, 1, ids.length).allMatch(id -> id >= 3 && id < 512));
         assertEquals(n - 1, c.targetPositions().length);
         for (int j = 0; j < c.targetPositions().length; j++) {
             int pos = c.targetPositions()[j];
             assertEquals(ids[pos + 1], c.expectedIds()[j]);
-            assertEquals(ids[pos + 1 - n], c.expectedIds()[j], "the token copied from the first copy");
+            assertEquals(
+                    ids[pos + 1 - n], c.expectedIds()[j], "the token copied from the first copy");
         }
         assertEquals(new NeedleSpan(1, 1 + n), c.needleSpans().get(0));
     }

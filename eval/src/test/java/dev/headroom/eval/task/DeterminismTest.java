@@ -16,7 +16,11 @@ class DeterminismTest {
     private static List<TaskGenerator> allGenerators() {
         List<TaskGenerator> generators = new ArrayList<>();
         for (String name : TaskCatalog.TEXT_TASKS) {
-            generators.add(TaskCatalog.textTask(name, TokenCounter.words(), GeneratorOptions.DEFAULT.withFillerJitter(0.3)));
+            generators.add(
+                    TaskCatalog.textTask(
+                            name,
+                            TokenCounter.words(),
+                            GeneratorOptions.DEFAULT.withFillerJitter(0.3)));
         }
         generators.add(new MqarTask(IdSet.range(1, 50), IdSet.range(50, 100), 8));
         generators.add(new CopyTask(IdSet.range(3, 512)));
@@ -30,8 +34,12 @@ class DeterminismTest {
             TaskCase b = g.generate(700, 0.4, 3, 99);
             assertEquals(a, b, g.name());
             // A fresh generator instance too (no hidden state).
-            TaskCase c = allGenerators().stream().filter(x -> x.name().equals(g.name())).findFirst().orElseThrow()
-                    .generate(700, 0.4, 3, 99);
+            TaskCase c =
+                    allGenerators().stream()
+                            .filter(x -> x.name().equals(g.name()))
+                            .findFirst()
+                            .orElseThrow()
+                            .generate(700, 0.4, 3, 99);
             assertEquals(a, c, g.name());
         }
     }
@@ -40,19 +48,26 @@ class DeterminismTest {
     void everyCoordinateChangesTheCase() {
         for (TaskGenerator g : allGenerators()) {
             TaskCase base = g.generate(700, 0.4, 3, 99);
-            assertNotEquals(content(base), content(g.generate(700, 0.4, 3, 100)), g.name() + " seed");
-            assertNotEquals(content(base), content(g.generate(700, 0.4, 4, 99)), g.name() + " sample");
-            assertNotEquals(content(base), content(g.generate(701, 0.4, 3, 99)), g.name() + " length");
+            assertNotEquals(
+                    content(base), content(g.generate(700, 0.4, 3, 100)), g.name() + " seed");
+            assertNotEquals(
+                    content(base), content(g.generate(700, 0.4, 4, 99)), g.name() + " sample");
+            assertNotEquals(
+                    content(base), content(g.generate(701, 0.4, 3, 99)), g.name() + " length");
         }
     }
 
     @Test
     void referenceCompletionScoresOneAndTheEmptyAnswerZero() {
         for (String name : TaskCatalog.TEXT_TASKS) {
-            TaskGenerator g = TaskCatalog.textTask(name, TokenCounter.words(), GeneratorOptions.DEFAULT);
+            TaskGenerator g =
+                    TaskCatalog.textTask(name, TokenCounter.words(), GeneratorOptions.DEFAULT);
             for (int sample = 0; sample < 3; sample++) {
                 TaskCase c = g.generate(600, 0.5, sample, 4);
-                assertEquals(1.0, c.score(c.referenceCompletion()), name + ": " + c.referenceCompletion());
+                assertEquals(
+                        1.0,
+                        c.score(c.referenceCompletion()),
+                        name + ": " + c.referenceCompletion());
                 assertEquals(0.0, c.score(""), name);
             }
         }
@@ -69,7 +84,9 @@ class DeterminismTest {
     }
 
     private static String content(TaskCase c) {
-        return c.isTokenLevel() ? java.util.Arrays.toString(c.promptIds()) : c.prompt() + c.answers();
+        return c.isTokenLevel()
+                ? java.util.Arrays.toString(c.promptIds())
+                : c.prompt() + c.answers();
     }
 
     private static Object roundTrip(Object o) throws Exception {
@@ -77,7 +94,8 @@ class DeterminismTest {
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(o);
         }
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+        try (ObjectInputStream in =
+                new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             return in.readObject();
         }
     }

@@ -14,15 +14,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HaystackPromptTest {
 
     private static final TokenCounter WORDS = TokenCounter.words();
-    /** Adds a BOS token to every count, like many HF tokenizers: per-sentence counts overestimate. */
+
+    /**
+     * Adds a BOS token to every count, like many HF tokenizers: per-sentence counts overestimate.
+     */
     private static final TokenCounter WORDS_WITH_BOS = text -> TaskVocabulary.countWords(text) + 1;
+
     /** Not additive at all: ceil(chars / 4), so sentence boundaries shift the count. */
     private static final TokenCounter CHARS_BY_FOUR = text -> (text.length() + 3) / 4;
 
-    private static final String NEEDLE = "The pass key is 71432. Remember it. 71432 is the pass key.";
+    private static final String NEEDLE =
+            "The pass key is 71432. Remember it. 71432 is the pass key.";
 
     private static HaystackPrompt builder(TokenCounter counter, double depth) {
-        return new HaystackPrompt(counter, Haystack.repeatOnOneLine(), "\n", "Intro sentence here.\n",
+        return new HaystackPrompt(
+                counter,
+                Haystack.repeatOnOneLine(),
+                "\n",
+                "Intro sentence here.\n",
                 "\nWhat is the pass key? The pass key is",
                 List.of(new HaystackPrompt.Needle(depth, NEEDLE, List.of("71432"))));
     }
@@ -32,22 +41,29 @@ class HaystackPromptTest {
     void lengthHitsTheTargetAndNeverExceedsIt(int target) {
         for (TokenCounter counter : List.of(WORDS, WORDS_WITH_BOS, CHARS_BY_FOUR)) {
             HaystackPrompt.Built built = builder(counter, 0.5).build(target, 1.0);
-            assertEquals(counter.count(built.prompt()), built.tokens(), "reported count is the real count");
+            assertEquals(
+                    counter.count(built.prompt()),
+                    built.tokens(),
+                    "reported count is the real count");
             assertTrue(built.tokens() <= target, built.tokens() + " > " + target);
-            // The next sentence would not have fit: the longest filler sentence is 6 words (+ separator).
-            assertTrue(target - built.tokens() <= 7, "too short: " + built.tokens() + " for " + target);
+            // The next sentence would not have fit: the longest filler sentence is 6 words (+
+            // separator).
+            assertTrue(
+                    target - built.tokens() <= 7,
+                    "too short: " + built.tokens() + " for " + target);
         }
     }
 
     @Test
     void lengthControlCountsTheWholePromptOnlyAFewTimes() {
         AtomicInteger longCounts = new AtomicInteger();
-        TokenCounter counting = text -> {
-            if (text.length() > 1000) {
-                longCounts.incrementAndGet();
-            }
-            return WORDS_WITH_BOS.count(text);
-        };
+        TokenCounter counting =
+                text -> {
+                    if (text.length() > 1000) {
+                        longCounts.incrementAndGet();
+                    }
+                    return WORDS_WITH_BOS.count(text);
+                };
         HaystackPrompt builder = builder(counting, 0.3);
         builder.build(32768, 1.0);
         assertTrue(longCounts.get() <= 6, "counted a long prompt " + longCounts.get() + " times");
@@ -66,11 +82,19 @@ class HaystackPromptTest {
         int after = WORDS.count(prompt.substring(needleAt + NEEDLE.length(), bodyEnd));
         double measured = (double) before / (before + after);
         assertEquals(depth, measured, 0.005, "needle at token depth " + measured);
-        // Sentence boundary: the needle line follows a period or starts the body, and is followed by a sentence.
-        assertTrue(needleAt == bodyStart || prompt.startsWith(".\n", needleAt - 2), "not at a boundary");
+        // Sentence boundary: the needle line follows a period or starts the body, and is followed
+        // by a sentence.
+        assertTrue(
+                needleAt == bodyStart || prompt.startsWith(".\n", needleAt - 2),
+                "not at a boundary");
         String rest = prompt.substring(needleAt + NEEDLE.length());
-        assertTrue(rest.startsWith("\nThe grass") || rest.startsWith("\nThe sky") || rest.startsWith("\nThe sun")
-                || rest.startsWith("\nHere") || rest.startsWith("\nThere") || rest.startsWith("\nWhat is the pass key?"));
+        assertTrue(
+                rest.startsWith("\nThe grass")
+                        || rest.startsWith("\nThe sky")
+                        || rest.startsWith("\nThe sun")
+                        || rest.startsWith("\nHere")
+                        || rest.startsWith("\nThere")
+                        || rest.startsWith("\nWhat is the pass key?"));
         if (depth == 0.0) {
             assertEquals(bodyStart, needleAt);
         }
@@ -90,10 +114,16 @@ class HaystackPromptTest {
 
     @Test
     void fillFractionLeavesRoomUnfilled() {
-        int empty = WORDS.count("Intro sentence here.\n" + NEEDLE + "\nWhat is the pass key? The pass key is");
+        int empty =
+                WORDS.count(
+                        "Intro sentence here.\n"
+                                + NEEDLE
+                                + "\nWhat is the pass key? The pass key is");
         HaystackPrompt.Built half = builder(WORDS, 0.5).build(2000, 0.5);
         int expected = empty + (2000 - empty) / 2;
-        assertTrue(half.tokens() <= expected && half.tokens() > expected - 7, "half fill gave " + half.tokens());
+        assertTrue(
+                half.tokens() <= expected && half.tokens() > expected - 7,
+                "half fill gave " + half.tokens());
     }
 
     @Test
@@ -103,11 +133,16 @@ class HaystackPromptTest {
 
     @Test
     void textHaystackIsUsedInOrderAndRepeated() {
-        Haystack text = Haystack.textOfSentences("Alpha beta gamma. Delta epsilon! Zeta eta theta?");
-        assertEquals(List.of("Alpha beta gamma.", "Delta epsilon!", "Zeta eta theta?"), text.units());
+        Haystack text =
+                Haystack.textOfSentences("Alpha beta gamma. Delta epsilon! Zeta eta theta?");
+        assertEquals(
+                List.of("Alpha beta gamma.", "Delta epsilon!", "Zeta eta theta?"), text.units());
         HaystackPrompt builder = new HaystackPrompt(WORDS, text, "\n", "", "", List.of());
         HaystackPrompt.Built built = builder.build(30, 1.0);
-        assertTrue(built.prompt().startsWith("Alpha beta gamma. Delta epsilon! Zeta eta theta? Alpha beta gamma."));
+        assertTrue(
+                built.prompt()
+                        .startsWith(
+                                "Alpha beta gamma. Delta epsilon! Zeta eta theta? Alpha beta gamma."));
         assertTrue(built.tokens() <= 30 && built.tokens() >= 26);
     }
 }

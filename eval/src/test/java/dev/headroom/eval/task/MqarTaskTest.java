@@ -97,7 +97,9 @@ class MqarTaskTest {
 
     @Test
     void tooShortIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new MqarTask(KEYS, VALUES, 8).generate(20, 0, 0, 1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new MqarTask(KEYS, VALUES, 8).generate(20, 0, 0, 1));
     }
 
     @Test
@@ -110,13 +112,18 @@ class MqarTaskTest {
             pairs.put(m.group(1), m.group(2));
         }
         assertEquals(8, pairs.size());
-        Matcher q = Pattern.compile("What are the numbers for (.+)\\? The numbers for").matcher(c.prompt());
+        Matcher q =
+                Pattern.compile("What are the numbers for (.+)\\? The numbers for")
+                        .matcher(c.prompt());
         assertTrue(q.find());
         List<String> asked = List.of(q.group(1).replace(", and ", ", ").split(", "));
         assertEquals(4, asked.size());
         assertEquals(asked.stream().map(pairs::get).toList(), c.answers());
         assertEquals(4, c.needleSpans().size());
-        assertTrue(c.prompt().startsWith("Each word below is paired with a number. Remember the pairs.\n"));
+        assertTrue(
+                c.prompt()
+                        .startsWith(
+                                "Each word below is paired with a number. Remember the pairs.\n"));
         assertTrue(c.promptTokens() <= 1000 && c.promptTokens() > 990);
         assertEquals(0.75, c.score(String.join(" ", c.answers().subList(0, 3))));
     }

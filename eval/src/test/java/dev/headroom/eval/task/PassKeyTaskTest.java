@@ -15,11 +15,21 @@ class PassKeyTaskTest {
         String key = c.answers().get(0);
         assertEquals(5, key.length());
         String p = c.prompt();
-        assertTrue(p.startsWith("There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
-                + "I will quiz you about the important information there.\nThe grass is green. The sky is blue."), p);
-        assertTrue(p.contains("\nThe pass key is " + key + ". Remember it. " + key + " is the pass key.\n"));
-        assertTrue(p.endsWith(" again.\nWhat is the pass key? The pass key is")
-                || p.endsWith(".\nWhat is the pass key? The pass key is"));
+        assertTrue(
+                p.startsWith(
+                        "There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
+                                + "I will quiz you about the important information there.\nThe grass is green. The sky is blue."),
+                p);
+        assertTrue(
+                p.contains(
+                        "\nThe pass key is "
+                                + key
+                                + ". Remember it. "
+                                + key
+                                + " is the pass key.\n"));
+        assertTrue(
+                p.endsWith(" again.\nWhat is the pass key? The pass key is")
+                        || p.endsWith(".\nWhat is the pass key? The pass key is"));
         assertEquals(2, c.needleSpans().size());
         c.needleSpans().forEach(s -> assertEquals(key, p.substring(s.start(), s.end())));
         assertTrue(c.promptTokens() <= 300 && c.promptTokens() > 290);

@@ -18,12 +18,16 @@ class ScorerTest {
         List<String> key = List.of("71432");
         assertEquals(1.0, firstInteger.score("The pass key is 71432.", key));
         assertEquals(1.0, firstInteger.score(" 71432. Remember it. 71432 is the pass key.", key));
-        assertEquals(1.0, firstInteger.score("071432", key), "leading zeros do not change the integer");
+        assertEquals(
+                1.0, firstInteger.score("071432", key), "leading zeros do not change the integer");
         assertEquals(0.0, firstInteger.score("7143 2", key), "the first integer is 7143");
         assertEquals(0.0, firstInteger.score("no key", key));
         assertEquals(0.0, firstInteger.score("", key));
         assertEquals(0.0, firstInteger.score(null, key));
-        assertEquals(0.0, firstInteger.score("The pass key is 12345, not 71432.", key), "only the first integer counts");
+        assertEquals(
+                0.0,
+                firstInteger.score("The pass key is 12345, not 71432.", key),
+                "only the first integer counts");
         assertEquals(0.0, firstInteger.score("714321", key));
         assertEquals(1.0, firstInteger.score("key:71432abc", key));
     }
@@ -31,13 +35,15 @@ class ScorerTest {
     @Test
     void stringMatchAllIsTheFractionOfReferencesFoundIgnoringCase() {
         List<String> refs = List.of("1234567", "7654321", "ALPHA");
-        assertEquals(2.0 / 3.0, matchAll.score("The numbers are 1234567 and 7654321.", refs), 1e-12);
+        assertEquals(
+                2.0 / 3.0, matchAll.score("The numbers are 1234567 and 7654321.", refs), 1e-12);
         assertEquals(0.667, matchAll.score("the numbers are 1234567 and 7654321.", refs), 1e-3);
         assertEquals(1.0, matchAll.score("1234567, 7654321, alpha", refs));
         assertEquals(1.0 / 3.0, matchAll.score("Alpha", refs), 1e-12);
         assertEquals(0.0, matchAll.score("nothing here", refs));
         assertEquals(0.0, matchAll.score(null, refs));
-        assertEquals(1.0, matchAll.score("x123456789", List.of("2345678")), "RULER matches substrings");
+        assertEquals(
+                1.0, matchAll.score("x123456789", List.of("2345678")), "RULER matches substrings");
         assertThrows(IllegalArgumentException.class, () -> matchAll.score("a", List.of()));
     }
 
@@ -73,7 +79,8 @@ class ScorerTest {
         TaskCase copy = new CopyTask(IdSet.range(3, 50)).generate(10, 0, 0, 1);
         assertEquals(new Scoring.TeacherForcedArgmax(), copy.scoring());
         assertEquals(null, copy.scorer());
-        TaskCase mqar = new MqarTask(IdSet.range(1, 50), IdSet.range(50, 100), 4).generate(64, 0, 0, 1);
+        TaskCase mqar =
+                new MqarTask(IdSet.range(1, 50), IdSet.range(50, 100), 4).generate(64, 0, 0, 1);
         assertEquals(new Scoring.TeacherForcedArgmax(), mqar.scoring());
         assertEquals(TokenAccuracy.NAME, new Scoring.CompareToDense().ruleName());
     }
@@ -81,14 +88,51 @@ class ScorerTest {
     @Test
     void aScoringMustFitTheKindOfCase() {
         TaskCase copy = new CopyTask(IdSet.range(3, 50)).generate(10, 0, 0, 1);
-        assertThrows(IllegalArgumentException.class, () -> TaskCase.tokens("copy", 10, 0, 0, 1, copy.promptIds(),
-                copy.targetPositions(), copy.expectedIds(), List.of(), new Scoring.GenerateAndMatch(new StringMatchAll())));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        TaskCase.tokens(
+                                "copy",
+                                10,
+                                0,
+                                0,
+                                1,
+                                copy.promptIds(),
+                                copy.targetPositions(),
+                                copy.expectedIds(),
+                                List.of(),
+                                new Scoring.GenerateAndMatch(new StringMatchAll())));
         // The constructor with a Scorer derives the scoring from the kind of prompt.
-        TaskCase viaScorer = new TaskCase("copy", 10, 0, 0, 1, null, copy.promptIds(), copy.promptIds().length, List.of(),
-                null, copy.targetPositions(), copy.expectedIds(), 0, List.of(), (Scorer) null);
+        TaskCase viaScorer =
+                new TaskCase(
+                        "copy",
+                        10,
+                        0,
+                        0,
+                        1,
+                        null,
+                        copy.promptIds(),
+                        copy.promptIds().length,
+                        List.of(),
+                        null,
+                        copy.targetPositions(),
+                        copy.expectedIds(),
+                        0,
+                        List.of(),
+                        (Scorer) null);
         assertEquals(copy.scoring(), viaScorer.scoring());
-        TaskCase dense = TaskCase.tokens("copy", 10, 0, 0, 1, copy.promptIds(), copy.targetPositions(), copy.expectedIds(),
-                copy.needleSpans(), new Scoring.CompareToDense());
+        TaskCase dense =
+                TaskCase.tokens(
+                        "copy",
+                        10,
+                        0,
+                        0,
+                        1,
+                        copy.promptIds(),
+                        copy.targetPositions(),
+                        copy.expectedIds(),
+                        copy.needleSpans(),
+                        new Scoring.CompareToDense());
         assertFalse(dense.sameCaseAs(copy), "same ids, other scoring");
         assertTrue(copy.sameCaseAs(new CopyTask(IdSet.range(3, 50)).generate(10, 0, 0, 1)));
     }

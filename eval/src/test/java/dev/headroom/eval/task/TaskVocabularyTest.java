@@ -17,12 +17,18 @@ class TaskVocabularyTest {
         Set<String> vocabulary = new HashSet<>(TaskVocabulary.allWords());
         for (Split split : Split.values()) {
             for (String name : TaskCatalog.TEXT_TASKS) {
-                TaskGenerator g = TaskCatalog.textTask(name, TokenCounter.words(), GeneratorOptions.DEFAULT.withSplit(split));
+                TaskGenerator g =
+                        TaskCatalog.textTask(
+                                name,
+                                TokenCounter.words(),
+                                GeneratorOptions.DEFAULT.withSplit(split));
                 for (int sample = 0; sample < 5; sample++) {
                     TaskCase c = g.generate(400 + 100 * sample, sample / 4.0, sample, 1);
                     for (String text : List.of(c.prompt(), String.join(" ", c.answers()))) {
                         for (String word : TaskVocabulary.splitWords(text)) {
-                            assertTrue(vocabulary.contains(word), name + " emitted '" + word + "' outside allWords");
+                            assertTrue(
+                                    vocabulary.contains(word),
+                                    name + " emitted '" + word + "' outside allWords");
                         }
                     }
                 }
@@ -34,11 +40,35 @@ class TaskVocabularyTest {
     void allWordsIsSmallAndHasTheExpectedEntries() {
         List<String> words = TaskVocabulary.allWords();
         assertTrue(words.size() < 300, "vocabulary of " + words.size());
-        for (String w : List.of("The", "pass", "key", "grass", "special", "magic", "numbers", "number", "VAR", "=",
-                ".", ",", "?", ":", "(", ")", "assgined", "0", "9", "apple", "whistle", "SQHUM", "LYOJX")) {
+        for (String w :
+                List.of(
+                        "The",
+                        "pass",
+                        "key",
+                        "grass",
+                        "special",
+                        "magic",
+                        "numbers",
+                        "number",
+                        "VAR",
+                        "=",
+                        ".",
+                        ",",
+                        "?",
+                        ":",
+                        "(",
+                        ")",
+                        "assgined",
+                        "0",
+                        "9",
+                        "apple",
+                        "whistle",
+                        "SQHUM",
+                        "LYOJX")) {
             assertTrue(words.contains(w), w);
         }
-        assertEquals(List.of("The", "pass", "key", "is", "7", "1", "4", "3", "2", "."),
+        assertEquals(
+                List.of("The", "pass", "key", "is", "7", "1", "4", "3", "2", "."),
                 TaskVocabulary.splitWords("The pass key is 71432."));
     }
 
@@ -51,7 +81,11 @@ class TaskVocabularyTest {
         assertEquals(12, heldOut.size());
         assertTrue(train.stream().noneMatch(heldOut::contains));
         Set<String> templateWords = new HashSet<>();
-        Templates.allFixedTexts().forEach(t -> TaskVocabulary.splitWords(t.toLowerCase()).forEach(templateWords::add));
+        Templates.allFixedTexts()
+                .forEach(
+                        t ->
+                                TaskVocabulary.splitWords(t.toLowerCase())
+                                        .forEach(templateWords::add));
         List<String> all = TaskVocabulary.keyWords(Split.ANY);
         for (String a : all) {
             assertFalse(templateWords.contains(a), a + " is a template word");
@@ -60,7 +94,9 @@ class TaskVocabularyTest {
             }
         }
         Set<String> trainNames = new HashSet<>(TaskVocabulary.variableNames(Split.TRAIN));
-        assertTrue(TaskVocabulary.variableNames(Split.HELD_OUT).stream().noneMatch(trainNames::contains));
+        assertTrue(
+                TaskVocabulary.variableNames(Split.HELD_OUT).stream()
+                        .noneMatch(trainNames::contains));
     }
 
     @Test
@@ -92,14 +128,23 @@ class TaskVocabularyTest {
         Set<String> heldOutKeys = new HashSet<>(TaskVocabulary.HELD_OUT_KEY_WORDS);
         GeneratorOptions heldOut = GeneratorOptions.DEFAULT.withSplit(Split.HELD_OUT);
         for (int sample = 0; sample < 10; sample++) {
-            TaskCase c = NiahTask.multiKey(TokenCounter.words()).withOptions(heldOut).generate(500, 0.5, sample, 1);
+            TaskCase c =
+                    NiahTask.multiKey(TokenCounter.words())
+                            .withOptions(heldOut)
+                            .generate(500, 0.5, sample, 1);
             for (String[] needle : NiahTaskTest.needles(c.prompt())) {
                 assertTrue(heldOutKeys.contains(needle[0]), needle[0]);
                 assertTrue(Split.HELD_OUT.containsHashed(needle[1]), needle[1]);
             }
-            TaskCase p = new PassKeyTask(TokenCounter.words()).withOptions(heldOut).generate(300, 0.5, sample, 1);
+            TaskCase p =
+                    new PassKeyTask(TokenCounter.words())
+                            .withOptions(heldOut)
+                            .generate(300, 0.5, sample, 1);
             assertTrue(Split.HELD_OUT.containsHashed(p.answers().get(0)));
-            TaskCase v = new VariableTrackingTask(TokenCounter.words()).withOptions(heldOut).generate(300, 0.5, sample, 1);
+            TaskCase v =
+                    new VariableTrackingTask(TokenCounter.words())
+                            .withOptions(heldOut)
+                            .generate(300, 0.5, sample, 1);
             assertTrue(TaskVocabulary.HELD_OUT_VARIABLE_NAMES.containsAll(v.answers()));
         }
     }

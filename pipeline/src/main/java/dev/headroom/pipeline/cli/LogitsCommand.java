@@ -12,14 +12,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The argmax at every position and the last position's logits, for parity checks against other runtimes. */
-@Command(name = "logits", mixinStandardHelpOptions = true, version = HeadroomCli.VERSION,
+/**
+ * The argmax at every position and the last position's logits, for parity checks against other
+ * runtimes.
+ */
+@Command(
+        name = "logits",
+        mixinStandardHelpOptions = true,
+        version = HeadroomCli.VERSION,
         description = "Print per-position argmax and the last logits of a token sequence.")
 final class LogitsCommand implements Callable<Integer> {
-    @Mixin
-    ModelOption opt;
+    @Mixin ModelOption opt;
 
-    @Option(names = "--ids", required = true, paramLabel = "IDS", description = "token ids, comma separated")
+    @Option(
+            names = "--ids",
+            required = true,
+            paramLabel = "IDS",
+            description = "token ids, comma separated")
     String ids;
 
     @Option(names = "--json", description = "print {\"argmax\":[...], \"last_logits\":[...]}")
@@ -36,12 +45,15 @@ final class LogitsCommand implements Callable<Integer> {
             }
             int[] argmax = new int[tokens.length];
             for (int t = 0; t < tokens.length; t++) {
-                for (int v = 1; v < logits[t].length; v++) if (logits[t][v] > logits[t][argmax[t]]) argmax[t] = v;
+                for (int v = 1; v < logits[t].length; v++)
+                    if (logits[t][v] > logits[t][argmax[t]]) argmax[t] = v;
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("argmax", argmax);
             out.put("last_logits", logits[tokens.length - 1]);
-            if (!json) throw new HeadroomException("logits: only --json output is implemented; add --json");
+            if (!json)
+                throw new HeadroomException(
+                        "logits: only --json output is implemented; add --json");
             System.out.println(new ObjectMapper().writeValueAsString(out));
         }
         return 0;

@@ -9,11 +9,19 @@ import picocli.CommandLine.Option;
 
 /** The --model and --backend options shared by the model tools. */
 final class ModelOption {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face checkpoint directory")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR",
+            description = "Hugging Face checkpoint directory")
     Path model;
 
-    @Option(names = "--backend", paramLabel = "B", defaultValue = "auto",
-            description = "auto (the GPU when its runtime can run, else the CPU), cpu, gpu or oracle (float64 reference)")
+    @Option(
+            names = "--backend",
+            paramLabel = "B",
+            defaultValue = "auto",
+            description =
+                    "auto (the GPU when its runtime can run, else the CPU), cpu, gpu or oracle (float64 reference)")
     String backend;
 
     /** Loads the model on the chosen backend. */

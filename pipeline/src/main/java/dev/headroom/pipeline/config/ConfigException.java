@@ -4,8 +4,8 @@ import dev.headroom.attention.HeadroomException;
 import java.util.List;
 
 /**
- * A config that cannot be used: one or more problems, each {@code file:line:column: key: problem}. The message
- * is the problems one per line; the CLI prints each as {@code error: ...}.
+ * A config that cannot be used: one or more problems, each {@code file:line:column: key: problem}.
+ * The message is the problems one per line; the CLI prints each as {@code error: ...}.
  */
 public final class ConfigException extends HeadroomException {
 

@@ -1,9 +1,5 @@
 package dev.headroom.pipeline.config;
 
-import dev.headroom.pipeline.api.ConfigPointer;
-import dev.headroom.pipeline.api.ConfigProblems;
-import dev.headroom.pipeline.api.ModelFacts;
-import dev.headroom.pipeline.api.Suggestions;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,8 +14,12 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.checkpoint.Checkpoint;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.pipeline.api.ConfigPointer;
+import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.MethodSpec;
+import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageParams;
+import dev.headroom.pipeline.api.Suggestions;
 import dev.headroom.pipeline.registry.StageRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,16 +37,19 @@ import java.util.Set;
 
 /**
  * Reads a YAML config into {@link PipelineConfig}, validates it and resolves its paths. Every
- * problem found after binding is reported, each as {@code file:line:column: key: problem}, through one
- * {@link ConfigException} before anything runs (a YAML or binding error stops at that error). Stage
- * entries are validated with a {@link ConfigProblems.Context}: the working directory, the run directory
- * and the outputs of the stages before them.
+ * problem found after binding is reported, each as {@code file:line:column: key: problem}, through
+ * one {@link ConfigException} before anything runs (a YAML or binding error stops at that error).
+ * Stage entries are validated with a {@link ConfigProblems.Context}: the working directory, the run
+ * directory and the outputs of the stages before them.
  */
 public final class ConfigLoader {
 
-    static final List<String> TOP_LEVEL_KEYS = List.of("model", "output", "runner", "calibration", "stages");
+    static final List<String> TOP_LEVEL_KEYS =
+            List.of("model", "output", "runner", "calibration", "stages");
 
-    /** Validates one stage entry; the default calls {@link StageParams#validate}. A seam for tests. */
+    /**
+     * Validates one stage entry; the default calls {@link StageParams#validate}. A seam for tests.
+     */
     interface EntryValidator {
         void validate(StageParams params, ConfigProblems problems, ModelFacts model);
     }
@@ -65,7 +68,9 @@ public final class ConfigLoader {
         this.entryValidator = entryValidator;
     }
 
-    /** @param workingDir the directory relative paths in the config are resolved against */
+    /**
+     * @param workingDir the directory relative paths in the config are resolved against
+     */
     public ResolvedConfig load(Path file, Path workingDir) {
         String text;
         try {
@@ -83,12 +88,18 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             var l = e.getLocation();
             String where = l == null ? "" : l.getLineNr() + ":" + l.getColumnNr() + ": ";
-            throw new ConfigException(file + ":" + where + "YAML syntax error: " + e.getOriginalMessage().split("\n")[0]);
+            throw new ConfigException(
+                    file
+                            + ":"
+                            + where
+                            + "YAML syntax error: "
+                            + e.getOriginalMessage().split("\n")[0]);
         } catch (IOException e) {
             throw new HeadroomException(file + ": cannot read the config: " + e.getMessage());
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
-            throw new ConfigException(file + ":1:1: the config is empty; it needs model, output and stages");
+            throw new ConfigException(
+                    file + ":1:1: the config is empty; it needs model, output and stages");
         }
         PipelineConfig config;
         try {
@@ -98,8 +109,12 @@ public final class ConfigLoader {
         }
 
         Path work = workingDir.toAbsolutePath().normalize();
-        Path runDir = config.output() == null || config.output().isBlank() ? null : work.resolve(config.output()).normalize();
-        ConfigProblems problems = new ConfigProblems(new ConfigProblems.Context(work, runDir, Set.of()));
+        Path runDir =
+                config.output() == null || config.output().isBlank()
+                        ? null
+                        : work.resolve(config.output()).normalize();
+        ConfigProblems problems =
+                new ConfigProblems(new ConfigProblems.Context(work, runDir, Set.of()));
         ModelFacts model = validateModel(config.model(), problems, work);
         if (config.output() != null && config.output().isBlank()) {
             problems.error("output", "is empty; give the run directory, e.g. 'output: runs/demo'");
@@ -121,8 +136,13 @@ public final class ConfigLoader {
                     problems.error("stages", i, "empty stage entry");
                     continue;
                 }
-                // Each entry sees where paths resolve, the run directory and what the stages before it write.
-                entryValidator.validate(s, problems.at("stages", i).with(new ConfigProblems.Context(work, runDir, earlierOutputs)), model);
+                // Each entry sees where paths resolve, the run directory and what the stages before
+                // it write.
+                entryValidator.validate(
+                        s,
+                        problems.at("stages", i)
+                                .with(new ConfigProblems.Context(work, runDir, earlierOutputs)),
+                        model);
                 List<String> outputs = registry.definitionOf(s).outputs(s);
                 Map<Integer, List<String>> clashes = new java.util.TreeMap<>();
                 for (String output : outputs) {
@@ -132,8 +152,15 @@ public final class ConfigLoader {
                     }
                 }
                 ConfigProblems entry = problems.at("stages", i);
-                clashes.forEach((earlier, files) -> entry.error(StageParams.TYPE_KEY, "writes "
-                        + String.join(", ", files) + " like stages[" + earlier + "]; a run directory holds one stage of this kind"));
+                clashes.forEach(
+                        (earlier, files) ->
+                                entry.error(
+                                        StageParams.TYPE_KEY,
+                                        "writes "
+                                                + String.join(", ", files)
+                                                + " like stages["
+                                                + earlier
+                                                + "]; a run directory holds one stage of this kind"));
                 earlierOutputs.addAll(outputs);
             }
         }
@@ -142,20 +169,34 @@ public final class ConfigLoader {
         }
 
         String canonical = canonicalJson(config, model.directory(), runDir);
-        return new ResolvedConfig(file.toAbsolutePath().normalize(), model, runDir, config.runnerOrDefault(),
-                config.calibration(), List.copyOf(config.stages()), canonical, sha256(canonical));
+        return new ResolvedConfig(
+                file.toAbsolutePath().normalize(),
+                model,
+                runDir,
+                config.runnerOrDefault(),
+                config.calibration(),
+                List.copyOf(config.stages()),
+                canonical,
+                sha256(canonical));
     }
 
-    /** Every problem as {@code file:line:column: key: problem}, in the order of the file (stable for one place). */
-    static List<String> report(Path file, YamlLocations locations, List<ConfigProblems.Problem> problems) {
-        record Located(YamlLocations.Location at, String line) {
-        }
+    /**
+     * Every problem as {@code file:line:column: key: problem}, in the order of the file (stable for
+     * one place).
+     */
+    static List<String> report(
+            Path file, YamlLocations locations, List<ConfigProblems.Problem> problems) {
+        record Located(YamlLocations.Location at, String line) {}
         List<Located> located = new ArrayList<>();
         for (ConfigProblems.Problem p : problems) {
             YamlLocations.Location at = locations.find(p.where());
-            located.add(new Located(at, file + ":" + at + ": " + p.where().dotted() + ": " + p.message()));
+            located.add(
+                    new Located(
+                            at, file + ":" + at + ": " + p.where().dotted() + ": " + p.message()));
         }
-        located.sort(java.util.Comparator.comparingInt((Located l) -> l.at().line()).thenComparingInt(l -> l.at().column()));
+        located.sort(
+                java.util.Comparator.comparingInt((Located l) -> l.at().line())
+                        .thenComparingInt(l -> l.at().column()));
         return located.stream().map(Located::line).distinct().toList();
     }
 
@@ -171,7 +212,7 @@ public final class ConfigLoader {
         try {
             ModelConfig mc = ConfigReader.read(dir);
             try (Checkpoint weights = Checkpoint.open(dir)) {
-                weights.storedDtype();      // the headers parse and the weight files are there
+                weights.storedDtype(); // the headers parse and the weight files are there
             }
             return new ModelFacts(dir, mc, Files.isRegularFile(dir.resolve("tokenizer.json")));
         } catch (HeadroomException e) {
@@ -183,8 +224,14 @@ public final class ConfigLoader {
     /** The config without its runner section, paths absolute, keys sorted. */
     private String canonicalJson(PipelineConfig config, Path modelDir, Path runDir) {
         ObjectMapper json = ConfigMapper.canonicalJson(registry);
-        ObjectNode node = json.valueToTree(new PipelineConfig(modelDir.toString(), runDir.toString(), null,
-                config.calibration(), config.stages()));
+        ObjectNode node =
+                json.valueToTree(
+                        new PipelineConfig(
+                                modelDir.toString(),
+                                runDir.toString(),
+                                null,
+                                config.calibration(),
+                                config.stages()));
         try {
             return json.writeValueAsString(json.treeToValue(node, Object.class));
         } catch (JsonProcessingException e) {
@@ -194,17 +241,24 @@ public final class ConfigLoader {
 
     static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256")
+                                    .digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private ConfigException bindingError(Path file, YamlLocations locations, JsonNode tree, JsonProcessingException e) {
+    private ConfigException bindingError(
+            Path file, YamlLocations locations, JsonNode tree, JsonProcessingException e) {
         ConfigPointer pointer = ConfigPointer.ROOT;
         if (e instanceof JsonMappingException jm) {
             for (JsonMappingException.Reference r : jm.getPath()) {
-                pointer = r.getFieldName() != null ? pointer.key(r.getFieldName()) : pointer.index(r.getIndex());
+                pointer =
+                        r.getFieldName() != null
+                                ? pointer.key(r.getFieldName())
+                                : pointer.index(r.getIndex());
             }
         }
         String message;
@@ -218,17 +272,29 @@ public final class ConfigLoader {
                 names.clear();
                 names.addAll(TOP_LEVEL_KEYS);
             }
-            message = "unknown key '" + u.getPropertyName() + "'" + Suggestions.hint(u.getPropertyName(), names);
+            message =
+                    "unknown key '"
+                            + u.getPropertyName()
+                            + "'"
+                            + Suggestions.hint(u.getPropertyName(), names);
         } else if (e instanceof InvalidTypeIdException t) {
-            boolean stage = t.getBaseType() != null && t.getBaseType().isTypeOrSubTypeOf(StageParams.class);
+            boolean stage =
+                    t.getBaseType() != null && t.getBaseType().isTypeOrSubTypeOf(StageParams.class);
             String key = stage ? StageParams.TYPE_KEY : MethodSpec.TYPE_KEY;
             List<String> valid = stage ? registry.stageNames() : registry.methodNames();
             pointer = pointer.key(key);
-            message = t.getTypeId() == null
-                    ? "missing; name one of: " + String.join(", ", valid)
-                    : "unknown " + key + " '" + t.getTypeId() + "'" + Suggestions.hint(t.getTypeId(), valid);
+            message =
+                    t.getTypeId() == null
+                            ? "missing; name one of: " + String.join(", ", valid)
+                            : "unknown "
+                                    + key
+                                    + " '"
+                                    + t.getTypeId()
+                                    + "'"
+                                    + Suggestions.hint(t.getTypeId(), valid);
         } else if (e instanceof InvalidFormatException f) {
-            message = "expected " + describeType(f.getTargetType()) + ", got '" + f.getValue() + "'";
+            message =
+                    "expected " + describeType(f.getTargetType()) + ", got '" + f.getValue() + "'";
         } else if (e instanceof MismatchedInputException m) {
             JsonNode at = tree.at(pointer.json());
             message = "expected " + describeType(m.getTargetType()) + ", got " + describeNode(at);
@@ -237,17 +303,24 @@ public final class ConfigLoader {
         } else {
             message = e.getOriginalMessage().split("\n")[0];
         }
-        return new ConfigException(file + ":" + locations.find(pointer) + ": " + pointer.dotted() + ": " + message);
+        return new ConfigException(
+                file + ":" + locations.find(pointer) + ": " + pointer.dotted() + ": " + message);
     }
 
     private static String describeType(Class<?> type) {
         if (type == null) {
             return "another value";
         }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+        if (type == Integer.class
+                || type == int.class
+                || type == Long.class
+                || type == long.class) {
             return "an integer";
         }
-        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+        if (type == Double.class
+                || type == double.class
+                || type == Float.class
+                || type == float.class) {
             return "a number";
         }
         if (type == Boolean.class || type == boolean.class) {

@@ -1,5 +1,6 @@
 package dev.headroom.pipeline.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,14 +8,12 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.headroom.pipeline.registry.StageRegistry;
 
 /** The Jackson mappers for configs: strict (no unknown keys, no coercion), snake_case keys. */
 public final class ConfigMapper {
 
-    private ConfigMapper() {
-    }
+    private ConfigMapper() {}
 
     public static ObjectMapper yaml(StageRegistry registry) {
         YAMLMapper.Builder b = YAMLMapper.builder();
@@ -28,7 +27,8 @@ public final class ConfigMapper {
     public static ObjectMapper canonicalJson(StageRegistry registry) {
         JsonMapper.Builder b = JsonMapper.builder();
         configure(b);
-        b.enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+        b.enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .serializationInclusion(JsonInclude.Include.NON_NULL);
         ObjectMapper m = b.build();
         registry.jsonSubtypes().forEach(m::registerSubtypes);

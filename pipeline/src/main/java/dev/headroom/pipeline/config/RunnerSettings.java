@@ -7,11 +7,12 @@ import java.util.List;
 /**
  * The {@code runner} section. Command-line flags override it.
  *
- * @param name         {@code direct} (default) or {@code flink}
- * @param parallelism  workers; default: the machine's cores
- * @param flinkMaster  {@code [local]} (default: an embedded mini-cluster) or {@code host:port} of a session cluster
- * @param maxUnits     the most units of work (evaluate cases, profile samples) one stage runs without confirmation;
- *                     default {@value #DEFAULT_MAX_UNITS}; {@code --yes} lifts it
+ * @param name {@code direct} (default) or {@code flink}
+ * @param parallelism workers; default: the machine's cores
+ * @param flinkMaster {@code [local]} (default: an embedded mini-cluster) or {@code host:port} of a
+ *     session cluster
+ * @param maxUnits the most units of work (evaluate cases, profile samples) one stage runs without
+ *     confirmation; default {@value #DEFAULT_MAX_UNITS}; {@code --yes} lifts it
  */
 public record RunnerSettings(String name, Integer parallelism, String flinkMaster, Long maxUnits) {
 
@@ -41,13 +42,19 @@ public record RunnerSettings(String name, Integer parallelism, String flinkMaste
         return flinkMaster == null || flinkMaster.equals("local") ? LOCAL_FLINK : flinkMaster;
     }
 
-    /** These settings with the non-null overrides applied; a Flink master alone implies the Flink runner. */
+    /**
+     * These settings with the non-null overrides applied; a Flink master alone implies the Flink
+     * runner.
+     */
     public RunnerSettings overriddenBy(String runner, Integer parallelismOverride, String master) {
         if (runner == null && master != null) {
             runner = FLINK;
         }
-        return new RunnerSettings(runner != null ? runner : name, parallelismOverride != null ? parallelismOverride : parallelism,
-                master != null ? master : flinkMaster, maxUnits);
+        return new RunnerSettings(
+                runner != null ? runner : name,
+                parallelismOverride != null ? parallelismOverride : parallelism,
+                master != null ? master : flinkMaster,
+                maxUnits);
     }
 
     void validate(ConfigProblems p) {
@@ -63,6 +70,8 @@ public record RunnerSettings(String name, Integer parallelism, String flinkMaste
 
     /** {@code [local]}, {@code local} or {@code host:port}. */
     public static boolean isValidFlinkMaster(String master) {
-        return master.equals(LOCAL_FLINK) || master.equals("local") || master.matches("[^:\\s]+:[0-9]{1,5}");
+        return master.equals(LOCAL_FLINK)
+                || master.equals("local")
+                || master.matches("[^:\\s]+:[0-9]{1,5}");
     }
 }

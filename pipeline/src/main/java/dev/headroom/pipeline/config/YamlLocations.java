@@ -1,10 +1,10 @@
 package dev.headroom.pipeline.config;
 
-import dev.headroom.pipeline.api.ConfigPointer;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.headroom.pipeline.api.ConfigPointer;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,9 +1,9 @@
 package dev.headroom.pipeline.registry;
 
+import com.fasterxml.jackson.databind.jsontype.NamedType;
 import dev.headroom.pipeline.api.MethodDefinition;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.api.StageParams;
-import com.fasterxml.jackson.databind.jsontype.NamedType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +20,7 @@ public final class StageRegistry {
     private final Map<Class<?>, StageDefinition<?>> stagesByParams = new LinkedHashMap<>();
     private final Map<String, MethodDefinition> methods = new LinkedHashMap<>();
 
-    private StageRegistry() {
-    }
+    private StageRegistry() {}
 
     public static StageRegistry load() {
         StageRegistry r = new StageRegistry();
@@ -55,7 +54,8 @@ public final class StageRegistry {
     public <P extends StageParams> StageDefinition<P> definitionOf(P params) {
         StageDefinition<?> d = stagesByParams.get(params.getClass());
         if (d == null) {
-            throw new IllegalArgumentException("no stage registered for " + params.getClass().getName());
+            throw new IllegalArgumentException(
+                    "no stage registered for " + params.getClass().getName());
         }
         return (StageDefinition<P>) d;
     }

@@ -14,8 +14,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  */
 public final class BeamRunners {
 
-    private BeamRunners() {
-    }
+    private BeamRunners() {}
 
     public static PipelineOptions options(RunnerSettings settings, String jobName) {
         int parallelism = settings.parallelismOrDefault();
@@ -27,7 +26,7 @@ public final class BeamRunners {
             flink.setMaxParallelism(Math.max(parallelism, 1));
             flink.setJobName(jobName);
             flink.setAttachedMode(true);
-            flink.setFasterCopy(true);      // elements are never mutated after output
+            flink.setFasterCopy(true); // elements are never mutated after output
             return flink;
         }
         DirectOptions direct = PipelineOptionsFactory.as(DirectOptions.class);

@@ -3,13 +3,13 @@ package dev.headroom.pipeline.runner;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.pipeline.api.StageDefinition;
+import dev.headroom.pipeline.api.StageParams;
 import dev.headroom.pipeline.config.ConfigLoader;
 import dev.headroom.pipeline.config.ConfigMapper;
 import dev.headroom.pipeline.config.ResolvedConfig;
 import dev.headroom.pipeline.config.RunnerSettings;
-import dev.headroom.attention.HeadroomException;
-import dev.headroom.pipeline.api.StageDefinition;
-import dev.headroom.pipeline.api.StageParams;
 import dev.headroom.pipeline.registry.StageRegistry;
 import dev.headroom.pipeline.report.RunReport;
 import java.io.PrintStream;
@@ -35,7 +35,8 @@ public final class HeadroomRun {
      *
      * @param yes run stages of any size ({@code --yes}): lifts {@code runner.max_units}
      */
-    public record RunnerOverrides(String runner, String flinkMaster, Integer parallelism, boolean yes) {
+    public record RunnerOverrides(
+            String runner, String flinkMaster, Integer parallelism, boolean yes) {
         public static final RunnerOverrides NONE = new RunnerOverrides(null, null, null, false);
 
         public RunnerOverrides(String runner, String flinkMaster, Integer parallelism) {
@@ -44,8 +45,7 @@ public final class HeadroomRun {
     }
 
     /** What a run produced. */
-    public record Outcome(Path runDirectory, Path reportHtml, List<String> skippedStages) {
-    }
+    public record Outcome(Path runDirectory, Path reportHtml, List<String> skippedStages) {}
 
     private final StageRegistry registry;
     private final PrintStream out;
@@ -61,17 +61,30 @@ public final class HeadroomRun {
     public ResolvedConfig load(Path configFile, RunnerOverrides overrides, Path workingDir) {
         // Overrides are checked like the config's own runner section, before the config is read.
         if (overrides.runner() != null && !RunnerSettings.NAMES.contains(overrides.runner())) {
-            throw new HeadroomException("--runner: unknown runner '" + overrides.runner() + "'; valid: "
-                    + String.join(", ", RunnerSettings.NAMES));
+            throw new HeadroomException(
+                    "--runner: unknown runner '"
+                            + overrides.runner()
+                            + "'; valid: "
+                            + String.join(", ", RunnerSettings.NAMES));
         }
         if (overrides.parallelism() != null && overrides.parallelism() < 1) {
-            throw new HeadroomException("--parallelism must be at least 1, got " + overrides.parallelism());
+            throw new HeadroomException(
+                    "--parallelism must be at least 1, got " + overrides.parallelism());
         }
-        if (overrides.flinkMaster() != null && !RunnerSettings.isValidFlinkMaster(overrides.flinkMaster())) {
-            throw new HeadroomException("--flink-master: '" + overrides.flinkMaster() + "' is neither [local] nor host:port");
+        if (overrides.flinkMaster() != null
+                && !RunnerSettings.isValidFlinkMaster(overrides.flinkMaster())) {
+            throw new HeadroomException(
+                    "--flink-master: '"
+                            + overrides.flinkMaster()
+                            + "' is neither [local] nor host:port");
         }
         ResolvedConfig config = new ConfigLoader(registry).load(configFile, workingDir);
-        return config.withRunner(config.runner().overriddenBy(overrides.runner(), overrides.parallelism(), overrides.flinkMaster()));
+        return config.withRunner(
+                config.runner()
+                        .overriddenBy(
+                                overrides.runner(),
+                                overrides.parallelism(),
+                                overrides.flinkMaster()));
     }
 
     public Outcome run(Path configFile, RunnerOverrides overrides) {
@@ -95,12 +108,18 @@ public final class HeadroomRun {
         Path provenance = dir.artifacts().resolve(Provenance.FILE);
         Path history = dir.artifacts().resolve(Provenance.HISTORY_FILE);
         Map<String, String> status = new LinkedHashMap<>();
-        err.printf("headroom: running %s on %s (%s runner, parallelism %d) into %s%n", config.file().getFileName(),
-                config.model().directory().getFileName(), config.runner().nameOrDefault(),
-                config.runner().parallelismOrDefault(), config.runDirectory());
+        err.printf(
+                "headroom: running %s on %s (%s runner, parallelism %d) into %s%n",
+                config.file().getFileName(),
+                config.model().directory().getFileName(),
+                config.runner().nameOrDefault(),
+                config.runner().parallelismOrDefault(),
+                config.runDirectory());
         long maxUnits = overrides.yes() ? Long.MAX_VALUE : config.runner().maxUnitsOrDefault();
-        String confirmHint = "to run them, add --yes, or set 'max_units: {N}' under 'runner:' in " + config.file().getFileName()
-                + " (the runner section does not change the run's hash)";
+        String confirmHint =
+                "to run them, add --yes, or set 'max_units: {N}' under 'runner:' in "
+                        + config.file().getFileName()
+                        + " (the runner section does not change the run's hash)";
 
         List<String> skipped = new java.util.ArrayList<>();
         boolean ranAny = false;
@@ -113,13 +132,18 @@ public final class HeadroomRun {
             List<String> outputs = stage.outputs(params);
             String label = "stage " + (i + 1) + "/" + config.stages().size() + " " + stage.name();
             if (dir.isComplete(key, outputs)) {
-                err.println(label + ": skipped, its inputs and parameters match a completed run (hash "
-                        + key.hash().substring(0, 12) + "); outputs: " + String.join(", ", outputs));
+                err.println(
+                        label
+                                + ": skipped, its inputs and parameters match a completed run (hash "
+                                + key.hash().substring(0, 12)
+                                + "); outputs: "
+                                + String.join(", ", outputs));
                 skipped.add(stage.name());
                 status.put(i + "-" + stage.name(), "skipped (complete)");
             } else {
                 if (!ranAny) {
-                    // This run makes results: provenance.json describes it from now on; the one before goes to the history.
+                    // This run makes results: provenance.json describes it from now on; the one
+                    // before goes to the history.
                     ranAny = true;
                     Provenance.supersede(provenance, history, started);
                 }
@@ -127,31 +151,59 @@ public final class HeadroomRun {
                 dir.writeAtomically(provenance, Provenance.json(config, started, null, status));
                 Instant t0 = Instant.now();
                 err.println(label + ": " + stage.description());
-                try (ProgressPrinter.Watch watch = ProgressPrinter.watch(stage.name(), context.progressKey(), maxUnits, confirmHint, err)) {
+                try (ProgressPrinter.Watch watch =
+                        ProgressPrinter.watch(
+                                stage.name(), context.progressKey(), maxUnits, confirmHint, err)) {
                     stage.run(params, context);
                 }
                 Instant t1 = Instant.now();
                 dir.markComplete(key, outputs, t0, t1);
-                status.put(i + "-" + stage.name(), "ran in " + ProgressPrinter.clock(Duration.between(t0, t1).toMillis() / 1000.0));
+                status.put(
+                        i + "-" + stage.name(),
+                        "ran in "
+                                + ProgressPrinter.clock(
+                                        Duration.between(t0, t1).toMillis() / 1000.0));
                 dir.writeAtomically(provenance, Provenance.json(config, started, null, status));
-                err.println(label + ": done in " + ProgressPrinter.clock(Duration.between(t0, t1).toMillis() / 1000.0));
+                err.println(
+                        label
+                                + ": done in "
+                                + ProgressPrinter.clock(
+                                        Duration.between(t0, t1).toMillis() / 1000.0));
             }
             stage.report(params, context, report);
         }
         Instant ended = Instant.now();
-        report.fact("config", config.file().toString()).fact("config hash", config.hash())
+        report.fact("config", config.file().toString())
+                .fact("config hash", config.hash())
                 .fact("model", config.model().directory().toString());
         JsonNode maker = ranAny ? null : Provenance.read(provenance);
         if (maker == null) {
-            report.fact("runner", config.runner().nameOrDefault() + ", parallelism " + config.runner().parallelismOrDefault())
-                    .fact("code", Provenance.codeVersion()).fact("started", started.toString()).fact("ended", ended.toString());
+            report.fact(
+                            "runner",
+                            config.runner().nameOrDefault()
+                                    + ", parallelism "
+                                    + config.runner().parallelismOrDefault())
+                    .fact("code", Provenance.codeVersion())
+                    .fact("started", started.toString())
+                    .fact("ended", ended.toString());
         } else {
             // Every stage was complete: the facts are those of the run that made the results.
-            report.fact("runner", maker.path("runner").asText() + ", parallelism " + maker.path("parallelism").asText())
-                    .fact("code", maker.path("code_version").asText()).fact("started", maker.path("started").asText())
+            report.fact(
+                            "runner",
+                            maker.path("runner").asText()
+                                    + ", parallelism "
+                                    + maker.path("parallelism").asText())
+                    .fact("code", maker.path("code_version").asText())
+                    .fact("started", maker.path("started").asText())
                     .fact("ended", maker.path("ended").asText())
-                    .fact("rerun", "every stage was complete at " + started + " (" + config.runner().nameOrDefault()
-                            + " runner); see artifacts/" + Provenance.HISTORY_FILE);
+                    .fact(
+                            "rerun",
+                            "every stage was complete at "
+                                    + started
+                                    + " ("
+                                    + config.runner().nameOrDefault()
+                                    + " runner); see artifacts/"
+                                    + Provenance.HISTORY_FILE);
         }
         report.writeHtml(dir.reportHtml());
         if (ranAny) {
@@ -167,15 +219,31 @@ public final class HeadroomRun {
         out.println("report:    " + dir.reportHtml());
         out.println("tables:    " + dir.reports() + "/");
         out.println("artifacts: " + dir.artifacts() + "/");
-        out.printf("wall time: %s%n", ProgressPrinter.clock(Duration.between(started, ended).toMillis() / 1000.0));
+        out.printf(
+                "wall time: %s%n",
+                ProgressPrinter.clock(Duration.between(started, ended).toMillis() / 1000.0));
         return new Outcome(dir.root(), dir.reportHtml(), skipped);
     }
 
-    /** Hash of the previous stage's hash (the model fingerprint for the first), the index and the params. */
-    static String stageHash(String previous, int index, String name, ObjectMapper canonical, StageParams params) {
+    /**
+     * Hash of the previous stage's hash (the model fingerprint for the first), the index and the
+     * params.
+     */
+    static String stageHash(
+            String previous, int index, String name, ObjectMapper canonical, StageParams params) {
         try {
-            String text = previous + "\n" + index + "\n" + name + "\n" + canonical.writeValueAsString(params);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            String text =
+                    previous
+                            + "\n"
+                            + index
+                            + "\n"
+                            + name
+                            + "\n"
+                            + canonical.writeValueAsString(params);
+            return HexFormat.of()
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256")
+                                    .digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

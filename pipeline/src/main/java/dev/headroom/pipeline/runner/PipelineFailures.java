@@ -10,17 +10,19 @@ import dev.headroom.eval.harness.CaseFailedException;
  */
 public final class PipelineFailures {
 
-    private PipelineFailures() {
-    }
+    private PipelineFailures() {}
 
-    /** A {@link HeadroomException} to rethrow, or null when the failure is not the user's to fix. */
+    /**
+     * A {@link HeadroomException} to rethrow, or null when the failure is not the user's to fix.
+     */
     public static HeadroomException userError(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof HeadroomException h) {
                 return h;
             }
             String text = t.toString();
-            if (text.contains(CaseFailedException.class.getName()) || text.contains(HeadroomException.class.getName())) {
+            if (text.contains(CaseFailedException.class.getName())
+                    || text.contains(HeadroomException.class.getName())) {
                 String message = t.getMessage() == null ? text : t.getMessage();
                 int colon = message.indexOf(": case ");
                 return new HeadroomException(colon >= 0 ? message.substring(colon + 2) : message);

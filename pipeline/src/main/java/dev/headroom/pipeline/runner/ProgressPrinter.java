@@ -10,21 +10,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Prints "stage: done/total unit, elapsed, ETA" to stderr every 5 s while a stage's pipeline runs in
- * this JVM, reading {@link RunProgress}. It prints every 5 s even when the count does not move (a stage
- * whose DoFns report no units still shows its elapsed time), announces the total when it starts, and
- * once the pipeline has run for {@link #ESTIMATE_AFTER_SECONDS} prints an estimate of the whole from
- * the rate of those first seconds.
+ * Prints "stage: done/total unit, elapsed, ETA" to stderr every 5 s while a stage's pipeline runs
+ * in this JVM, reading {@link RunProgress}. It prints every 5 s even when the count does not move
+ * (a stage whose DoFns report no units still shows its elapsed time), announces the total when it
+ * starts, and once the pipeline has run for {@link #ESTIMATE_AFTER_SECONDS} prints an estimate of
+ * the whole from the rate of those first seconds.
  *
  * <p>{@link #watch} is the stage-level side, opened by {@link HeadroomRun} around a whole stage: it
- * ticks "stage: running, 0:35 elapsed" every 5 s while the stage works outside a counted pipeline (a
- * search in the driver, reading inputs), and it holds the most units a pipeline of that stage may
- * count before the run is refused ({@code runner.max_units}, or {@code --yes}).
+ * ticks "stage: running, 0:35 elapsed" every 5 s while the stage works outside a counted pipeline
+ * (a search in the driver, reading inputs), and it holds the most units a pipeline of that stage
+ * may count before the run is refused ({@code runner.max_units}, or {@code --yes}).
  */
 public final class ProgressPrinter implements AutoCloseable {
 
     static final long PERIOD_MILLIS = 5_000;
-    /** The estimate is the rate of this many first seconds (model loading included) applied to the total. */
+
+    /**
+     * The estimate is the rate of this many first seconds (model loading included) applied to the
+     * total.
+     */
     static final int ESTIMATE_AFTER_SECONDS = 20;
 
     /** Stage watches by progress key: the unit limit, and whether a counting printer is running. */
@@ -46,8 +50,17 @@ public final class ProgressPrinter implements AutoCloseable {
         this(stage, key, total, unit, err, System::nanoTime, true);
     }
 
-    /** With a clock and without the printing thread, for tests that call {@link #tick} themselves. */
-    ProgressPrinter(String stage, String key, long total, String unit, PrintStream err, LongSupplier nanos, boolean thread) {
+    /**
+     * With a clock and without the printing thread, for tests that call {@link #tick} themselves.
+     */
+    ProgressPrinter(
+            String stage,
+            String key,
+            long total,
+            String unit,
+            PrintStream err,
+            LongSupplier nanos,
+            boolean thread) {
         this.stage = stage;
         this.key = key;
         this.total = total;
@@ -56,9 +69,16 @@ public final class ProgressPrinter implements AutoCloseable {
         this.nanos = nanos;
         this.watch = key == null ? null : WATCHES.get(key);
         if (watch != null && total > watch.maxUnits) {
-            throw new HeadroomException(String.format(Locale.ROOT, "%s: %,d %s to run, more than the %,d a stage runs without"
-                    + " confirmation (runner.max_units); %s", stage, total, unit, watch.maxUnits,
-                    watch.confirmHint.replace("{N}", Long.toString(total))));
+            throw new HeadroomException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: %,d %s to run, more than the %,d a stage runs without"
+                                    + " confirmation (runner.max_units); %s",
+                            stage,
+                            total,
+                            unit,
+                            watch.maxUnits,
+                            watch.confirmHint.replace("{N}", Long.toString(total))));
         }
         this.startNanos = nanos.getAsLong();
         RunProgress.listen(key);
@@ -66,8 +86,15 @@ public final class ProgressPrinter implements AutoCloseable {
             watch.counting = true;
         }
         if (total > 0) {
-            err.println(String.format(Locale.ROOT, "%s: %,d %s to run; an estimate of the time follows after %d s, from the rate"
-                    + " of those first seconds", stage, total, unit, ESTIMATE_AFTER_SECONDS));
+            err.println(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: %,d %s to run; an estimate of the time follows after %d s, from the rate"
+                                    + " of those first seconds",
+                            stage,
+                            total,
+                            unit,
+                            ESTIMATE_AFTER_SECONDS));
         }
         if (thread) {
             this.thread = new Thread(this::loop, "headroom-progress-" + stage);
@@ -96,12 +123,26 @@ public final class ProgressPrinter implements AutoCloseable {
         long done = RunProgress.done(key);
         err.println(line(done));
         double elapsed = elapsedSeconds();
-        if (!estimated && total > 0 && done > 0 && done < total && elapsed >= ESTIMATE_AFTER_SECONDS) {
+        if (!estimated
+                && total > 0
+                && done > 0
+                && done < total
+                && elapsed >= ESTIMATE_AFTER_SECONDS) {
             estimated = true;
             double rate = done / elapsed;
-            err.println(String.format(Locale.ROOT, "%s: estimate: %s for all %,d %s (%,d in the first %s: %.3g %s/s, model loading"
-                            + " included; the ETA on each line follows the rate so far)", stage, clock(total / rate), total, unit, done,
-                    clock(elapsed), rate, unit));
+            err.println(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: estimate: %s for all %,d %s (%,d in the first %s: %.3g %s/s, model loading"
+                                    + " included; the ETA on each line follows the rate so far)",
+                            stage,
+                            clock(total / rate),
+                            total,
+                            unit,
+                            done,
+                            clock(elapsed),
+                            rate,
+                            unit));
         }
     }
 
@@ -109,20 +150,45 @@ public final class ProgressPrinter implements AutoCloseable {
         return (nanos.getAsLong() - startNanos) / 1e9;
     }
 
-    /** "evaluate: 12/40 cases (30%), 0:41 elapsed, ETA 1:35"; without a total, "search: 0:41 elapsed". */
+    /**
+     * "evaluate: 12/40 cases (30%), 0:41 elapsed, ETA 1:35"; without a total, "search: 0:41
+     * elapsed".
+     */
     String line(long done) {
         double elapsed = elapsedSeconds();
         if (total <= 0) {
-            return String.format(Locale.ROOT, "%s: %s elapsed%s", stage, clock(elapsed), done > 0 ? ", " + done + " " + unit : "");
+            return String.format(
+                    Locale.ROOT,
+                    "%s: %s elapsed%s",
+                    stage,
+                    clock(elapsed),
+                    done > 0 ? ", " + done + " " + unit : "");
         }
-        String eta = done == 0 ? "ETA unknown (no " + unit + " finished yet)" : "ETA " + clock(elapsed / done * (total - done));
-        return String.format(Locale.ROOT, "%s: %d/%d %s (%d%%), %s elapsed, %s", stage, done, total, unit,
-                done * 100 / total, clock(elapsed), eta);
+        String eta =
+                done == 0
+                        ? "ETA unknown (no " + unit + " finished yet)"
+                        : "ETA " + clock(elapsed / done * (total - done));
+        return String.format(
+                Locale.ROOT,
+                "%s: %d/%d %s (%d%%), %s elapsed, %s",
+                stage,
+                done,
+                total,
+                unit,
+                done * 100 / total,
+                clock(elapsed),
+                eta);
     }
 
     public static String clock(double seconds) {
         Duration d = Duration.ofSeconds(Math.round(seconds));
-        return d.toHours() > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart())
+        return d.toHours() > 0
+                ? String.format(
+                        Locale.ROOT,
+                        "%d:%02d:%02d",
+                        d.toHours(),
+                        d.toMinutesPart(),
+                        d.toSecondsPart())
                 : String.format(Locale.ROOT, "%d:%02d", d.toMinutes(), d.toSecondsPart());
     }
 
@@ -141,11 +207,13 @@ public final class ProgressPrinter implements AutoCloseable {
     }
 
     /**
-     * Watches a whole stage: prints "{@code stage}: running, M:SS elapsed" every 5 s while no counting
-     * printer for {@code key} runs, and refuses a counted pipeline of more than {@code maxUnits} units with
-     * {@code confirmHint} ({@code {N}} stands for the count). Close it when the stage ends.
+     * Watches a whole stage: prints "{@code stage}: running, M:SS elapsed" every 5 s while no
+     * counting printer for {@code key} runs, and refuses a counted pipeline of more than {@code
+     * maxUnits} units with {@code confirmHint} ({@code {N}} stands for the count). Close it when
+     * the stage ends.
      */
-    public static Watch watch(String stage, String key, long maxUnits, String confirmHint, PrintStream err) {
+    public static Watch watch(
+            String stage, String key, long maxUnits, String confirmHint, PrintStream err) {
         Watch w = new Watch(stage, key, maxUnits, confirmHint, err, System::nanoTime, true);
         WATCHES.put(key, w);
         return w;
@@ -164,7 +232,14 @@ public final class ProgressPrinter implements AutoCloseable {
         private volatile boolean running = true;
         volatile boolean counting;
 
-        Watch(String stage, String key, long maxUnits, String confirmHint, PrintStream err, LongSupplier nanos, boolean thread) {
+        Watch(
+                String stage,
+                String key,
+                long maxUnits,
+                String confirmHint,
+                PrintStream err,
+                LongSupplier nanos,
+                boolean thread) {
             this.stage = stage;
             this.key = key;
             this.maxUnits = maxUnits;
@@ -197,7 +272,12 @@ public final class ProgressPrinter implements AutoCloseable {
         /** One period: the elapsed line, unless a counting printer is already printing. */
         void tick() {
             if (!counting) {
-                err.println(String.format(Locale.ROOT, "%s: running, %s elapsed", stage, clock((nanos.getAsLong() - startNanos) / 1e9)));
+                err.println(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: running, %s elapsed",
+                                stage,
+                                clock((nanos.getAsLong() - startNanos) / 1e9)));
             }
         }
 
@@ -212,7 +292,13 @@ public final class ProgressPrinter implements AutoCloseable {
     }
 
     /** Registers a watch without its thread (tests). */
-    static Watch watchForTest(String stage, String key, long maxUnits, String confirmHint, PrintStream err, LongSupplier nanos) {
+    static Watch watchForTest(
+            String stage,
+            String key,
+            long maxUnits,
+            String confirmHint,
+            PrintStream err,
+            LongSupplier nanos) {
         Watch w = new Watch(stage, key, maxUnits, confirmHint, err, nanos, false);
         WATCHES.put(key, w);
         return w;

@@ -1,7 +1,7 @@
 package dev.headroom.pipeline.runner;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.headroom.pipeline.config.ResolvedConfig;
 import java.io.IOException;
@@ -23,11 +23,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Where a run's results came from: config hash, model fingerprint, code version (git commit and whether
- * the tree was modified), Java and library versions, runner, start and end times, and what each stage did.
- * {@code artifacts/provenance.json} describes the run that made the results: it is written when a run
- * starts its first stage that is not already complete, after each stage, and at the end. A rerun that
- * finds every stage complete leaves it as it is and appends one line to
+ * Where a run's results came from: config hash, model fingerprint, code version (git commit and
+ * whether the tree was modified), Java and library versions, runner, start and end times, and what
+ * each stage did. {@code artifacts/provenance.json} describes the run that made the results: it is
+ * written when a run starts its first stage that is not already complete, after each stage, and at
+ * the end. A rerun that finds every stage complete leaves it as it is and appends one line to
  * {@code artifacts/provenance-history.jsonl} ({@code "event": "rerun"}); a later run that does run
  * stages (a resume, or a config that appends stages) first appends the provenance it replaces there
  * ({@code "event": "superseded"}). The history is append-only JSON lines.
@@ -40,25 +40,38 @@ public final class Provenance {
     private static final Pattern JAR_VERSION = Pattern.compile("-(\\d[\\w.\\-]*)\\.jar$");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Provenance() {
-    }
+    private Provenance() {}
 
-    public static String json(ResolvedConfig config, Instant started, Instant ended, Map<String, String> stageStatus) {
+    public static String json(
+            ResolvedConfig config,
+            Instant started,
+            Instant ended,
+            Map<String, String> stageStatus) {
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node(config, started, ended, stageStatus)) + "\n";
+            return JSON.writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(node(config, started, ended, stageStatus))
+                    + "\n";
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    static ObjectNode node(ResolvedConfig config, Instant started, Instant ended, Map<String, String> stageStatus) {
+    static ObjectNode node(
+            ResolvedConfig config,
+            Instant started,
+            Instant ended,
+            Map<String, String> stageStatus) {
         ObjectNode n = JSON.createObjectNode();
         n.put("config_file", config.file().toString());
         n.put("config_hash", config.hash());
         n.put("model", config.model().directory().toString());
         n.put("model_fingerprint", modelFingerprint(config.model().directory()));
         n.put("code_version", codeVersion());
-        n.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"));
+        n.put(
+                "java",
+                System.getProperty("java.vendor")
+                        + " "
+                        + System.getProperty("java.runtime.version"));
         n.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         n.putPOJO("libraries", libraries());
         n.put("runner", config.runner().nameOrDefault());
@@ -74,18 +87,29 @@ public final class Provenance {
         return n;
     }
 
-    /** One history line for a rerun that found every stage complete (provenance.json is left as it is). */
-    public static String rerun(ResolvedConfig config, Instant started, Instant ended, Map<String, String> stageStatus) {
+    /**
+     * One history line for a rerun that found every stage complete (provenance.json is left as it
+     * is).
+     */
+    public static String rerun(
+            ResolvedConfig config,
+            Instant started,
+            Instant ended,
+            Map<String, String> stageStatus) {
         ObjectNode n = JSON.createObjectNode();
         n.put("event", "rerun");
-        n.put("note", "every stage was complete; nothing ran and " + FILE + " still describes the run that made the results");
+        n.put(
+                "note",
+                "every stage was complete; nothing ran and "
+                        + FILE
+                        + " still describes the run that made the results");
         n.setAll(node(config, started, ended, stageStatus));
         return compact(n);
     }
 
     /**
-     * Before a run that makes results replaces {@code provenance}: appends the current one, if any, to
-     * {@code history} as {@code "event": "superseded"}.
+     * Before a run that makes results replaces {@code provenance}: appends the current one, if any,
+     * to {@code history} as {@code "event": "superseded"}.
      */
     public static void supersede(Path provenance, Path history, Instant newRunStarted) {
         if (!Files.isRegularFile(provenance)) {
@@ -116,7 +140,12 @@ public final class Provenance {
     public static void appendHistory(Path history, String line) {
         try {
             Files.createDirectories(history.getParent());
-            Files.writeString(history, line.strip() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    history,
+                    line.strip() + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -139,8 +168,14 @@ public final class Provenance {
                 for (Path f : files.sorted().toList()) {
                     String name = f.getFileName().toString();
                     if (name.endsWith(".safetensors") || name.equals("tokenizer.json")) {
-                        d.update((name + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis() + "\n")
-                                .getBytes(StandardCharsets.UTF_8));
+                        d.update(
+                                (name
+                                                + ":"
+                                                + Files.size(f)
+                                                + ":"
+                                                + Files.getLastModifiedTime(f).toMillis()
+                                                + "\n")
+                                        .getBytes(StandardCharsets.UTF_8));
                     }
                 }
             }
@@ -150,7 +185,10 @@ public final class Provenance {
         }
     }
 
-    /** {@code git:<commit>[+modified]} of the tree the code was built from, else the project version. */
+    /**
+     * {@code git:<commit>[+modified]} of the tree the code was built from, else the project
+     * version.
+     */
     public static String codeVersion() {
         Path start = codeLocation();
         for (Path p = start; p != null; p = p.getParent()) {
@@ -158,7 +196,9 @@ public final class Provenance {
                 String commit = git(p, "rev-parse", "HEAD");
                 if (commit != null) {
                     String status = git(p, "status", "--porcelain", "--untracked-files=no");
-                    return "git:" + commit + (status != null && !status.isBlank() ? "+modified" : "");
+                    return "git:"
+                            + commit
+                            + (status != null && !status.isBlank() ? "+modified" : "");
                 }
             }
         }
@@ -168,7 +208,13 @@ public final class Provenance {
 
     private static Path codeLocation() {
         try {
-            return Path.of(Provenance.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            return Path.of(
+                            Provenance.class
+                                    .getProtectionDomain()
+                                    .getCodeSource()
+                                    .getLocation()
+                                    .toURI())
+                    .toAbsolutePath();
         } catch (Exception e) {
             return Path.of("").toAbsolutePath();
         }

@@ -1,10 +1,10 @@
 package dev.headroom.pipeline.runner;
 
-import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.config.ResolvedConfig;
 import java.io.IOException;
@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * A run directory: {@code artifacts/} (resolved config, provenance, the stage ledger, plans) and
  * {@code reports/} (Parquet tables), plus {@code report.html}. Completed stages are recorded in
- * {@code artifacts/stages/NN-name.json} with the hash of their inputs and parameters; a config whose
- * stages differ from the recorded ones is refused.
+ * {@code artifacts/stages/NN-name.json} with the hash of their inputs and parameters; a config
+ * whose stages differ from the recorded ones is refused.
  */
 public final class RunDirectory {
 
@@ -32,7 +32,10 @@ public final class RunDirectory {
         this.root = root;
     }
 
-    /** A stage as the run directory records it: position, name and the hash of its inputs and parameters. */
+    /**
+     * A stage as the run directory records it: position, name and the hash of its inputs and
+     * parameters.
+     */
     public record StageKey(int index, String name, String hash) {
         String fileName() {
             return String.format("%02d-%s.json", index, name);
@@ -40,10 +43,10 @@ public final class RunDirectory {
     }
 
     /**
-     * Opens {@code config}'s run directory, creating it. A directory that is not a run directory, or
-     * whose completed stages were run with other parameters than {@code stages} (by position, name
-     * and hash), is refused: the same config resumes, and a config that only adds stages extends
-     * the run.
+     * Opens {@code config}'s run directory, creating it. A directory that is not a run directory,
+     * or whose completed stages were run with other parameters than {@code stages} (by position,
+     * name and hash), is refused: the same config resumes, and a config that only adds stages
+     * extends the run.
      */
     public static RunDirectory prepare(ResolvedConfig config, List<StageKey> stages) {
         Path root = config.runDirectory();
@@ -51,25 +54,34 @@ public final class RunDirectory {
         try {
             if (Files.isDirectory(root) && !isEmpty(root)) {
                 if (!Files.isRegularFile(dir.artifacts().resolve(CONFIG_HASH_FILE))) {
-                    throw new HeadroomException(root + " exists and is not a headroom run directory; set 'output' in "
-                            + config.file().getFileName() + " to a new directory");
+                    throw new HeadroomException(
+                            root
+                                    + " exists and is not a headroom run directory; set 'output' in "
+                                    + config.file().getFileName()
+                                    + " to a new directory");
                 }
                 dir.checkCompleted(config, stages);
             } else if (Files.exists(root) && !Files.isDirectory(root)) {
-                throw new HeadroomException(root + " exists and is not a directory; set 'output' to a directory");
+                throw new HeadroomException(
+                        root + " exists and is not a directory; set 'output' to a directory");
             }
             Files.createDirectories(dir.artifacts().resolve("stages"));
             Files.createDirectories(dir.reports());
             dir.writeAtomically(dir.artifacts().resolve(CONFIG_HASH_FILE), config.hash() + "\n");
-            dir.writeAtomically(dir.artifacts().resolve("config.yaml"), Files.readString(config.file()));
-            dir.writeAtomically(dir.artifacts().resolve("config.resolved.json"), config.canonicalJson() + "\n");
+            dir.writeAtomically(
+                    dir.artifacts().resolve("config.yaml"), Files.readString(config.file()));
+            dir.writeAtomically(
+                    dir.artifacts().resolve("config.resolved.json"), config.canonicalJson() + "\n");
         } catch (IOException e) {
-            throw new HeadroomException(root + ": cannot prepare the run directory: " + e.getMessage());
+            throw new HeadroomException(
+                    root + ": cannot prepare the run directory: " + e.getMessage());
         }
         return dir;
     }
 
-    /** Refuses the directory when a completed stage differs from the config's stage at its position. */
+    /**
+     * Refuses the directory when a completed stage differs from the config's stage at its position.
+     */
     private void checkCompleted(ResolvedConfig config, List<StageKey> stages) throws IOException {
         Path ledger = artifacts().resolve("stages");
         if (!Files.isDirectory(ledger)) {
@@ -84,15 +96,28 @@ public final class RunDirectory {
             int index = n.path("index").asInt(-1);
             String name = n.path("stage").asText();
             String hash = n.path("hash").asText();
-            boolean same = index >= 0 && index < stages.size() && stages.get(index).name().equals(name)
-                    && stages.get(index).hash().equals(hash);
+            boolean same =
+                    index >= 0
+                            && index < stages.size()
+                            && stages.get(index).name().equals(name)
+                            && stages.get(index).hash().equals(hash);
             if (!same) {
-                String previous = Files.isRegularFile(artifacts().resolve("config.yaml")) ? root.resolve("artifacts/config.yaml").toString()
-                        : "its original config";
-                throw new HeadroomException(root + " holds a run of a different config (its stage " + (index + 1) + " '" + name
-                        + "' ran with another model, earlier stages or parameters); to resume that run, run " + previous
-                        + "; to start a new one, set 'output' in " + config.file().getFileName()
-                        + " to another directory or delete " + root);
+                String previous =
+                        Files.isRegularFile(artifacts().resolve("config.yaml"))
+                                ? root.resolve("artifacts/config.yaml").toString()
+                                : "its original config";
+                throw new HeadroomException(
+                        root
+                                + " holds a run of a different config (its stage "
+                                + (index + 1)
+                                + " '"
+                                + name
+                                + "' ran with another model, earlier stages or parameters); to resume that run, run "
+                                + previous
+                                + "; to start a new one, set 'output' in "
+                                + config.file().getFileName()
+                                + " to another directory or delete "
+                                + root);
             }
         }
     }
@@ -131,7 +156,8 @@ public final class RunDirectory {
         }
         try {
             String recorded = json.readTree(f.toFile()).path("hash").asText();
-            return recorded.equals(stage.hash()) && outputs.stream().allMatch(o -> Files.exists(root.resolve(o)));
+            return recorded.equals(stage.hash())
+                    && outputs.stream().allMatch(o -> Files.exists(root.resolve(o)));
         } catch (IOException e) {
             return false;
         }

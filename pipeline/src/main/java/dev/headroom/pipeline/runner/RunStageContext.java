@@ -1,10 +1,10 @@
 package dev.headroom.pipeline.runner;
 
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.pipeline.api.ModelFacts;
-import dev.headroom.pipeline.config.ResolvedConfig;
 import dev.headroom.pipeline.api.CalibrationSettings;
+import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageContext;
+import dev.headroom.pipeline.config.ResolvedConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -27,7 +27,12 @@ public final class RunStageContext implements StageContext {
     private final PrintStream out;
     private final PrintStream err;
 
-    public RunStageContext(ResolvedConfig config, int stageIndex, String stageName, PrintStream out, PrintStream err) {
+    public RunStageContext(
+            ResolvedConfig config,
+            int stageIndex,
+            String stageName,
+            PrintStream out,
+            PrintStream err) {
         this.config = config;
         this.stageIndex = stageIndex;
         this.stageName = stageName;
@@ -85,8 +90,10 @@ public final class RunStageContext implements StageContext {
     /** A new pipeline for the configured runner, its job named after the run and this stage. */
     @Override
     public Pipeline newPipeline() {
-        String job = "headroom-" + stageIndex + "-" + stageName + "-" + config.hash().substring(0, 8);
-        HeadroomPipelineOptions options = BeamRunners.options(config.runner(), job).as(HeadroomPipelineOptions.class);
+        String job =
+                "headroom-" + stageIndex + "-" + stageName + "-" + config.hash().substring(0, 8);
+        HeadroomPipelineOptions options =
+                BeamRunners.options(config.runner(), job).as(HeadroomPipelineOptions.class);
         options.setRunDirectory(config.runDirectory().toString());
         options.setConfigHash(config.hash());
         options.setStageName(stageName);
@@ -106,7 +113,8 @@ public final class RunStageContext implements StageContext {
      */
     @Override
     public void run(Pipeline pipeline, long total, String unit) {
-        try (ProgressPrinter progress = new ProgressPrinter(stageName, progressKey(), total, unit, err)) {
+        try (ProgressPrinter progress =
+                new ProgressPrinter(stageName, progressKey(), total, unit, err)) {
             PipelineResult result = pipeline.run();
             PipelineResult.State state = result.waitUntilFinish();
             if (state != PipelineResult.State.DONE) {
@@ -124,7 +132,10 @@ public final class RunStageContext implements StageContext {
         }
     }
 
-    /** The pipeline's Beam counters and distributions (summed over steps), e.g. "cases_run=180, kv_cache_bytes mean=..." */
+    /**
+     * The pipeline's Beam counters and distributions (summed over steps), e.g. "cases_run=180,
+     * kv_cache_bytes mean=..."
+     */
     static String metricsLine(PipelineResult result) {
         try {
             MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder().build());
@@ -134,16 +145,32 @@ public final class RunStageContext implements StageContext {
             }
             java.util.Map<String, DistributionResult> distributions = new java.util.TreeMap<>();
             for (MetricResult<DistributionResult> d : q.getDistributions()) {
-                distributions.merge(d.getName().getName(), d.getAttempted(), (a, b) -> DistributionResult.create(
-                        a.getSum() + b.getSum(), a.getCount() + b.getCount(), Math.min(a.getMin(), b.getMin()), Math.max(a.getMax(), b.getMax())));
+                distributions.merge(
+                        d.getName().getName(),
+                        d.getAttempted(),
+                        (a, b) ->
+                                DistributionResult.create(
+                                        a.getSum() + b.getSum(),
+                                        a.getCount() + b.getCount(),
+                                        Math.min(a.getMin(), b.getMin()),
+                                        Math.max(a.getMax(), b.getMax())));
             }
             java.util.List<String> parts = new java.util.ArrayList<>();
             counters.forEach((name, value) -> parts.add(name + "=" + value));
-            distributions.forEach((name, d) -> parts.add(String.format(java.util.Locale.ROOT, "%s mean=%.0f max=%d", name,
-                    d.getCount() == 0 ? 0.0 : (double) d.getSum() / d.getCount(), d.getMax())));
+            distributions.forEach(
+                    (name, d) ->
+                            parts.add(
+                                    String.format(
+                                            java.util.Locale.ROOT,
+                                            "%s mean=%.0f max=%d",
+                                            name,
+                                            d.getCount() == 0
+                                                    ? 0.0
+                                                    : (double) d.getSum() / d.getCount(),
+                                            d.getMax())));
             return String.join(", ", parts);
         } catch (RuntimeException e) {
-            return "";    // a runner without metrics support
+            return ""; // a runner without metrics support
         }
     }
 

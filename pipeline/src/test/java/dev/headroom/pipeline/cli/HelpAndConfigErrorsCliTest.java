@@ -16,11 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** --help on every command, and a broken config listed whole, as a new user meets them. */
 class HelpAndConfigErrorsCliTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
@@ -29,7 +27,10 @@ class HelpAndConfigErrorsCliTest {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = HeadroomCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new Run(
+                    code,
+                    out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -38,19 +39,27 @@ class HelpAndConfigErrorsCliTest {
 
     @Test
     void helpPrintsUsageAndExitsZeroOnEveryCommand() {
-        for (String command : List.of("run", "inspect", "generate", "logits", "train-demo", "evaluate-demo")) {
+        for (String command :
+                List.of("run", "inspect", "generate", "logits", "train-demo", "evaluate-demo")) {
             for (String flag : List.of("--help", "-h")) {
                 Run r = run(command, flag);
                 assertEquals(0, r.code(), command + " " + flag + ": " + r.err());
-                assertTrue(r.out().startsWith("Usage: headroom " + command), command + " " + flag + ":\n" + r.out());
+                assertTrue(
+                        r.out().startsWith("Usage: headroom " + command),
+                        command + " " + flag + ":\n" + r.out());
                 assertEquals("", r.err(), command + " " + flag);
             }
         }
         Run top = run("--help");
         assertEquals(0, top.code(), top.err());
-        assertTrue(top.out().startsWith("Usage: headroom ") && top.out().contains("run") && top.out().contains("inspect"), top.out());
+        assertTrue(
+                top.out().startsWith("Usage: headroom ")
+                        && top.out().contains("run")
+                        && top.out().contains("inspect"),
+                top.out());
         Run runHelp = run("run", "--help");
-        assertTrue(runHelp.out().contains("CONFIG") && runHelp.out().contains("--yes"), runHelp.out());
+        assertTrue(
+                runHelp.out().contains("CONFIG") && runHelp.out().contains("--yes"), runHelp.out());
         Run version = run("inspect", "--version");
         assertEquals(0, version.code());
         assertEquals("headroom 0.1.0", version.out().strip());
@@ -66,22 +75,36 @@ class HelpAndConfigErrorsCliTest {
     @Test
     void everyConfigProblemIsPrintedOnItsOwnLineWithExitCode2() throws Exception {
         Path config = dir.resolve("bad.yaml");
-        Files.writeString(config, "model: " + TestModels.tinyLlama() + "\n"
-                + "output: \"\"\n"
-                + "stages:\n"
-                + "  - stage: evaluate\n"
-                + "    tasks: [copy]\n"
-                + "    lengths: [4, 64, 9999]\n"
-                + "    samples: 0\n"
-                + "    methods:\n"
-                + "      - method: dense\n");
+        Files.writeString(
+                config,
+                "model: "
+                        + TestModels.tinyLlama()
+                        + "\n"
+                        + "output: \"\"\n"
+                        + "stages:\n"
+                        + "  - stage: evaluate\n"
+                        + "    tasks: [copy]\n"
+                        + "    lengths: [4, 64, 9999]\n"
+                        + "    samples: 0\n"
+                        + "    methods:\n"
+                        + "      - method: dense\n");
         Run r = run("run", config.toString());
         assertEquals(2, r.code(), r.err());
-        assertEquals(List.of(
-                "error: " + config + ":2:1: output: is empty; give the run directory, e.g. 'output: runs/demo'",
-                "error: " + config + ":6:15: stages[0].lengths[0]: 4 is out of range [8, 256]",
-                "error: " + config + ":6:22: stages[0].lengths[2]: 9999 is out of range [8, 256]",
-                "error: " + config + ":7:5: stages[0].samples: 0 is out of range [1, 100000]"), r.err().lines().toList());
+        assertEquals(
+                List.of(
+                        "error: "
+                                + config
+                                + ":2:1: output: is empty; give the run directory, e.g. 'output: runs/demo'",
+                        "error: "
+                                + config
+                                + ":6:15: stages[0].lengths[0]: 4 is out of range [8, 256]",
+                        "error: "
+                                + config
+                                + ":6:22: stages[0].lengths[2]: 9999 is out of range [8, 256]",
+                        "error: "
+                                + config
+                                + ":7:5: stages[0].samples: 0 is out of range [1, 100000]"),
+                r.err().lines().toList());
         assertEquals("", r.out());
     }
 }

@@ -17,8 +17,7 @@ import org.junit.jupiter.api.Test;
 class ModelToolsCliTest {
     private static final Path FIXTURES = Path.of("../attention/src/test/resources/hf-fixtures");
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
@@ -27,7 +26,10 @@ class ModelToolsCliTest {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = HeadroomCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new Run(
+                    code,
+                    out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -36,14 +38,25 @@ class ModelToolsCliTest {
 
     private static Path stories() {
         String prop = System.getProperty("headroom.test.models");
-        Path dir = (prop != null ? Path.of(prop) : Path.of("../../shared/models")).resolve("stories260K");
+        Path dir =
+                (prop != null ? Path.of(prop) : Path.of("../../shared/models"))
+                        .resolve("stories260K");
         assumeTrue(Files.isDirectory(dir), dir + " is absent; skipping");
         return dir;
     }
 
     @Test
     void generateJsonPrintsExactlyTheNewTokens() throws Exception {
-        Run r = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "8", "--json");
+        Run r =
+                run(
+                        "generate",
+                        "--model",
+                        stories().toString(),
+                        "--prompt-ids",
+                        "1",
+                        "--max-new-tokens",
+                        "8",
+                        "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals("{\"tokens\":[461,461,401,401,401,461,378,455]}", r.out().strip());
         assertEquals(1, r.out().strip().lines().count());
@@ -54,14 +67,18 @@ class ModelToolsCliTest {
         Path model = FIXTURES.resolve("qwen2_f32_tied");
         JsonNode exp = new ObjectMapper().readTree(model.resolve("expected.json").toFile());
         StringBuilder ids = new StringBuilder();
-        for (JsonNode n : exp.get("input_ids")) ids.append(ids.length() == 0 ? "" : ",").append(n.asInt());
+        for (JsonNode n : exp.get("input_ids"))
+            ids.append(ids.length() == 0 ? "" : ",").append(n.asInt());
         Run r = run("logits", "--model", model.toString(), "--ids", ids.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode got = new ObjectMapper().readTree(r.out());
         assertEquals(exp.get("argmax"), got.get("argmax"));
         assertEquals(exp.get("last_logits").size(), got.get("last_logits").size());
         for (int v = 0; v < got.get("last_logits").size(); v++) {
-            assertEquals(exp.get("last_logits").get(v).asDouble(), got.get("last_logits").get(v).asDouble(), 1e-4);
+            assertEquals(
+                    exp.get("last_logits").get(v).asDouble(),
+                    got.get("last_logits").get(v).asDouble(),
+                    1e-4);
         }
     }
 
@@ -69,9 +86,17 @@ class ModelToolsCliTest {
     void inspectPrintsTheSummary() {
         Run r = run("inspect", "--model", FIXTURES.resolve("mistral_bf16").toString());
         assertEquals(0, r.code(), r.err());
-        for (String line : new String[] {"MistralForCausalLM", "layers           2", "query heads      4",
-                "kv heads         2 (groups of 2)", "head dim         16", "context length   256", "dtype            BF16",
-                "kv cache / token 256 bytes in BF16"}) {
+        for (String line :
+                new String[] {
+                    "MistralForCausalLM",
+                    "layers           2",
+                    "query heads      4",
+                    "kv heads         2 (groups of 2)",
+                    "head dim         16",
+                    "context length   256",
+                    "dtype            BF16",
+                    "kv cache / token 256 bytes in BF16"
+                }) {
             assertTrue(r.out().contains(line), "missing '" + line + "' in:\n" + r.out());
         }
     }
@@ -82,38 +107,111 @@ class ModelToolsCliTest {
         assertEquals(2, missing.code());
         assertEquals("error: no/such/dir: model directory not found", missing.err().strip());
 
-        Run badIds = run("generate", "--model", FIXTURES.resolve("llama_f32_tied").toString(), "--prompt-ids", "1,999", "--max-new-tokens", "2");
+        Run badIds =
+                run(
+                        "generate",
+                        "--model",
+                        FIXTURES.resolve("llama_f32_tied").toString(),
+                        "--prompt-ids",
+                        "1,999",
+                        "--max-new-tokens",
+                        "2");
         assertEquals(2, badIds.code());
         assertEquals(1, badIds.err().strip().lines().count(), badIds.err());
-        assertTrue(badIds.err().contains("token id 999 (item 2) is outside the vocabulary [0, 128)"), badIds.err());
+        assertTrue(
+                badIds.err().contains("token id 999 (item 2) is outside the vocabulary [0, 128)"),
+                badIds.err());
 
-        Run noTokenizer = run("generate", "--model", FIXTURES.resolve("llama_f32_tied").toString(), "--prompt", "hello", "--max-new-tokens", "2");
+        Run noTokenizer =
+                run(
+                        "generate",
+                        "--model",
+                        FIXTURES.resolve("llama_f32_tied").toString(),
+                        "--prompt",
+                        "hello",
+                        "--max-new-tokens",
+                        "2");
         assertEquals(2, noTokenizer.code());
-        assertTrue(noTokenizer.err().contains("no tokenizer.json; use --prompt-ids"), noTokenizer.err());
+        assertTrue(
+                noTokenizer.err().contains("no tokenizer.json; use --prompt-ids"),
+                noTokenizer.err());
     }
 
     @Test
     void pastTheContextLengthAndAnUnbuiltBackendAreRefusedInOneLine() {
         // stories260K has a context of 512: a 1-token prompt fits 512 new tokens, not 513
-        Run tooLong = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "513");
+        Run tooLong =
+                run(
+                        "generate",
+                        "--model",
+                        stories().toString(),
+                        "--prompt-ids",
+                        "1",
+                        "--max-new-tokens",
+                        "513");
         assertEquals(2, tooLong.code());
-        assertEquals("error: --max-new-tokens: a prompt of 1 tokens plus 513 new tokens runs past the model's context length "
-                + "of 512 tokens (at most 512 new tokens fit)", tooLong.err().strip());
+        assertEquals(
+                "error: --max-new-tokens: a prompt of 1 tokens plus 513 new tokens runs past the model's context length "
+                        + "of 512 tokens (at most 512 new tokens fit)",
+                tooLong.err().strip());
 
-        Run gpu = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "2", "--backend", "gpu");
+        Run gpu =
+                run(
+                        "generate",
+                        "--model",
+                        stories().toString(),
+                        "--prompt-ids",
+                        "1",
+                        "--max-new-tokens",
+                        "2",
+                        "--backend",
+                        "gpu");
         assertEquals(2, gpu.code());
         assertEquals("error: backend gpu: the CUDA runtime is not built yet", gpu.err().strip());
 
-        Run badBackend = run("logits", "--model", stories().toString(), "--ids", "1", "--json", "--backend", "tpu");
+        Run badBackend =
+                run(
+                        "logits",
+                        "--model",
+                        stories().toString(),
+                        "--ids",
+                        "1",
+                        "--json",
+                        "--backend",
+                        "tpu");
         assertEquals(2, badBackend.code());
-        assertTrue(badBackend.err().strip().startsWith("error: --backend: backend must be auto, cpu, gpu or oracle"), badBackend.err());
+        assertTrue(
+                badBackend
+                        .err()
+                        .strip()
+                        .startsWith("error: --backend: backend must be auto, cpu, gpu or oracle"),
+                badBackend.err());
     }
 
     @Test
     void theOracleBackendGivesTheSameTokens() throws Exception {
-        Run cpu = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "6", "--json");
-        Run oracle = run("generate", "--model", stories().toString(), "--prompt-ids", "1", "--max-new-tokens", "6", "--json",
-                "--backend", "oracle");
+        Run cpu =
+                run(
+                        "generate",
+                        "--model",
+                        stories().toString(),
+                        "--prompt-ids",
+                        "1",
+                        "--max-new-tokens",
+                        "6",
+                        "--json");
+        Run oracle =
+                run(
+                        "generate",
+                        "--model",
+                        stories().toString(),
+                        "--prompt-ids",
+                        "1",
+                        "--max-new-tokens",
+                        "6",
+                        "--json",
+                        "--backend",
+                        "oracle");
         assertEquals(0, oracle.code(), oracle.err());
         assertEquals(cpu.out(), oracle.out());
     }

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The configs under configs/ stay valid as stages and keys evolve (paths resolve against the repository root). */
+/**
+ * The configs under configs/ stay valid as stages and keys evolve (paths resolve against the
+ * repository root).
+ */
 class ShippedConfigsTest {
 
     private final Path root = TestModels.repoRoot();
@@ -19,7 +22,9 @@ class ShippedConfigsTest {
 
     @Test
     void demoConfigIsValid() {
-        Assumptions.assumeTrue(Files.isRegularFile(root.resolve("models/demo/config.json")), "models/demo absent (skipping)");
+        Assumptions.assumeTrue(
+                Files.isRegularFile(root.resolve("models/demo/config.json")),
+                "models/demo absent (skipping)");
         ResolvedConfig c = loader.load(root.resolve("configs/demo.yaml"), root);
         assertEquals(root.resolve("runs/demo"), c.runDirectory());
     }
@@ -27,10 +32,15 @@ class ShippedConfigsTest {
     @Test
     void stories260kConfigIsValid() throws Exception {
         Path model = root.resolve("../shared/models/stories260K").normalize();
-        Assumptions.assumeTrue(Files.isDirectory(model), "../shared/models/stories260K absent (skipping)");
-        // text_file is resolved against the process's directory, which for tests is the module: make it absolute.
-        String yaml = Files.readString(root.resolve("configs/evaluate-stories260k.yaml"))
-                .replace("text_file: configs/", "text_file: " + root.resolve("configs") + "/");
+        Assumptions.assumeTrue(
+                Files.isDirectory(model), "../shared/models/stories260K absent (skipping)");
+        // text_file is resolved against the process's directory, which for tests is the module:
+        // make it absolute.
+        String yaml =
+                Files.readString(root.resolve("configs/evaluate-stories260k.yaml"))
+                        .replace(
+                                "text_file: configs/",
+                                "text_file: " + root.resolve("configs") + "/");
         Path copy = Files.createTempFile("stories260k", ".yaml");
         try {
             Files.writeString(copy, yaml);
@@ -43,9 +53,15 @@ class ShippedConfigsTest {
     @Test
     void the8bExampleBindsAndFailsOnlyOnItsMissingCheckpoint() {
         Path file = root.resolve("configs/evaluate-llama-3.1-8b.yaml");
-        Assumptions.assumeFalse(Files.isDirectory(root.resolve("models/llama-3.1-8b-instruct")), "the 8B model is here");
+        Assumptions.assumeFalse(
+                Files.isDirectory(root.resolve("models/llama-3.1-8b-instruct")),
+                "the 8B model is here");
         HeadroomException e = assertThrows(HeadroomException.class, () -> loader.load(file, root));
-        assertEquals(file + ":9:1: model: model directory " + root.resolve("models/llama-3.1-8b-instruct")
-                + " does not exist", e.getMessage());
+        assertEquals(
+                file
+                        + ":9:1: model: model directory "
+                        + root.resolve("models/llama-3.1-8b-instruct")
+                        + " does not exist",
+                e.getMessage());
     }
 }

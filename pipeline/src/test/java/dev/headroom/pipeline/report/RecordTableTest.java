@@ -11,7 +11,9 @@ class RecordTableTest {
 
     @Test
     void mapsComponentsToSnakeCaseFieldsAndBack() {
-        PlanTables.PlanHead row = new PlanTables.PlanHead("hybrid", 2, 1, "window", 16, 512.0, 0.375, 2048, 1280, 0.61);
+        PlanTables.PlanHead row =
+                new PlanTables.PlanHead(
+                        "hybrid", 2, 1, "window", 16, 512.0, 0.375, 2048, 1280, 0.61);
         GenericRecord g = PlanTables.HEADS.toRecord(row, PlanTables.HEADS.schema());
         assertEquals(1, g.get("kv_head"));
         assertEquals(2048, g.get("budget_length"));
@@ -19,12 +21,16 @@ class RecordTableTest {
         assertEquals("kv_head", RecordTable.fieldName("kvHead"));
     }
 
-    record Orphan(int missingField) {
-    }
+    record Orphan(int missingField) {}
 
     @Test
     void refusesARecordWhoseComponentTheSchemaLacks() {
-        assertThrows(IllegalArgumentException.class, () -> new RecordTable<>("t", Orphan.class,
-                "{\"type\": \"record\", \"name\": \"T\", \"fields\": [{\"name\": \"other\", \"type\": \"int\"}]}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        new RecordTable<>(
+                                "t",
+                                Orphan.class,
+                                "{\"type\": \"record\", \"name\": \"T\", \"fields\": [{\"name\": \"other\", \"type\": \"int\"}]}"));
     }
 }

@@ -10,9 +10,9 @@ import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.pipeline.TestModels;
+import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.pipeline.config.RunnerSettings;
 import dev.headroom.stages.evaluate.EvalCase;
-import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.stages.evaluate.EvaluateCases;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -28,24 +28,45 @@ class PipelineFailuresTest {
 
     @Test
     void findsTheCaseFailureInsideFlinksSerializedThrowable() {
-        CaseFailedException original = new CaseFailedException(COORDINATES, new IllegalArgumentException("too short"));
-        RuntimeException wrapped = new RuntimeException("job failed", new RuntimeException(new SerializedThrowable(original)));
+        CaseFailedException original =
+                new CaseFailedException(COORDINATES, new IllegalArgumentException("too short"));
+        RuntimeException wrapped =
+                new RuntimeException(
+                        "job failed", new RuntimeException(new SerializedThrowable(original)));
         HeadroomException user = PipelineFailures.userError(wrapped);
         assertNotNull(user);
-        assertEquals("case " + COORDINATES + " failed: IllegalArgumentException: too short", user.getMessage());
-        assertNull(PipelineFailures.userError(new RuntimeException(new IllegalStateException("a bug"))));
+        assertEquals(
+                "case " + COORDINATES + " failed: IllegalArgumentException: too short",
+                user.getMessage());
+        assertNull(
+                PipelineFailures.userError(
+                        new RuntimeException(new IllegalStateException("a bug"))));
     }
 
     @Test
     void aFailingCaseOnFlinkNamesItsCoordinates() {
-        EvalCase bad = new EvalCase(new EvalMethod("dense", new DensePolicy()), TaskSpec.of("copy"), 3, 0.5, 2, 1L);
-        Pipeline p = Pipeline.create(BeamRunners.options(new RunnerSettings("flink", 1, "[local]", null), "failing-case"));
+        EvalCase bad =
+                new EvalCase(
+                        new EvalMethod("dense", new DensePolicy()),
+                        TaskSpec.of("copy"),
+                        3,
+                        0.5,
+                        2,
+                        1L);
+        Pipeline p =
+                Pipeline.create(
+                        BeamRunners.options(
+                                new RunnerSettings("flink", 1, "[local]", null), "failing-case"));
         p.apply(Create.of(List.of(bad)).withCoder(SerializableCoder.of(EvalCase.class)))
                 .apply(new EvaluateCases(TestModels.tinyLlama().toString(), false, null));
-        RuntimeException failure = assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());
+        RuntimeException failure =
+                assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());
         HeadroomException user = PipelineFailures.userError(failure);
         assertNotNull(user, "no user error in " + failure);
-        assertEquals("case " + COORDINATES + " failed: IllegalArgumentException: length 3 too short to copy after a prefix of 0",
+        assertEquals(
+                "case "
+                        + COORDINATES
+                        + " failed: IllegalArgumentException: length 3 too short to copy after a prefix of 0",
                 user.getMessage());
     }
 }

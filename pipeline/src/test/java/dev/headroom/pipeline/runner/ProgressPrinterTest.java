@@ -14,7 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Progress lines on a fake clock: ticking without units, the early estimate, the stage watch and its unit limit. */
+/**
+ * Progress lines on a fake clock: ticking without units, the early estimate, the stage watch and
+ * its unit limit.
+ */
 class ProgressPrinterTest {
 
     private final AtomicLong nanos = new AtomicLong();
@@ -39,18 +42,29 @@ class ProgressPrinterTest {
 
     @Test
     void aStageThatReportsNoUnitsStillShowsItsElapsedTimeEveryPeriod() {
-        try (ProgressPrinter p = new ProgressPrinter("search", "k-none", 18, "rows", err, nanos::get, false)) {
-            assertEquals(List.of("search: 18 rows to run; an estimate of the time follows after 20 s, from the rate of those first"
-                    + " seconds"), lines());
+        try (ProgressPrinter p =
+                new ProgressPrinter("search", "k-none", 18, "rows", err, nanos::get, false)) {
+            assertEquals(
+                    List.of(
+                            "search: 18 rows to run; an estimate of the time follows after 20 s, from the rate of those first"
+                                    + " seconds"),
+                    lines());
             advance(5);
             p.tick();
             advance(5);
             p.tick();
-            assertEquals(List.of("search: 0/18 rows (0%), 0:05 elapsed, ETA unknown (no rows finished yet)",
-                    "search: 0/18 rows (0%), 0:10 elapsed, ETA unknown (no rows finished yet)"), lines());
+            assertEquals(
+                    List.of(
+                            "search: 0/18 rows (0%), 0:05 elapsed, ETA unknown (no rows finished yet)",
+                            "search: 0/18 rows (0%), 0:10 elapsed, ETA unknown (no rows finished yet)"),
+                    lines());
         }
-        assertEquals(List.of("search: 0/18 rows (0%), 0:10 elapsed, ETA unknown (no rows finished yet)"), lines(), "close: the last count");
-        try (ProgressPrinter p = new ProgressPrinter("search", "k-zero", 0, "rows", err, nanos::get, false)) {
+        assertEquals(
+                List.of("search: 0/18 rows (0%), 0:10 elapsed, ETA unknown (no rows finished yet)"),
+                lines(),
+                "close: the last count");
+        try (ProgressPrinter p =
+                new ProgressPrinter("search", "k-zero", 0, "rows", err, nanos::get, false)) {
             advance(65);
             p.tick();
             assertEquals(List.of("search: 1:05 elapsed"), lines());
@@ -59,9 +73,14 @@ class ProgressPrinterTest {
 
     @Test
     void printsAnEstimateFromTheRateOfTheFirstSeconds() {
-        try (ProgressPrinter p = new ProgressPrinter("evaluate", "k-est", 720_000, "cases", err, nanos::get, false)) {
-            assertEquals(List.of("evaluate: 720,000 cases to run; an estimate of the time follows after 20 s, from the rate of"
-                    + " those first seconds"), lines());
+        try (ProgressPrinter p =
+                new ProgressPrinter(
+                        "evaluate", "k-est", 720_000, "cases", err, nanos::get, false)) {
+            assertEquals(
+                    List.of(
+                            "evaluate: 720,000 cases to run; an estimate of the time follows after 20 s, from the rate of"
+                                    + " those first seconds"),
+                    lines());
             for (int i = 0; i < 40; i++) {
                 RunProgress.workDone("k-est");
             }
@@ -73,29 +92,40 @@ class ProgressPrinterTest {
             }
             advance(10);
             p.tick();
-            assertEquals(List.of("evaluate: 80/720000 cases (0%), 0:20 elapsed, ETA 49:59:40",
-                    "evaluate: estimate: 50:00:00 for all 720,000 cases (80 in the first 0:20: 4.00 cases/s, model loading included;"
-                            + " the ETA on each line follows the rate so far)"), lines());
+            assertEquals(
+                    List.of(
+                            "evaluate: 80/720000 cases (0%), 0:20 elapsed, ETA 49:59:40",
+                            "evaluate: estimate: 50:00:00 for all 720,000 cases (80 in the first 0:20: 4.00 cases/s, model loading included;"
+                                    + " the ETA on each line follows the rate so far)"),
+                    lines());
             advance(5);
             p.tick();
             assertEquals(1, lines().size(), "the estimate is printed once");
         }
         List<String> last = lines();
         assertEquals(1, last.size());
-        assertTrue(last.get(0).startsWith("evaluate: 80/720000 cases (0%), 0:25 elapsed, ETA "), last.get(0));
+        assertTrue(
+                last.get(0).startsWith("evaluate: 80/720000 cases (0%), 0:25 elapsed, ETA "),
+                last.get(0));
     }
 
     @Test
     void theStageWatchTicksUntilACountingPrinterTakesOver() {
-        try (ProgressPrinter.Watch w = ProgressPrinter.watchForTest("search", "k-watch", Long.MAX_VALUE, "", err, nanos::get)) {
+        try (ProgressPrinter.Watch w =
+                ProgressPrinter.watchForTest(
+                        "search", "k-watch", Long.MAX_VALUE, "", err, nanos::get)) {
             advance(5);
             w.tick();
             assertEquals(List.of("search: running, 0:05 elapsed"), lines());
-            try (ProgressPrinter p = new ProgressPrinter("search", "k-watch", 0, "rows", err, nanos::get, false)) {
+            try (ProgressPrinter p =
+                    new ProgressPrinter("search", "k-watch", 0, "rows", err, nanos::get, false)) {
                 advance(5);
                 w.tick();
                 p.tick();
-                assertEquals(List.of("search: 0:05 elapsed"), lines(), "one line per period, the printer's");
+                assertEquals(
+                        List.of("search: 0:05 elapsed"),
+                        lines(),
+                        "one line per period, the printer's");
             }
             lines();
             advance(5);
@@ -106,14 +136,34 @@ class ProgressPrinterTest {
 
     @Test
     void aPipelineAboveTheUnitLimitIsRefusedWithOneLineSayingHowToConfirm() {
-        try (ProgressPrinter.Watch w = ProgressPrinter.watchForTest("evaluate", "k-limit", 100_000,
-                "to run them, add --yes, or set 'max_units: {N}' under 'runner:' in big.yaml", err, nanos::get)) {
-            HeadroomException e = assertThrows(HeadroomException.class,
-                    () -> new ProgressPrinter("evaluate", "k-limit", 720_000, "cases", err, nanos::get, false));
-            assertEquals("evaluate: 720,000 cases to run, more than the 100,000 a stage runs without confirmation"
-                    + " (runner.max_units); to run them, add --yes, or set 'max_units: 720000' under 'runner:' in big.yaml", e.getMessage());
-            new ProgressPrinter("evaluate", "k-limit", 100_000, "cases", err, nanos::get, false).close();
+        try (ProgressPrinter.Watch w =
+                ProgressPrinter.watchForTest(
+                        "evaluate",
+                        "k-limit",
+                        100_000,
+                        "to run them, add --yes, or set 'max_units: {N}' under 'runner:' in big.yaml",
+                        err,
+                        nanos::get)) {
+            HeadroomException e =
+                    assertThrows(
+                            HeadroomException.class,
+                            () ->
+                                    new ProgressPrinter(
+                                            "evaluate",
+                                            "k-limit",
+                                            720_000,
+                                            "cases",
+                                            err,
+                                            nanos::get,
+                                            false));
+            assertEquals(
+                    "evaluate: 720,000 cases to run, more than the 100,000 a stage runs without confirmation"
+                            + " (runner.max_units); to run them, add --yes, or set 'max_units: 720000' under 'runner:' in big.yaml",
+                    e.getMessage());
+            new ProgressPrinter("evaluate", "k-limit", 100_000, "cases", err, nanos::get, false)
+                    .close();
         }
-        new ProgressPrinter("evaluate", "k-limit", 720_000, "cases", err, nanos::get, false).close();  // no watch: no limit
+        new ProgressPrinter("evaluate", "k-limit", 720_000, "cases", err, nanos::get, false)
+                .close(); // no watch: no limit
     }
 }

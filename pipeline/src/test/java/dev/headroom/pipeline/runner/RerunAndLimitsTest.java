@@ -19,26 +19,33 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A rerun that skips everything leaves provenance.json alone and appends to the history; big stages need --yes. */
+/**
+ * A rerun that skips everything leaves provenance.json alone and appends to the history; big stages
+ * need --yes.
+ */
 class RerunAndLimitsTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private Path writeConfig(String runner) throws Exception {
         Path file = dir.resolve("a.yaml");
-        Files.writeString(file, "model: " + TestModels.tinyLlama() + "\n"
-                + "output: run\n"
-                + "runner:\n  parallelism: 2\n" + runner
-                + "stages:\n"
-                + "  - stage: evaluate\n"
-                + "    tasks: [copy]\n"
-                + "    lengths: [32, 64]\n"
-                + "    depths: [0.0, 1.0]\n"
-                + "    methods:\n"
-                + "      - method: dense\n"
-                + "      - method: uniform\n"
-                + "        window: 8\n");
+        Files.writeString(
+                file,
+                "model: "
+                        + TestModels.tinyLlama()
+                        + "\n"
+                        + "output: run\n"
+                        + "runner:\n  parallelism: 2\n"
+                        + runner
+                        + "stages:\n"
+                        + "  - stage: evaluate\n"
+                        + "    tasks: [copy]\n"
+                        + "    lengths: [32, 64]\n"
+                        + "    depths: [0.0, 1.0]\n"
+                        + "    methods:\n"
+                        + "      - method: dense\n"
+                        + "      - method: uniform\n"
+                        + "        window: 8\n");
         return file;
     }
 
@@ -49,8 +56,11 @@ class RerunAndLimitsTest {
     @Test
     void aRerunThatSkipsEveryStageAppendsToTheHistoryAndKeepsTheProvenance() throws Exception {
         Path config = writeConfig("");
-        HeadroomRun.Outcome first = new HeadroomRun(sink(new ByteArrayOutputStream()), sink(new ByteArrayOutputStream()))
-                .run(config, HeadroomRun.RunnerOverrides.NONE, dir);
+        HeadroomRun.Outcome first =
+                new HeadroomRun(
+                                sink(new ByteArrayOutputStream()),
+                                sink(new ByteArrayOutputStream()))
+                        .run(config, HeadroomRun.RunnerOverrides.NONE, dir);
         Path artifacts = first.runDirectory().resolve("artifacts");
         Path provenance = artifacts.resolve("provenance.json");
         String made = Files.readString(provenance);
@@ -58,14 +68,21 @@ class RerunAndLimitsTest {
         assertEquals("direct", p.path("runner").asText());
         assertTrue(p.hasNonNull("ended"));
         assertTrue(p.path("stages").path("0-evaluate").asText().startsWith("ran in "), made);
-        assertFalse(Files.exists(artifacts.resolve(Provenance.HISTORY_FILE)), "a first run has no history");
+        assertFalse(
+                Files.exists(artifacts.resolve(Provenance.HISTORY_FILE)),
+                "a first run has no history");
 
-        // The same config on another runner: everything is skipped, so nothing of the results changed.
+        // The same config on another runner: everything is skipped, so nothing of the results
+        // changed.
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        HeadroomRun.Outcome again = new HeadroomRun(sink(new ByteArrayOutputStream()), sink(err))
-                .run(config, new HeadroomRun.RunnerOverrides("flink", null, 1), dir);
+        HeadroomRun.Outcome again =
+                new HeadroomRun(sink(new ByteArrayOutputStream()), sink(err))
+                        .run(config, new HeadroomRun.RunnerOverrides("flink", null, 1), dir);
         assertEquals(List.of("evaluate"), again.skippedStages());
-        assertEquals(made, Files.readString(provenance), "provenance.json still describes the run that made the results");
+        assertEquals(
+                made,
+                Files.readString(provenance),
+                "provenance.json still describes the run that made the results");
         List<String> history = Files.readAllLines(artifacts.resolve(Provenance.HISTORY_FILE));
         assertEquals(1, history.size());
         JsonNode rerun = new ObjectMapper().readTree(history.get(0));
@@ -75,10 +92,17 @@ class RerunAndLimitsTest {
         assertEquals("skipped (complete)", rerun.path("stages").path("0-evaluate").asText());
         assertTrue(rerun.hasNonNull("started") && rerun.hasNonNull("ended"));
         String html = Files.readString(again.reportHtml());
-        assertTrue(html.contains(p.path("started").asText()) && html.contains("every stage was complete"), "the report shows the maker");
+        assertTrue(
+                html.contains(p.path("started").asText())
+                        && html.contains("every stage was complete"),
+                "the report shows the maker");
 
-        new HeadroomRun(sink(new ByteArrayOutputStream()), sink(new ByteArrayOutputStream())).run(config, HeadroomRun.RunnerOverrides.NONE, dir);
-        assertEquals(2, Files.readAllLines(artifacts.resolve(Provenance.HISTORY_FILE)).size(), "one line per rerun");
+        new HeadroomRun(sink(new ByteArrayOutputStream()), sink(new ByteArrayOutputStream()))
+                .run(config, HeadroomRun.RunnerOverrides.NONE, dir);
+        assertEquals(
+                2,
+                Files.readAllLines(artifacts.resolve(Provenance.HISTORY_FILE)).size(),
+                "one line per rerun");
         assertEquals(made, Files.readString(provenance));
     }
 
@@ -90,27 +114,44 @@ class RerunAndLimitsTest {
         Path history = artifacts.resolve(Provenance.HISTORY_FILE);
         Provenance.supersede(provenance, history, Instant.EPOCH);
         assertFalse(Files.exists(history), "nothing to move");
-        Files.writeString(provenance, "{\n  \"runner\" : \"direct\",\n  \"started\" : \"2026-01-01T00:00:00Z\"\n}\n");
+        Files.writeString(
+                provenance,
+                "{\n  \"runner\" : \"direct\",\n  \"started\" : \"2026-01-01T00:00:00Z\"\n}\n");
         Provenance.supersede(provenance, history, Instant.parse("2026-02-01T00:00:00Z"));
         List<String> lines = Files.readAllLines(history);
-        assertEquals(List.of("{\"event\":\"superseded\",\"superseded_by_run_started\":\"2026-02-01T00:00:00Z\",\"runner\":\"direct\","
-                + "\"started\":\"2026-01-01T00:00:00Z\"}"), lines);
+        assertEquals(
+                List.of(
+                        "{\"event\":\"superseded\",\"superseded_by_run_started\":\"2026-02-01T00:00:00Z\",\"runner\":\"direct\","
+                                + "\"started\":\"2026-01-01T00:00:00Z\"}"),
+                lines);
     }
 
     @Test
     void aStageAboveMaxUnitsIsRefusedUntilConfirmed() throws Exception {
-        Path config = writeConfig("  max_units: 7\n");       // the grid has 2 x 1 x 2 x 2 = 8 cases
-        HeadroomException refused = assertThrows(HeadroomException.class, () -> new HeadroomRun(sink(new ByteArrayOutputStream()),
-                sink(new ByteArrayOutputStream())).run(config, HeadroomRun.RunnerOverrides.NONE, dir));
-        assertEquals("evaluate: 8 cases to run, more than the 7 a stage runs without confirmation (runner.max_units); to run"
-                + " them, add --yes, or set 'max_units: 8' under 'runner:' in a.yaml (the runner section does not change the run's"
-                + " hash)", refused.getMessage());
+        Path config = writeConfig("  max_units: 7\n"); // the grid has 2 x 1 x 2 x 2 = 8 cases
+        HeadroomException refused =
+                assertThrows(
+                        HeadroomException.class,
+                        () ->
+                                new HeadroomRun(
+                                                sink(new ByteArrayOutputStream()),
+                                                sink(new ByteArrayOutputStream()))
+                                        .run(config, HeadroomRun.RunnerOverrides.NONE, dir));
+        assertEquals(
+                "evaluate: 8 cases to run, more than the 7 a stage runs without confirmation (runner.max_units); to run"
+                        + " them, add --yes, or set 'max_units: 8' under 'runner:' in a.yaml (the runner section does not change the run's"
+                        + " hash)",
+                refused.getMessage());
 
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        HeadroomRun.Outcome ran = new HeadroomRun(sink(new ByteArrayOutputStream()), sink(err))
-                .run(config, new HeadroomRun.RunnerOverrides(null, null, null, true), dir);
+        HeadroomRun.Outcome ran =
+                new HeadroomRun(sink(new ByteArrayOutputStream()), sink(err))
+                        .run(config, new HeadroomRun.RunnerOverrides(null, null, null, true), dir);
         assertEquals(List.of(), ran.skippedStages());
         String log = err.toString(StandardCharsets.UTF_8);
-        assertTrue(log.contains("evaluate: 8 cases to run; an estimate of the time follows after 20 s") && log.contains("8/8 cases"), log);
+        assertTrue(
+                log.contains("evaluate: 8 cases to run; an estimate of the time follows after 20 s")
+                        && log.contains("8/8 cases"),
+                log);
     }
 }

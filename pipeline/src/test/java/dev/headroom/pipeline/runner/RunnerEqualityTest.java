@@ -10,8 +10,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.TinyWordModel;
 import dev.headroom.pipeline.report.ParquetTables;
-import dev.headroom.stages.evaluate.EvalTables;
 import dev.headroom.stages.evaluate.CellSummary;
+import dev.headroom.stages.evaluate.EvalTables;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -27,17 +27,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunnerEqualityTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     /**
-     * demo.yaml with two lengths, two depths, one sample; on an untrained model in the demo's format
-     * ({@link TinyWordModel}) while the trained demo model is absent.
+     * demo.yaml with two lengths, two depths, one sample; on an untrained model in the demo's
+     * format ({@link TinyWordModel}) while the trained demo model is absent.
      */
     private Path shrunkDemo(String name) throws Exception {
         YAMLMapper yaml = new YAMLMapper();
-        ObjectNode config = (ObjectNode) yaml.readTree(TestModels.repoRoot().resolve("configs/demo.yaml").toFile());
-        // the evaluate stage alone: profile and search have their own tests, and plan methods need their artifacts
+        ObjectNode config =
+                (ObjectNode)
+                        yaml.readTree(TestModels.repoRoot().resolve("configs/demo.yaml").toFile());
+        // the evaluate stage alone: profile and search have their own tests, and plan methods need
+        // their artifacts
         ObjectNode evaluate = null;
         for (var stage : config.withArray("stages")) {
             if ("evaluate".equals(stage.path("stage").asText())) evaluate = (ObjectNode) stage;
@@ -48,7 +50,8 @@ class RunnerEqualityTest {
         if (Files.isRegularFile(demo.resolve("tokenizer.json"))) {
             config.put("model", demo.toString());
         } else {
-            System.err.println("RunnerEqualityTest: models/demo absent; running on an untrained model in its format");
+            System.err.println(
+                    "RunnerEqualityTest: models/demo absent; running on an untrained model in its format");
             Path tiny = dir.resolve("tiny-word-model");
             if (!Files.exists(tiny)) {
                 TinyWordModel.create(tiny);
@@ -78,19 +81,31 @@ class RunnerEqualityTest {
     }
 
     private static List<CellSummary> summary(HeadroomRun.Outcome outcome) {
-        List<CellSummary> rows = new java.util.ArrayList<>(ParquetTables.read(EvalTables.SUMMARY,
-                outcome.runDirectory().resolve("reports/eval_summary.parquet")));
-        rows.sort(Comparator.comparing(CellSummary::method).thenComparing(CellSummary::task).thenComparingInt(CellSummary::length));
+        List<CellSummary> rows =
+                new java.util.ArrayList<>(
+                        ParquetTables.read(
+                                EvalTables.SUMMARY,
+                                outcome.runDirectory().resolve("reports/eval_summary.parquet")));
+        rows.sort(
+                Comparator.comparing(CellSummary::method)
+                        .thenComparing(CellSummary::task)
+                        .thenComparingInt(CellSummary::length));
         return rows;
     }
 
     @Test
     void directAndFlinkGiveIdenticalSummaries() throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        HeadroomRun.Outcome direct = new HeadroomRun(quiet, quiet).run(shrunkDemo("direct"),
-                new HeadroomRun.RunnerOverrides("direct", null, 2));
-        HeadroomRun.Outcome flink = new HeadroomRun(quiet, quiet).run(shrunkDemo("flink"),
-                new HeadroomRun.RunnerOverrides("flink", "[local]", 2));
+        HeadroomRun.Outcome direct =
+                new HeadroomRun(quiet, quiet)
+                        .run(
+                                shrunkDemo("direct"),
+                                new HeadroomRun.RunnerOverrides("direct", null, 2));
+        HeadroomRun.Outcome flink =
+                new HeadroomRun(quiet, quiet)
+                        .run(
+                                shrunkDemo("flink"),
+                                new HeadroomRun.RunnerOverrides("flink", "[local]", 2));
         List<CellSummary> a = summary(direct);
         List<CellSummary> b = summary(flink);
         assertFalse(a.isEmpty());

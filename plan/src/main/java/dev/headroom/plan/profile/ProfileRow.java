@@ -4,10 +4,11 @@ import java.io.Serializable;
 
 /**
  * One measurement of one query head at one input length: a row of the {@code profile_heads} table.
- * Metrics: {@code influence_bin_K} (MoA influence of keys at distance [K b, (K+1) b), sink excluded),
- * {@code retrieval_score}, {@code sink_mass}, {@code local_mass}, {@code entropy}.
+ * Metrics: {@code influence_bin_K} (MoA influence of keys at distance [K b, (K+1) b), sink
+ * excluded), {@code retrieval_score}, {@code sink_mass}, {@code local_mass}, {@code entropy}.
  */
-public record ProfileRow(int layer, int head, int kvHead, int length, String metric, double value) implements Serializable {
+public record ProfileRow(int layer, int head, int kvHead, int length, String metric, double value)
+        implements Serializable {
 
     public static final String INFLUENCE_PREFIX = "influence_bin_";
     public static final String RETRIEVAL = "retrieval_score";

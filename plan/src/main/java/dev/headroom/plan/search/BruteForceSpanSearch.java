@@ -2,8 +2,7 @@ package dev.headroom.plan.search;
 
 /** Tries every assignment: the oracle for {@link CpSatSpanSearch} on small instances. */
 public final class BruteForceSpanSearch {
-    private BruteForceSpanSearch() {
-    }
+    private BruteForceSpanSearch() {}
 
     public static SpanSolution solve(SpanSearchProblem p) {
         int hs = p.heads(), cs = p.candidates();

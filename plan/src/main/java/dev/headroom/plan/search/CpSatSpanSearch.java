@@ -8,7 +8,10 @@ import com.google.ortools.sat.LinearExpr;
 import com.google.ortools.sat.LinearExprBuilder;
 import com.google.ortools.sat.Literal;
 
-/** Solves a {@link SpanSearchProblem} as a 0/1 integer program with OR-Tools' CP-SAT solver, under a time limit. */
+/**
+ * Solves a {@link SpanSearchProblem} as a 0/1 integer program with OR-Tools' CP-SAT solver, under a
+ * time limit.
+ */
 public final class CpSatSpanSearch {
     private static volatile boolean loaded;
     private final double timeLimitSeconds;
@@ -37,7 +40,8 @@ public final class CpSatSpanSearch {
         }
         for (int n = 0; n < p.budgetLengths(); n++) {
             LinearExprBuilder d = LinearExpr.newBuilder();
-            for (int h = 0; h < hs; h++) for (int c = 0; c < cs; c++) d.addTerm(x[h][c], p.density()[h][c][n]);
+            for (int h = 0; h < hs; h++)
+                for (int c = 0; c < cs; c++) d.addTerm(x[h][c], p.density()[h][c][n]);
             model.addLessOrEqual(d, p.densityCap()[n]);
         }
         if (p.maxPerLayer() < cs) {
@@ -61,11 +65,16 @@ public final class CpSatSpanSearch {
         }
         model.minimize(obj);
         CpSolver solver = new CpSolver();
-        solver.getParameters().setMaxTimeInSeconds(timeLimitSeconds).setNumWorkers(workers).setRandomSeed(1);
+        solver.getParameters()
+                .setMaxTimeInSeconds(timeLimitSeconds)
+                .setNumWorkers(workers)
+                .setRandomSeed(1);
         CpSolverStatus status = solver.solve(model);
-        if (status != CpSolverStatus.OPTIMAL && status != CpSolverStatus.FEASIBLE) return SpanSolution.INFEASIBLE;
+        if (status != CpSolverStatus.OPTIMAL && status != CpSolverStatus.FEASIBLE)
+            return SpanSolution.INFEASIBLE;
         int[] choice = new int[hs];
-        for (int h = 0; h < hs; h++) for (int c = 0; c < cs; c++) if (solver.booleanValue(x[h][c])) choice[h] = c;
+        for (int h = 0; h < hs; h++)
+            for (int c = 0; c < cs; c++) if (solver.booleanValue(x[h][c])) choice[h] = c;
         return new SpanSolution(choice, p.objective(choice), status == CpSolverStatus.OPTIMAL);
     }
 }

@@ -1,7 +1,7 @@
 package dev.headroom.plan.search;
 
-import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import java.io.IOException;
@@ -9,14 +9,21 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Writes a plan in other tools' formats: MoA's alphas/betas per query head, DuoAttention's full_attention_heads.tsv. */
+/**
+ * Writes a plan in other tools' formats: MoA's alphas/betas per query head, DuoAttention's
+ * full_attention_heads.tsv.
+ */
 public final class PlanExports {
-    private PlanExports() {
-    }
+    private PlanExports() {}
 
-    /** {"alphas": [[...]], "betas": [[...]]} indexed [layer][query head]; full heads get alpha = 0, beta = 1. */
-    public static Map<String, double[][]> moa(AttentionPlan plan, int layers, int kvHeads, int groupSize) {
-        double[][] alphas = new double[layers][kvHeads * groupSize], betas = new double[layers][kvHeads * groupSize];
+    /**
+     * {"alphas": [[...]], "betas": [[...]]} indexed [layer][query head]; full heads get alpha = 0,
+     * beta = 1.
+     */
+    public static Map<String, double[][]> moa(
+            AttentionPlan plan, int layers, int kvHeads, int groupSize) {
+        double[][] alphas = new double[layers][kvHeads * groupSize],
+                betas = new double[layers][kvHeads * groupSize];
         for (HeadSpan h : plan.heads()) {
             for (int q = 0; q < groupSize; q++) {
                 alphas[h.layer()][h.kvHead() * groupSize + q] = h.isFull() ? 0 : h.alpha();
@@ -29,7 +36,9 @@ public final class PlanExports {
         return out;
     }
 
-    /** One row per layer, one column per KV head: 1 for a full-cache (retrieval) head, 0 otherwise. */
+    /**
+     * One row per layer, one column per KV head: 1 for a full-cache (retrieval) head, 0 otherwise.
+     */
     public static String duoTsv(AttentionPlan plan, int layers, int kvHeads) {
         int[][] full = new int[layers][kvHeads];
         for (HeadSpan h : plan.heads()) full[h.layer()][h.kvHead()] = h.isFull() ? 1 : 0;
@@ -41,8 +50,13 @@ public final class PlanExports {
         return sb.toString();
     }
 
-    public static void writeAll(AttentionPlan plan, Path dir, int layers, int kvHeads, int groupSize) throws IOException {
-        AtomicFiles.writeString(dir.resolve("moa_plan.json"), new ObjectMapper().writeValueAsString(moa(plan, layers, kvHeads, groupSize)));
-        AtomicFiles.writeString(dir.resolve("full_attention_heads.tsv"), duoTsv(plan, layers, kvHeads));
+    public static void writeAll(
+            AttentionPlan plan, Path dir, int layers, int kvHeads, int groupSize)
+            throws IOException {
+        AtomicFiles.writeString(
+                dir.resolve("moa_plan.json"),
+                new ObjectMapper().writeValueAsString(moa(plan, layers, kvHeads, groupSize)));
+        AtomicFiles.writeString(
+                dir.resolve("full_attention_heads.tsv"), duoTsv(plan, layers, kvHeads));
     }
 }

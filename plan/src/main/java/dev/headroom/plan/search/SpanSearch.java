@@ -9,28 +9,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * MoA's search, per KV head: builds the integer program from profiled influence and the candidate grid, solves it
- * once per objective weighting (each profiled length first, then all lengths equally), and keeps the Pareto set of
- * plans over the per-length predicted losses.
+ * MoA's search, per KV head: builds the integer program from profiled influence and the candidate
+ * grid, solves it once per objective weighting (each profiled length first, then all lengths
+ * equally), and keeps the Pareto set of plans over the per-length predicted losses.
  */
 public final class SpanSearch {
-    private static final double COST_SCALE = 1e9;   // largest cost maps to 1e9
+    private static final double COST_SCALE = 1e9; // largest cost maps to 1e9
     private static final double DENSITY_SCALE = 1e6;
 
-    /** A plan on the Pareto front: spans per head, predicted loss per profiled length, density per budgeted length. */
-    public record Candidate(List<HeadSpan> heads, double[] predictedLoss, double[] density, boolean optimal) {
-    }
+    /**
+     * A plan on the Pareto front: spans per head, predicted loss per profiled length, density per
+     * budgeted length.
+     */
+    public record Candidate(
+            List<HeadSpan> heads, double[] predictedLoss, double[] density, boolean optimal) {}
 
     private final int layers;
     private final int kvHeads;
     private final int sink;
-    private final int[] lengths;        // profiled: the objective
-    private final int[] budgetLengths;  // where the density budget applies
+    private final int[] lengths; // profiled: the objective
+    private final int[] budgetLengths; // where the density budget applies
     private final List<SpanCandidate> grid;
     private final InfluenceTable influence;
 
-    public SpanSearch(int layers, int kvHeads, int sink, int[] lengths, int[] budgetLengths, List<SpanCandidate> grid,
-                      InfluenceTable influence) {
+    public SpanSearch(
+            int layers,
+            int kvHeads,
+            int sink,
+            int[] lengths,
+            int[] budgetLengths,
+            List<SpanCandidate> grid,
+            InfluenceTable influence) {
         this.layers = layers;
         this.kvHeads = kvHeads;
         this.sink = sink;
@@ -40,7 +49,10 @@ public final class SpanSearch {
         this.influence = influence;
     }
 
-    /** The integer program at a density budget (mean over heads, at every budgeted length) with equal weights. */
+    /**
+     * The integer program at a density budget (mean over heads, at every budgeted length) with
+     * equal weights.
+     */
     public SpanSearchProblem problem(double densityBudget, int maxPerLayer) {
         return problem(densityBudget, maxPerLayer, new boolean[layers * kvHeads]);
     }
@@ -57,26 +69,34 @@ public final class SpanSearch {
             for (int c = 0; c < cs; c++) {
                 for (int n = 0; n < ns; n++) {
                     int w = grid.get(c).window(lengths[n]);
-                    cost[h][c][n] = influence.droppedInfluence(h / kvHeads, h % kvHeads, lengths[n], w);
+                    cost[h][c][n] =
+                            influence.droppedInfluence(h / kvHeads, h % kvHeads, lengths[n], w);
                     maxCost = Math.max(maxCost, cost[h][c][n]);
                 }
                 for (int m = 0; m < budgetLengths.length; m++) {
                     int w = grid.get(c).window(budgetLengths[m]);
-                    dens[h][c][m] = (long) Math.ceil(SpanDensity.density(budgetLengths[m], sink, w) * DENSITY_SCALE);
+                    dens[h][c][m] =
+                            (long)
+                                    Math.ceil(
+                                            SpanDensity.density(budgetLengths[m], sink, w)
+                                                    * DENSITY_SCALE);
                 }
             }
         }
         long[][][] icost = new long[hs][cs][ns];
-        for (int h = 0; h < hs; h++) for (int c = 0; c < cs; c++) for (int n = 0; n < ns; n++) {
-            icost[h][c][n] = Math.round(cost[h][c][n] / maxCost * COST_SCALE);
-        }
+        for (int h = 0; h < hs; h++)
+            for (int c = 0; c < cs; c++)
+                for (int n = 0; n < ns; n++) {
+                    icost[h][c][n] = Math.round(cost[h][c][n] / maxCost * COST_SCALE);
+                }
         long[] cap = new long[budgetLengths.length];
         Arrays.fill(cap, (long) Math.floor(densityBudget * DENSITY_SCALE * hs));
         for (int h = 0; h < hs; h++) {
             if (!pinnedFull[h]) continue;
             for (int c = 0; c < cs; c++) {
                 if (grid.get(c).isFull()) continue;
-                for (int m = 0; m < budgetLengths.length; m++) dens[h][c][m] = cap[m] + 1; // never fits: the head stays full
+                for (int m = 0; m < budgetLengths.length; m++)
+                    dens[h][c][m] = cap[m] + 1; // never fits: the head stays full
             }
         }
         long[] w = new long[ns];
@@ -85,12 +105,16 @@ public final class SpanSearch {
     }
 
     /** The Pareto set of plans at this budget, best first by the summed predicted loss. */
-    public List<Candidate> paretoFront(double densityBudget, int maxPerLayer, CpSatSpanSearch solver) {
+    public List<Candidate> paretoFront(
+            double densityBudget, int maxPerLayer, CpSatSpanSearch solver) {
         return paretoFront(densityBudget, maxPerLayer, solver, new boolean[layers * kvHeads]);
     }
 
-    /** The Pareto set with some heads held at full attention (the hybrid plan's retrieval heads). */
-    public List<Candidate> paretoFront(double densityBudget, int maxPerLayer, CpSatSpanSearch solver, boolean[] pinnedFull) {
+    /**
+     * The Pareto set with some heads held at full attention (the hybrid plan's retrieval heads).
+     */
+    public List<Candidate> paretoFront(
+            double densityBudget, int maxPerLayer, CpSatSpanSearch solver, boolean[] pinnedFull) {
         SpanSearchProblem base = problem(densityBudget, maxPerLayer, pinnedFull);
         Map<String, Candidate> found = new LinkedHashMap<>();
         List<long[]> weightings = new ArrayList<>();
@@ -110,10 +134,17 @@ public final class SpanSearch {
         }
         List<Candidate> front = new ArrayList<>();
         for (Candidate c : found.values()) {
-            boolean dominated = found.values().stream().anyMatch(o -> o != c && dominates(o.predictedLoss(), c.predictedLoss()));
+            boolean dominated =
+                    found.values().stream()
+                            .anyMatch(
+                                    o -> o != c && dominates(o.predictedLoss(), c.predictedLoss()));
             if (!dominated) front.add(c);
         }
-        front.sort((a, b) -> Double.compare(Arrays.stream(a.predictedLoss()).sum(), Arrays.stream(b.predictedLoss()).sum()));
+        front.sort(
+                (a, b) ->
+                        Double.compare(
+                                Arrays.stream(a.predictedLoss()).sum(),
+                                Arrays.stream(b.predictedLoss()).sum()));
         return front;
     }
 
@@ -122,12 +153,22 @@ public final class SpanSearch {
         double[] loss = new double[lengths.length], dens = new double[budgetLengths.length];
         for (int h = 0; h < s.choice().length; h++) {
             SpanCandidate c = grid.get(s.choice()[h]);
-            HeadSpan span = new HeadSpan(h / kvHeads, h % kvHeads, c.isFull() ? "full" : "window", sink, c.alpha(), Math.min(1.0, c.beta()));
+            HeadSpan span =
+                    new HeadSpan(
+                            h / kvHeads,
+                            h % kvHeads,
+                            c.isFull() ? "full" : "window",
+                            sink,
+                            c.alpha(),
+                            Math.min(1.0, c.beta()));
             heads.add(span);
             for (int n = 0; n < lengths.length; n++) {
-                loss[n] += influence.droppedInfluence(h / kvHeads, h % kvHeads, lengths[n], c.window(lengths[n]));
+                loss[n] +=
+                        influence.droppedInfluence(
+                                h / kvHeads, h % kvHeads, lengths[n], c.window(lengths[n]));
             }
-            for (int m = 0; m < budgetLengths.length; m++) dens[m] += span.density(budgetLengths[m]) / s.choice().length;
+            for (int m = 0; m < budgetLengths.length; m++)
+                dens[m] += span.density(budgetLengths[m]) / s.choice().length;
         }
         return new Candidate(heads, loss, dens, s.optimal());
     }
@@ -141,7 +182,10 @@ public final class SpanSearch {
         return strictly;
     }
 
-    /** MoA's grid: alpha in steps of {@code alphaStep} up to {@code alphaMax}, beta in {0, 1/8, ..., 1}. */
+    /**
+     * MoA's grid: alpha in steps of {@code alphaStep} up to {@code alphaMax}, beta in {0, 1/8, ...,
+     * 1}.
+     */
     public static List<SpanCandidate> moaGrid(int alphaStep, int alphaMax, int betaSteps) {
         List<SpanCandidate> g = new ArrayList<>();
         for (int a = alphaStep; a <= alphaMax; a += alphaStep) {

@@ -1,19 +1,25 @@
 package dev.headroom.plan.search;
 
 /**
- * The span-assignment problem MoA solves, per KV head: choose one candidate c for every head h so that at every
- * profiled length n the summed density stays within the cap, each layer uses at most k distinct candidates, and the
- * weighted predicted loss increase sum_h sum_n w_n cost[h][c][n] is least. Integer coefficients, so solvers agree.
+ * The span-assignment problem MoA solves, per KV head: choose one candidate c for every head h so
+ * that at every profiled length n the summed density stays within the cap, each layer uses at most
+ * k distinct candidates, and the weighted predicted loss increase sum_h sum_n w_n cost[h][c][n] is
+ * least. Integer coefficients, so solvers agree.
  *
- * @param layerOfHead    [H] the layer each KV head belongs to
- * @param cost           [H][C][N] predicted loss increase at each profiled length, scaled to integers
- * @param density        [H][C][M] density at each budgeted length, scaled to integers (ceil)
- * @param densityCap     [M] cap on the summed density over all heads (floor)
- * @param maxPerLayer    k, the most distinct candidates in one layer (>= C means no limit)
- * @param weights        [N] objective weight of each length
+ * @param layerOfHead [H] the layer each KV head belongs to
+ * @param cost [H][C][N] predicted loss increase at each profiled length, scaled to integers
+ * @param density [H][C][M] density at each budgeted length, scaled to integers (ceil)
+ * @param densityCap [M] cap on the summed density over all heads (floor)
+ * @param maxPerLayer k, the most distinct candidates in one layer (>= C means no limit)
+ * @param weights [N] objective weight of each length
  */
-public record SpanSearchProblem(int[] layerOfHead, long[][][] cost, long[][][] density, long[] densityCap,
-                                int maxPerLayer, long[] weights) {
+public record SpanSearchProblem(
+        int[] layerOfHead,
+        long[][][] cost,
+        long[][][] density,
+        long[] densityCap,
+        int maxPerLayer,
+        long[] weights) {
 
     public int heads() {
         return layerOfHead.length;

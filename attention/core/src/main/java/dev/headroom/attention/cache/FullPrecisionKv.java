@@ -1,8 +1,9 @@
 package dev.headroom.attention.cache;
 
 /**
- * Keys and values kept as floating-point elements of {@code bytesPerElement} bytes each: 2 for the bf16/fp16
- * cache a server holds, 4 for fp32. The CPU runtime computes in fp32 whatever is counted here.
+ * Keys and values kept as floating-point elements of {@code bytesPerElement} bytes each: 2 for the
+ * bf16/fp16 cache a server holds, 4 for fp32. The CPU runtime computes in fp32 whatever is counted
+ * here.
  */
 public record FullPrecisionKv(int bytesPerElement) implements KvFormat {
     public static final FullPrecisionKv BF16 = new FullPrecisionKv(2);
@@ -10,7 +11,8 @@ public record FullPrecisionKv(int bytesPerElement) implements KvFormat {
 
     public FullPrecisionKv {
         if (bytesPerElement != 2 && bytesPerElement != 4) {
-            throw new IllegalArgumentException("full-precision KV elements are 2 or 4 bytes, got " + bytesPerElement);
+            throw new IllegalArgumentException(
+                    "full-precision KV elements are 2 or 4 bytes, got " + bytesPerElement);
         }
     }
 

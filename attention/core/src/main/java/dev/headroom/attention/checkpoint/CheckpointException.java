@@ -3,8 +3,9 @@ package dev.headroom.attention.checkpoint;
 import java.nio.file.Path;
 
 /**
- * A checkpoint that cannot be used, with a one-line message naming the file and the problem. Command-line
- * front ends print {@link #getMessage()} alone (no stack trace) and exit with a non-zero code.
+ * A checkpoint that cannot be used, with a one-line message naming the file and the problem.
+ * Command-line front ends print {@link #getMessage()} alone (no stack trace) and exit with a
+ * non-zero code.
  */
 public class CheckpointException extends dev.headroom.attention.HeadroomException {
     private final Path file;

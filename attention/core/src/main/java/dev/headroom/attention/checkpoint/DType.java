@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 
 /** The element types headroom reads from safetensors files, with their decoding to float. */
 public enum DType {
-    F32(4), F16(2), BF16(2);
+    F32(4),
+    F16(2),
+    BF16(2);
 
     private final int bytes;
 
@@ -24,15 +26,20 @@ public enum DType {
         return null;
     }
 
-    /** Decodes {@code count} little-endian elements from {@code src} (positioned at the first) into {@code dst}. */
+    /**
+     * Decodes {@code count} little-endian elements from {@code src} (positioned at the first) into
+     * {@code dst}.
+     */
     public void decode(ByteBuffer src, float[] dst, int dstOffset, int count) {
         switch (this) {
             case F32 -> src.asFloatBuffer().get(dst, dstOffset, count);
             case BF16 -> {
-                for (int i = 0; i < count; i++) dst[dstOffset + i] = Float.intBitsToFloat((src.getShort(2 * i) & 0xffff) << 16);
+                for (int i = 0; i < count; i++)
+                    dst[dstOffset + i] = Float.intBitsToFloat((src.getShort(2 * i) & 0xffff) << 16);
             }
             case F16 -> {
-                for (int i = 0; i < count; i++) dst[dstOffset + i] = halfToFloat(src.getShort(2 * i));
+                for (int i = 0; i < count; i++)
+                    dst[dstOffset + i] = halfToFloat(src.getShort(2 * i));
             }
         }
     }

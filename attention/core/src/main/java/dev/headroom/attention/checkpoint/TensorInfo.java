@@ -3,7 +3,10 @@ package dev.headroom.attention.checkpoint;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** One tensor's entry in a safetensors header: where its bytes lie (relative to the data section) and its type. */
+/**
+ * One tensor's entry in a safetensors header: where its bytes lie (relative to the data section)
+ * and its type.
+ */
 public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end, Path file) {
 
     public long elementCount() {

@@ -1,6 +1,9 @@
 package dev.headroom.attention.model;
 
-/** The checkpoint families headroom runs. They share one forward pass; these flags say where they differ. */
+/**
+ * The checkpoint families headroom runs. They share one forward pass; these flags say where they
+ * differ.
+ */
 public enum Architecture {
     LLAMA("LlamaForCausalLM"),
     MISTRAL("MistralForCausalLM"),

@@ -3,17 +3,33 @@ package dev.headroom.attention.model;
 import dev.headroom.attention.checkpoint.DType;
 
 /**
- * A decoder-only transformer's shape, read from {@code config.json}. Immutable; weights and runtime state live
- * elsewhere ({@link Weights}, {@code InferenceState}).
+ * A decoder-only transformer's shape, read from {@code config.json}. Immutable; weights and runtime
+ * state live elsewhere ({@link Weights}, {@code InferenceState}).
  *
- * @param qkvBias        q/k/v projections carry biases (Qwen2; Llama with attention_bias)
- * @param outputBias     the output projection carries a bias (Llama with attention_bias)
- * @param slidingWindow  Mistral's attention window in tokens, including the current one; 0 when unlimited
+ * @param qkvBias q/k/v projections carry biases (Qwen2; Llama with attention_bias)
+ * @param outputBias the output projection carries a bias (Llama with attention_bias)
+ * @param slidingWindow Mistral's attention window in tokens, including the current one; 0 when
+ *     unlimited
  */
-public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSize, int intermediateSize,
-                          int numLayers, int numHeads, int numKvHeads, int headDim, int maxPositions,
-                          double rmsNormEps, RopeConfig rope, boolean tieWordEmbeddings, boolean qkvBias,
-                          boolean outputBias, int slidingWindow, int bosTokenId, int eosTokenId, DType storedDtype)
+public record ModelConfig(
+        Architecture architecture,
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int maxPositions,
+        double rmsNormEps,
+        RopeConfig rope,
+        boolean tieWordEmbeddings,
+        boolean qkvBias,
+        boolean outputBias,
+        int slidingWindow,
+        int bosTokenId,
+        int eosTokenId,
+        DType storedDtype)
         implements java.io.Serializable {
 
     /** Query heads per KV head (the GQA group size). */
@@ -36,8 +52,24 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
     }
 
     public ModelConfig withStoredDtype(DType d) {
-        return new ModelConfig(architecture, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads,
-                headDim, maxPositions, rmsNormEps, rope, tieWordEmbeddings, qkvBias, outputBias, slidingWindow,
-                bosTokenId, eosTokenId, d);
+        return new ModelConfig(
+                architecture,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                headDim,
+                maxPositions,
+                rmsNormEps,
+                rope,
+                tieWordEmbeddings,
+                qkvBias,
+                outputBias,
+                slidingWindow,
+                bosTokenId,
+                eosTokenId,
+                d);
     }
 }

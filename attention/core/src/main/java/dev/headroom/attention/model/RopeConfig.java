@@ -1,18 +1,27 @@
 package dev.headroom.attention.model;
 
 /**
- * Rotary position embedding settings, read from either {@code rope_theta}/{@code rope_scaling} or transformers 5's
- * {@code rope_parameters}. Types: {@code default}, {@code linear} (positions divided by {@code factor}) and
- * {@code llama3} (Llama 3.1's frequency-dependent scaling).
+ * Rotary position embedding settings, read from either {@code rope_theta}/{@code rope_scaling} or
+ * transformers 5's {@code rope_parameters}. Types: {@code default}, {@code linear} (positions
+ * divided by {@code factor}) and {@code llama3} (Llama 3.1's frequency-dependent scaling).
  */
-public record RopeConfig(String type, double theta, double factor, double lowFreqFactor, double highFreqFactor,
-                         int originalMaxPositions) implements java.io.Serializable {
+public record RopeConfig(
+        String type,
+        double theta,
+        double factor,
+        double lowFreqFactor,
+        double highFreqFactor,
+        int originalMaxPositions)
+        implements java.io.Serializable {
 
     public static RopeConfig unscaled(double theta) {
         return new RopeConfig("default", theta, 1, 0, 0, 0);
     }
 
-    /** The rotation frequency of each pair of dimensions, in radians per position: {@code [headDim / 2]}. */
+    /**
+     * The rotation frequency of each pair of dimensions, in radians per position: {@code [headDim /
+     * 2]}.
+     */
     public double[] inverseFrequencies(int headDim) {
         int half = headDim / 2;
         double[] inv = new double[half];
@@ -22,7 +31,7 @@ public record RopeConfig(String type, double theta, double factor, double lowFre
             inv[i] = 1.0 / Math.pow(theta, exponent);
         }
         switch (type) {
-            case "default" -> { }
+            case "default" -> {}
             case "linear" -> {
                 for (int i = 0; i < half; i++) inv[i] /= factor;
             }
@@ -34,7 +43,9 @@ public record RopeConfig(String type, double theta, double factor, double lowFre
                     if (wavelen > lowFreqWavelen) {
                         inv[i] = inv[i] / factor;
                     } else if (wavelen >= highFreqWavelen) {
-                        double smooth = (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+                        double smooth =
+                                (originalMaxPositions / wavelen - lowFreqFactor)
+                                        / (highFreqFactor - lowFreqFactor);
                         inv[i] = (1 - smooth) * inv[i] / factor + smooth * inv[i];
                     }
                 }

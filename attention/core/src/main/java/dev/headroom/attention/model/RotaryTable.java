@@ -1,10 +1,9 @@
 package dev.headroom.attention.model;
 
-
 /**
- * cos/sin tables for rotary embeddings in the "rotate half" layout Hugging Face checkpoints use: dimension i and
- * i + hd/2 form a pair. Angles are computed in float32, as transformers computes them, so positions far into a long
- * context rotate exactly as the model was trained.
+ * cos/sin tables for rotary embeddings in the "rotate half" layout Hugging Face checkpoints use:
+ * dimension i and i + hd/2 form a pair. Angles are computed in float32, as transformers computes
+ * them, so positions far into a long context rotate exactly as the model was trained.
  */
 public final class RotaryTable {
     private final float[] inverseFrequencies; // [hd/2]

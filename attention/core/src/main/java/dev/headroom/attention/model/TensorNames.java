@@ -2,8 +2,7 @@ package dev.headroom.attention.model;
 
 /** Hugging Face tensor names, shared by the Llama, Mistral and Qwen2 families. */
 public final class TensorNames {
-    private TensorNames() {
-    }
+    private TensorNames() {}
 
     public static final String EMBED = "model.embed_tokens.weight";
     public static final String FINAL_NORM = "model.norm.weight";

@@ -19,21 +19,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The oracle: the forward pass written element by element in float64 over plain arrays, in the manner of llama2.c's
- * run.c. Slow and obvious on purpose; the other runtimes are checked against it. A sequence keeps every key and value
- * and lets each KV head see exactly what its {@link HeadPattern} allows ({@link HeadPattern#visible}), so it is the
- * independent check of per-head sparse attention too; its cache bytes count what a compact cache of the pattern holds.
+ * The oracle: the forward pass written element by element in float64 over plain arrays, in the
+ * manner of llama2.c's run.c. Slow and obvious on purpose; the other runtimes are checked against
+ * it. A sequence keeps every key and value and lets each KV head see exactly what its {@link
+ * HeadPattern} allows ({@link HeadPattern#visible}), so it is the independent check of per-head
+ * sparse attention too; its cache bytes count what a compact cache of the pattern holds.
  */
 public final class NaiveTransformer implements LanguageModelRuntime {
     private final ModelConfig c;
     private final Path directory;
     private final RotaryTable rope;
-    private final double[] embed;     // [V*D]
+    private final double[] embed; // [V*D]
     private final double[][][] layer; // [L][tensor][...]
     private final double[] finalNorm; // [D]
-    private final double[] lmHead;    // [V*D]
-    private static final int ATTN_NORM = 0, WQ = 1, BQ = 2, WK = 3, BK = 4, WV = 5, BV = 6, WO = 7, BO = 8,
-            MLP_NORM = 9, GATE = 10, UP = 11, DOWN = 12;
+    private final double[] lmHead; // [V*D]
+    private static final int ATTN_NORM = 0,
+            WQ = 1,
+            BQ = 2,
+            WK = 3,
+            BK = 4,
+            WV = 5,
+            BV = 6,
+            WO = 7,
+            BO = 8,
+            MLP_NORM = 9,
+            GATE = 10,
+            UP = 11,
+            DOWN = 12;
 
     /** Reads every weight of an open checkpoint (the caller closes it). */
     public NaiveTransformer(Checkpoint ckpt, ModelConfig c) {
@@ -44,7 +56,10 @@ public final class NaiveTransformer implements LanguageModelRuntime {
         this.c = c;
         this.directory = directory;
         this.rope = new RotaryTable(c);
-        int d = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.numKvHeads() * c.headDim(), f = c.intermediateSize();
+        int d = c.hiddenSize(),
+                q = c.numHeads() * c.headDim(),
+                kv = c.numKvHeads() * c.headDim(),
+                f = c.intermediateSize();
         embed = read(ckpt, TensorNames.EMBED, c.vocabSize(), d);
         layer = new double[c.numLayers()][13][];
         for (int l = 0; l < c.numLayers(); l++) {
@@ -99,8 +114,7 @@ public final class NaiveTransformer implements LanguageModelRuntime {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     /** Dense logits [T][V] of every position of {@code ids}. */
     public double[][] logits(int[] ids) {
@@ -121,10 +135,18 @@ public final class NaiveTransformer implements LanguageModelRuntime {
         HeadPattern[][] patterns = new HeadPattern[c.numLayers()][c.numKvHeads()];
         LayerAttention[] layers = new LayerAttention[c.numLayers()];
         for (int l = 0; l < c.numLayers(); l++) {
-            layers[l] = policy.forLayer(new LayerContext(c, l, promptLength, artifacts)).limitedTo(c.slidingWindow());
+            layers[l] =
+                    policy.forLayer(new LayerContext(c, l, promptLength, artifacts))
+                            .limitedTo(c.slidingWindow());
             if (layers[l].kvHeads() != c.numKvHeads()) {
-                throw new IllegalArgumentException(policy.name() + ": layer " + l + " has " + layers[l].kvHeads()
-                        + " KV heads, the model " + c.numKvHeads());
+                throw new IllegalArgumentException(
+                        policy.name()
+                                + ": layer "
+                                + l
+                                + " has "
+                                + layers[l].kvHeads()
+                                + " KV heads, the model "
+                                + c.numKvHeads());
             }
             for (int h = 0; h < c.numKvHeads(); h++) patterns[l][h] = layers[l].head(h).pattern();
         }
@@ -134,8 +156,9 @@ public final class NaiveTransformer implements LanguageModelRuntime {
     /** One sequence on the oracle: every position's keys and values, per layer. */
     public final class Sequence implements RuntimeSequence {
         private final LayerAttention[] layers;
-        private final HeadPattern[][] patterns;                 // [L][KV]
-        private final List<List<double[]>> keys = new ArrayList<>(), values = new ArrayList<>(); // [L][pos][KV*hd]
+        private final HeadPattern[][] patterns; // [L][KV]
+        private final List<List<double[]>> keys = new ArrayList<>(),
+                values = new ArrayList<>(); // [L][pos][KV*hd]
         private long pairs, causalPairs;
 
         private Sequence(LayerAttention[] layers, HeadPattern[][] patterns) {
@@ -197,23 +220,28 @@ public final class NaiveTransformer implements LanguageModelRuntime {
         /** Appends one token and returns its logits [V]. */
         double[] step(int id) {
             if (id < 0 || id >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
+                throw new IllegalArgumentException(
+                        "token id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
             }
-            int t = position(), d = c.hiddenSize(), h = c.numHeads(), kvh = c.numKvHeads(), hd = c.headDim();
+            int t = position(),
+                    d = c.hiddenSize(),
+                    h = c.numHeads(),
+                    kvh = c.numKvHeads(),
+                    hd = c.headDim();
             int f = c.intermediateSize(), g = c.groupSize();
-            double[] x = new double[d];                                  // residual stream [D]
+            double[] x = new double[d]; // residual stream [D]
             System.arraycopy(embed, id * d, x, 0, d);
             for (int l = 0; l < c.numLayers(); l++) {
                 double[][] w = layer[l];
                 double[] xn = rmsNorm(x, w[ATTN_NORM]);
-                double[] q = matVec(w[WQ], w[BQ], xn, h * hd, d);         // [H*hd]
-                double[] k = matVec(w[WK], w[BK], xn, kvh * hd, d);       // [KV*hd]
+                double[] q = matVec(w[WQ], w[BQ], xn, h * hd, d); // [H*hd]
+                double[] k = matVec(w[WK], w[BK], xn, kvh * hd, d); // [KV*hd]
                 double[] v = matVec(w[WV], w[BV], xn, kvh * hd, d);
                 rotate(q, t, h);
                 rotate(k, t, kvh);
                 keys.get(l).add(k);
                 values.get(l).add(v);
-                double[] att = new double[h * hd];                       // [H*hd]
+                double[] att = new double[h * hd]; // [H*hd]
                 for (int kvHead = 0; kvHead < kvh; kvHead++) {
                     HeadPattern p = patterns[l][kvHead];
                     double[][] kh = new double[t + 1][], vh = new double[t + 1][];

@@ -3,21 +3,23 @@ package dev.headroom.attention.oracle;
 import dev.headroom.attention.pattern.HeadPattern;
 
 /**
- * Softmax attention in float64, element by element: the oracle the runtimes and the GPU kernels are checked against.
- * Written for clarity, not speed; keep sizes small. {@link NaiveTransformer} attends with {@link #attend}; the GPU
- * parity checks call {@link #prefill} and {@link #decode} on their bf16 inputs.
+ * Softmax attention in float64, element by element: the oracle the runtimes and the GPU kernels are
+ * checked against. Written for clarity, not speed; keep sizes small. {@link NaiveTransformer}
+ * attends with {@link #attend}; the GPU parity checks call {@link #prefill} and {@link #decode} on
+ * their bf16 inputs.
  */
 public final class ReferenceAttention {
-    private ReferenceAttention() {
-    }
+    private ReferenceAttention() {}
 
     /**
-     * One query over the keys of one head: sum_j softmax_j(q . k_j / sqrt(d)) v_j over the j with {@code visible[j]}.
+     * One query over the keys of one head: sum_j softmax_j(q . k_j / sqrt(d)) v_j over the j with
+     * {@code visible[j]}.
      *
-     * @param keys   [n][d], values [n][d]
+     * @param keys [n][d], values [n][d]
      * @return [d]
      */
-    public static double[] attend(double[] q, double[][] keys, double[][] values, boolean[] visible) {
+    public static double[] attend(
+            double[] q, double[][] keys, double[][] values, boolean[] visible) {
         int n = keys.length, d = q.length;
         double scale = 1.0 / Math.sqrt(d);
         double[] score = new double[n];
@@ -44,21 +46,35 @@ public final class ReferenceAttention {
     }
 
     /**
-     * Causal prefill of one layer under per-KV-head patterns. q [heads][length][d], k and v [kvHeads][length][d]
-     * (row-major floats, e.g. bf16 values widened); returns [heads][length][d].
+     * Causal prefill of one layer under per-KV-head patterns. q [heads][length][d], k and v
+     * [kvHeads][length][d] (row-major floats, e.g. bf16 values widened); returns
+     * [heads][length][d].
      */
-    public static double[] prefill(float[] q, float[] k, float[] v, int heads, int length, int headDim, HeadPattern[] patterns) {
+    public static double[] prefill(
+            float[] q,
+            float[] k,
+            float[] v,
+            int heads,
+            int length,
+            int headDim,
+            HeadPattern[] patterns) {
         int kvHeads = patterns.length, group = heads / kvHeads, d = headDim;
         double[] out = new double[heads * length * d];
         for (int kvh = 0; kvh < kvHeads; kvh++) {
-            double[][] keys = rows(k, kvh * length, length, d), values = rows(v, kvh * length, length, d);
+            double[][] keys = rows(k, kvh * length, length, d),
+                    values = rows(v, kvh * length, length, d);
             for (int g = 0; g < group; g++) {
                 int head = kvh * group + g;
                 double[][] queries = rows(q, head * length, length, d);
                 for (int i = 0; i < length; i++) {
                     boolean[] visible = new boolean[length];
                     for (int j = 0; j < length; j++) visible[j] = patterns[kvh].visible(i, j);
-                    System.arraycopy(attend(queries[i], keys, values, visible), 0, out, (head * length + i) * d, d);
+                    System.arraycopy(
+                            attend(queries[i], keys, values, visible),
+                            0,
+                            out,
+                            (head * length + i) * d,
+                            d);
                 }
             }
         }
@@ -66,15 +82,17 @@ public final class ReferenceAttention {
     }
 
     /**
-     * One decode step over explicit per-KV-head key sets (every key visible). q [heads][d]; keys[kvh] and values[kvh]
-     * [n_kvh][d]. Returns [heads][d].
+     * One decode step over explicit per-KV-head key sets (every key visible). q [heads][d];
+     * keys[kvh] and values[kvh] [n_kvh][d]. Returns [heads][d].
      */
-    public static double[] decode(float[] q, float[][] keys, float[][] values, int heads, int headDim) {
+    public static double[] decode(
+            float[] q, float[][] keys, float[][] values, int heads, int headDim) {
         int kvHeads = keys.length, group = heads / kvHeads, d = headDim;
         double[] out = new double[heads * d];
         for (int head = 0; head < heads; head++) {
             int n = keys[head / group].length / d;
-            double[][] kh = rows(keys[head / group], 0, n, d), vh = rows(values[head / group], 0, n, d);
+            double[][] kh = rows(keys[head / group], 0, n, d),
+                    vh = rows(values[head / group], 0, n, d);
             boolean[] all = new boolean[n];
             java.util.Arrays.fill(all, true);
             System.arraycopy(attend(rows(q, head, 1, d)[0], kh, vh, all), 0, out, head * d, d);
@@ -83,10 +101,19 @@ public final class ReferenceAttention {
     }
 
     /**
-     * Causal linear attention on feature-mapped q and k: o_i = sum_{j<=i} (q_i . k_j) v_j, divided by
-     * sum_{j<=i} q_i . k_j when normalize. q [heads][length][d], k and v [kvHeads][length][d]; returns [heads][length][d].
+     * Causal linear attention on feature-mapped q and k: o_i = sum_{j<=i} (q_i . k_j) v_j, divided
+     * by sum_{j<=i} q_i . k_j when normalize. q [heads][length][d], k and v [kvHeads][length][d];
+     * returns [heads][length][d].
      */
-    public static double[] linear(float[] q, float[] k, float[] v, int heads, int kvHeads, int length, int headDim, boolean normalize) {
+    public static double[] linear(
+            float[] q,
+            float[] k,
+            float[] v,
+            int heads,
+            int kvHeads,
+            int length,
+            int headDim,
+            boolean normalize) {
         int d = headDim, group = heads / kvHeads;
         double[] out = new double[heads * length * d];
         for (int head = 0; head < heads; head++) {
@@ -111,9 +138,13 @@ public final class ReferenceAttention {
         return out;
     }
 
-    /** ||out - ref|| / ||ref||; NaN or infinity anywhere in out gives NaN, which fails any bound. */
+    /**
+     * ||out - ref|| / ||ref||; NaN or infinity anywhere in out gives NaN, which fails any bound.
+     */
     public static double relativeL2(double[] out, double[] ref) {
-        if (out.length != ref.length) throw new IllegalArgumentException("lengths differ: " + out.length + " vs " + ref.length);
+        if (out.length != ref.length)
+            throw new IllegalArgumentException(
+                    "lengths differ: " + out.length + " vs " + ref.length);
         double err = 0, norm = 0;
         for (int i = 0; i < ref.length; i++) {
             if (!Double.isFinite(out[i])) return Double.NaN;

@@ -1,8 +1,8 @@
 package dev.headroom.attention.plan;
 
-import dev.headroom.attention.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.model.ModelConfig;
 import java.io.IOException;
@@ -14,15 +14,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * headroom's plan format ({@code artifacts/plan.json}): a span per (layer, KV head), the model it was made for (a
- * hash of its config.json), the budget, and what the search predicted and validation measured. The runtime's
- * {@link PlanPolicy}, the evaluator and the GPU kernels all read it.
+ * headroom's plan format ({@code artifacts/plan.json}): a span per (layer, KV head), the model it
+ * was made for (a hash of its config.json), the budget, and what the search predicted and
+ * validation measured. The runtime's {@link PlanPolicy}, the evaluator and the GPU kernels all read
+ * it.
  */
-public record AttentionPlan(String method, String modelConfigHash, double densityBudget, List<Integer> profiledLengths,
-                            List<HeadSpan> heads, Map<String, Object> predicted, Map<String, Object> validation)
+public record AttentionPlan(
+        String method,
+        String modelConfigHash,
+        double densityBudget,
+        List<Integer> profiledLengths,
+        List<HeadSpan> heads,
+        Map<String, Object> predicted,
+        Map<String, Object> validation)
         implements Serializable {
     public static final int FORMAT_VERSION = 1;
-    /** The search stage's chosen plan and its DuoAttention baseline, in a run's {@code artifacts/}. */
+
+    /**
+     * The search stage's chosen plan and its DuoAttention baseline, in a run's {@code artifacts/}.
+     */
     public static final String FILE = "plan.json", DUO_FILE = "duo_plan.json";
 
     public HeadSpan head(int layer, int kvHead) {
@@ -38,12 +48,28 @@ public record AttentionPlan(String method, String modelConfigHash, double densit
     /** The plan fits the model: one span for every (layer, KV head), nothing else. */
     public void checkFits(ModelConfig c, Path file) {
         if (heads.size() != c.numLayers() * c.numKvHeads()) {
-            throw new HeadroomException(file + ": plan has " + heads.size() + " head spans but the model has "
-                    + c.numLayers() + " layers x " + c.numKvHeads() + " KV heads");
+            throw new HeadroomException(
+                    file
+                            + ": plan has "
+                            + heads.size()
+                            + " head spans but the model has "
+                            + c.numLayers()
+                            + " layers x "
+                            + c.numKvHeads()
+                            + " KV heads");
         }
         for (HeadSpan h : heads) {
-            if (h.layer() < 0 || h.layer() >= c.numLayers() || h.kvHead() < 0 || h.kvHead() >= c.numKvHeads()) {
-                throw new HeadroomException(file + ": plan head (" + h.layer() + ", " + h.kvHead() + ") is outside the model");
+            if (h.layer() < 0
+                    || h.layer() >= c.numLayers()
+                    || h.kvHead() < 0
+                    || h.kvHead() >= c.numKvHeads()) {
+                throw new HeadroomException(
+                        file
+                                + ": plan head ("
+                                + h.layer()
+                                + ", "
+                                + h.kvHead()
+                                + ") is outside the model");
             }
         }
     }
@@ -70,12 +96,17 @@ public record AttentionPlan(String method, String modelConfigHash, double densit
         root.put("heads", hs);
         root.put("predicted", predicted);
         root.put("validation", validation);
-        AtomicFiles.write(file, tmp -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), root));
+        AtomicFiles.write(
+                file,
+                tmp ->
+                        new ObjectMapper()
+                                .enable(SerializationFeature.INDENT_OUTPUT)
+                                .writeValue(tmp.toFile(), root));
     }
 
     /**
-     * Reads headroom's format only ({@code format: headroom-plan}); {@link PlanFiles#read} also reads MoA's and
-     * DuoAttention's files.
+     * Reads headroom's format only ({@code format: headroom-plan}); {@link PlanFiles#read} also
+     * reads MoA's and DuoAttention's files.
      */
     public static AttentionPlan read(Path file) {
         return HeadroomPlanReader.read(file);

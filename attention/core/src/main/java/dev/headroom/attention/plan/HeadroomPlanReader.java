@@ -11,14 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * headroom's own plan format, {@code plan.json} as {@link AttentionPlan#write} writes it: {@code format:
- * headroom-plan}, {@code version}, the model's config sha256 and a span per (layer, KV head) with its sink.
+ * headroom's own plan format, {@code plan.json} as {@link AttentionPlan#write} writes it: {@code
+ * format: headroom-plan}, {@code version}, the model's config sha256 and a span per (layer, KV
+ * head) with its sink.
  */
 public final class HeadroomPlanReader {
     public static final String FORMAT = "headroom-plan";
 
-    private HeadroomPlanReader() {
-    }
+    private HeadroomPlanReader() {}
 
     public static AttentionPlan read(Path file) {
         if (!Files.isRegularFile(file)) throw new HeadroomException(file + ": plan file not found");
@@ -26,7 +26,8 @@ public final class HeadroomPlanReader {
         try {
             root = new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new HeadroomException(file + ": not valid JSON: " + e.getMessage().split("\n")[0]);
+            throw new HeadroomException(
+                    file + ": not valid JSON: " + e.getMessage().split("\n")[0]);
         }
         return read(file, root);
     }
@@ -38,24 +39,40 @@ public final class HeadroomPlanReader {
 
     @SuppressWarnings("unchecked")
     public static AttentionPlan read(Path file, JsonNode root) {
-        if (!matches(root)) throw new HeadroomException(file + ": not a headroom plan (format != " + FORMAT + ")");
-        if (root.path("version").asInt() != AttentionPlan.FORMAT_VERSION) throw new HeadroomException(file + ": unsupported plan version " + root.path("version"));
+        if (!matches(root))
+            throw new HeadroomException(file + ": not a headroom plan (format != " + FORMAT + ")");
+        if (root.path("version").asInt() != AttentionPlan.FORMAT_VERSION)
+            throw new HeadroomException(
+                    file + ": unsupported plan version " + root.path("version"));
         List<HeadSpan> heads = new ArrayList<>();
         int i = 0;
         for (JsonNode h : root.path("heads")) {
             String where = file + ": heads[" + i++ + "]";
-            if (!h.path("layer").canConvertToInt() || !h.path("kv_head").canConvertToInt()) throw new HeadroomException(where + ": layer and kv_head must be integers");
+            if (!h.path("layer").canConvertToInt() || !h.path("kv_head").canConvertToInt())
+                throw new HeadroomException(where + ": layer and kv_head must be integers");
             double alpha = h.path("alpha").asDouble(-1), beta = h.path("beta").asDouble(-1);
             int sink = h.path("sink").asInt(-1);
-            if (alpha < 0 || beta < 0 || sink < 0) throw new HeadroomException(where + ": alpha, beta and sink must be >= 0");
-            heads.add(new HeadSpan(h.get("layer").asInt(), h.get("kv_head").asInt(), h.path("kind").asText("window"), sink, alpha, beta));
+            if (alpha < 0 || beta < 0 || sink < 0)
+                throw new HeadroomException(where + ": alpha, beta and sink must be >= 0");
+            heads.add(
+                    new HeadSpan(
+                            h.get("layer").asInt(),
+                            h.get("kv_head").asInt(),
+                            h.path("kind").asText("window"),
+                            sink,
+                            alpha,
+                            beta));
         }
         if (heads.isEmpty()) throw new HeadroomException(file + ": plan has no heads");
         ObjectMapper om = new ObjectMapper();
         List<Integer> lengths = new ArrayList<>();
         root.path("profiled_lengths").forEach(n -> lengths.add(n.asInt()));
-        return new AttentionPlan(root.path("method").asText(), root.path("model_config_sha256").asText(),
-                root.path("density_budget").asDouble(), lengths, heads,
+        return new AttentionPlan(
+                root.path("method").asText(),
+                root.path("model_config_sha256").asText(),
+                root.path("density_budget").asDouble(),
+                lengths,
+                heads,
                 om.convertValue(root.path("predicted"), LinkedHashMap.class),
                 om.convertValue(root.path("validation"), LinkedHashMap.class));
     }

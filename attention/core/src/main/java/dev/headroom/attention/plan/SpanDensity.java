@@ -1,9 +1,11 @@
 package dev.headroom.attention.plan;
 
-/** Closed forms for how many causal pairs a sink + window pattern computes, and what its KV cache holds. */
+/**
+ * Closed forms for how many causal pairs a sink + window pattern computes, and what its KV cache
+ * holds.
+ */
 public final class SpanDensity {
-    private SpanDensity() {
-    }
+    private SpanDensity() {}
 
     /** Pairs (i, j), 0 <= j <= i < n, with j < sink or i - j < window; window 0 = all. */
     public static long pairs(int n, int sink, int window) {

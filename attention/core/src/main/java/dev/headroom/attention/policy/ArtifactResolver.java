@@ -7,29 +7,36 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Finds the files a policy learned (feature maps, quantization tables) by their path in the run directory, and loads
- * each once per JVM: policies stay small serializable descriptions, and workers share what they load.
+ * Finds the files a policy learned (feature maps, quantization tables) by their path in the run
+ * directory, and loads each once per JVM: policies stay small serializable descriptions, and
+ * workers share what they load.
  */
 public interface ArtifactResolver {
 
     /** The file at {@code relativePath}. */
     Path resolve(String relativePath);
 
-    /** The artifact at {@code relativePath} read by {@code loader}, loaded on first use in this JVM. */
+    /**
+     * The artifact at {@code relativePath} read by {@code loader}, loaded on first use in this JVM.
+     */
     <T> T load(String relativePath, Class<T> type, Function<Path, T> loader);
 
     /** For policies that need no artifacts: any request is refused with one line. */
-    ArtifactResolver NONE = new ArtifactResolver() {
-        @Override
-        public Path resolve(String relativePath) {
-            throw new HeadroomException("artifact " + relativePath + " was asked for, but this run has no run directory");
-        }
+    ArtifactResolver NONE =
+            new ArtifactResolver() {
+                @Override
+                public Path resolve(String relativePath) {
+                    throw new HeadroomException(
+                            "artifact "
+                                    + relativePath
+                                    + " was asked for, but this run has no run directory");
+                }
 
-        @Override
-        public <T> T load(String relativePath, Class<T> type, Function<Path, T> loader) {
-            return type.cast(resolve(relativePath));
-        }
-    };
+                @Override
+                public <T> T load(String relativePath, Class<T> type, Function<Path, T> loader) {
+                    return type.cast(resolve(relativePath));
+                }
+            };
 
     /** Artifacts under {@code root} (a run directory), cached per JVM by absolute path and type. */
     static ArtifactResolver under(Path root) {
@@ -48,14 +55,17 @@ public interface ArtifactResolver {
         @Override
         public Path resolve(String relativePath) {
             Path p = root.resolve(relativePath).normalize();
-            if (!p.startsWith(root)) throw new HeadroomException(relativePath + ": artifact path leaves the run directory " + root);
+            if (!p.startsWith(root))
+                throw new HeadroomException(
+                        relativePath + ": artifact path leaves the run directory " + root);
             return p;
         }
 
         @Override
         public <T> T load(String relativePath, Class<T> type, Function<Path, T> loader) {
             Path p = resolve(relativePath);
-            return type.cast(LOADED.computeIfAbsent(type.getName() + "@" + p, k -> loader.apply(p)));
+            return type.cast(
+                    LOADED.computeIfAbsent(type.getName() + "@" + p, k -> loader.apply(p)));
         }
     }
 }

@@ -7,7 +7,9 @@ import dev.headroom.attention.pattern.HeadPattern;
 public final class DensePolicy implements AttentionPolicy {
     private final FullPrecisionKv format;
 
-    /** @param cacheBytesPerElement 2 for a bf16 cache as served, 4 for fp32 */
+    /**
+     * @param cacheBytesPerElement 2 for a bf16 cache as served, 4 for fp32
+     */
     public DensePolicy(int cacheBytesPerElement) {
         this.format = new FullPrecisionKv(cacheBytesPerElement);
     }

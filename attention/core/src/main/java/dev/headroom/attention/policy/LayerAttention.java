@@ -7,8 +7,9 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * How one layer attends for one sequence: a {@link KvHeadAttention} per KV head. Backend-neutral: each runtime
- * builds its caches and kernels from it (heads with equal patterns and formats share one cache and one kernel call).
+ * How one layer attends for one sequence: a {@link KvHeadAttention} per KV head. Backend-neutral:
+ * each runtime builds its caches and kernels from it (heads with equal patterns and formats share
+ * one cache and one kernel call).
  */
 public record LayerAttention(List<KvHeadAttention> heads) {
 
@@ -19,7 +20,8 @@ public record LayerAttention(List<KvHeadAttention> heads) {
 
     /** Every KV head the same. */
     public static LayerAttention uniform(int kvHeads, HeadPattern pattern, KvFormat format) {
-        return new LayerAttention(Collections.nCopies(kvHeads, new KvHeadAttention(pattern, format)));
+        return new LayerAttention(
+                Collections.nCopies(kvHeads, new KvHeadAttention(pattern, format)));
     }
 
     public KvHeadAttention head(int kvHead) {
@@ -34,11 +36,15 @@ public record LayerAttention(List<KvHeadAttention> heads) {
     public LayerAttention limitedTo(int modelWindow) {
         if (modelWindow <= 0) return this;
         List<KvHeadAttention> out = new ArrayList<>();
-        for (KvHeadAttention h : heads) out.add(new KvHeadAttention(h.pattern().limitedTo(modelWindow), h.format()));
+        for (KvHeadAttention h : heads)
+            out.add(new KvHeadAttention(h.pattern().limitedTo(modelWindow), h.format()));
         return new LayerAttention(out);
     }
 
-    /** The KV heads grouped by equal (pattern, format), each group's heads ascending, groups by first head. */
+    /**
+     * The KV heads grouped by equal (pattern, format), each group's heads ascending, groups by
+     * first head.
+     */
     public List<int[]> groups() {
         List<int[]> groups = new ArrayList<>();
         boolean[] taken = new boolean[heads.size()];

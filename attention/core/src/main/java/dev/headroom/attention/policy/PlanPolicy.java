@@ -6,7 +6,9 @@ import dev.headroom.attention.plan.AttentionPlan;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Applies an {@link AttentionPlan}: each KV head gets its own sink and its length-scaled window. */
+/**
+ * Applies an {@link AttentionPlan}: each KV head gets its own sink and its length-scaled window.
+ */
 public final class PlanPolicy implements AttentionPolicy {
     private final AttentionPlan plan;
     private final String name;
@@ -36,7 +38,10 @@ public final class PlanPolicy implements AttentionPolicy {
         FullPrecisionKv format = new FullPrecisionKv(cacheBytesPerElement);
         List<KvHeadAttention> heads = new ArrayList<>();
         for (int h = 0; h < context.config().numKvHeads(); h++) {
-            heads.add(new KvHeadAttention(HeadPattern.of(plan.head(context.layer(), h), context.promptLength()), format));
+            heads.add(
+                    new KvHeadAttention(
+                            HeadPattern.of(plan.head(context.layer(), h), context.promptLength()),
+                            format));
         }
         return new LayerAttention(heads);
     }

@@ -4,7 +4,10 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.policy.AttentionPolicy;
 import java.util.Arrays;
 
-/** Greedy (argmax) generation on any runtime: one prefill over the prompt, then one decode step per new token. */
+/**
+ * Greedy (argmax) generation on any runtime: one prefill over the prompt, then one decode step per
+ * new token.
+ */
 public final class GreedyGenerator {
     private final LanguageModelRuntime model;
 
@@ -13,16 +16,28 @@ public final class GreedyGenerator {
     }
 
     /** What a generation produced and what it held. */
-    public record Result(int[] tokens, long prefillNanos, long decodeNanos, long cacheBytes, double density) {
-    }
+    public record Result(
+            int[] tokens, long prefillNanos, long decodeNanos, long cacheBytes, double density) {}
 
-    /** @param stopAtEos stop early when the model emits its end-of-sequence token (which is then not returned) */
-    public Result generate(int[] prompt, int maxNewTokens, AttentionPolicy policy, boolean stopAtEos) {
+    /**
+     * @param stopAtEos stop early when the model emits its end-of-sequence token (which is then not
+     *     returned)
+     */
+    public Result generate(
+            int[] prompt, int maxNewTokens, AttentionPolicy policy, boolean stopAtEos) {
         return generate(prompt, maxNewTokens, 0, policy, stopAtEos);
     }
 
-    /** @param minNewTokens the end-of-sequence token is never chosen before this many tokens (as transformers does) */
-    public Result generate(int[] prompt, int maxNewTokens, int minNewTokens, AttentionPolicy policy, boolean stopAtEos) {
+    /**
+     * @param minNewTokens the end-of-sequence token is never chosen before this many tokens (as
+     *     transformers does)
+     */
+    public Result generate(
+            int[] prompt,
+            int maxNewTokens,
+            int minNewTokens,
+            AttentionPolicy policy,
+            boolean stopAtEos) {
         if (prompt.length == 0) throw new HeadroomException("empty prompt");
         int[] out = new int[maxNewTokens];
         int n = 0;
@@ -37,7 +52,12 @@ public final class GreedyGenerator {
                 if (n == maxNewTokens) break;
                 next = pick(seq.decode(next), eos, n, minNewTokens);
             }
-            return new Result(Arrays.copyOf(out, n), t1 - t0, System.nanoTime() - t1, seq.cacheBytes(), seq.density());
+            return new Result(
+                    Arrays.copyOf(out, n),
+                    t1 - t0,
+                    System.nanoTime() - t1,
+                    seq.cacheBytes(),
+                    seq.density());
         }
     }
 
@@ -45,13 +65,23 @@ public final class GreedyGenerator {
     public void checkFits(int promptTokens, int maxNewTokens) {
         int context = model.config().maxPositions();
         if (context > 0 && (long) promptTokens + maxNewTokens - 1 > context) {
-            throw new HeadroomException("a prompt of " + promptTokens + " tokens plus " + maxNewTokens
-                    + " new tokens runs past the model's context length of " + context + " tokens (at most "
-                    + Math.max(0, context - promptTokens + 1) + " new tokens fit)");
+            throw new HeadroomException(
+                    "a prompt of "
+                            + promptTokens
+                            + " tokens plus "
+                            + maxNewTokens
+                            + " new tokens runs past the model's context length of "
+                            + context
+                            + " tokens (at most "
+                            + Math.max(0, context - promptTokens + 1)
+                            + " new tokens fit)");
         }
     }
 
-    /** The argmax of a logits row, with end-of-sequence excluded while fewer than minNewTokens are out. */
+    /**
+     * The argmax of a logits row, with end-of-sequence excluded while fewer than minNewTokens are
+     * out.
+     */
     static int pick(float[] row, int eos, int produced, int minNewTokens) {
         int best = -1;
         for (int i = 0; i < row.length; i++) {

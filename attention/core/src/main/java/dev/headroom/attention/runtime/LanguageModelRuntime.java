@@ -6,10 +6,11 @@ import dev.headroom.attention.policy.AttentionPolicy;
 import java.nio.file.Path;
 
 /**
- * A checkpoint loaded on one backend, ready to run sequences under any attention policy. The boundary is plain Java
- * arrays (token ids in, logits out), so evaluation does not know whether NDArrays, device memory or doubles sit behind
- * it. Implementations: the float64 oracle ({@code NaiveTransformer}), the DJL CPU runtime ({@code LoadedModel}), the
- * CUDA runtime. Thread-safe: sequences are independent; the weights are read-only.
+ * A checkpoint loaded on one backend, ready to run sequences under any attention policy. The
+ * boundary is plain Java arrays (token ids in, logits out), so evaluation does not know whether
+ * NDArrays, device memory or doubles sit behind it. Implementations: the float64 oracle ({@code
+ * NaiveTransformer}), the DJL CPU runtime ({@code LoadedModel}), the CUDA runtime. Thread-safe:
+ * sequences are independent; the weights are read-only.
  */
 public interface LanguageModelRuntime extends AutoCloseable {
 
@@ -21,7 +22,8 @@ public interface LanguageModelRuntime extends AutoCloseable {
     ModelConfig config();
 
     /**
-     * A new, empty sequence whose layers attend as {@code policy} says for a prompt of {@code promptLength} tokens.
+     * A new, empty sequence whose layers attend as {@code policy} says for a prompt of {@code
+     * promptLength} tokens.
      */
     RuntimeSequence open(AttentionPolicy policy, int promptLength, ArtifactResolver artifacts);
 

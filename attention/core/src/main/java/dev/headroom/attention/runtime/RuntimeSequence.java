@@ -1,8 +1,8 @@
 package dev.headroom.attention.runtime;
 
 /**
- * One running sequence: its KV caches and the position reached. Every call appends its tokens at {@link #position()}.
- * Close it to free its caches.
+ * One running sequence: its KV caches and the position reached. Every call appends its tokens at
+ * {@link #position()}. Close it to free its caches.
  */
 public interface RuntimeSequence extends AutoCloseable {
 
@@ -20,13 +20,19 @@ public interface RuntimeSequence extends AutoCloseable {
     /** Tokens appended so far. */
     int position();
 
-    /** KV-cache bytes held now, the sum of what every layer's caches hold, as their formats store them. */
+    /**
+     * KV-cache bytes held now, the sum of what every layer's caches hold, as their formats store
+     * them.
+     */
     long cacheBytes();
 
     /** Entries the cache of ({@code layer}, {@code kvHead}) holds now. */
     int heldTokens(int layer, int kvHead);
 
-    /** Causal query-key pairs computed so far over the pairs dense attention computes (1.0 for dense). */
+    /**
+     * Causal query-key pairs computed so far over the pairs dense attention computes (1.0 for
+     * dense).
+     */
     double density();
 
     @Override

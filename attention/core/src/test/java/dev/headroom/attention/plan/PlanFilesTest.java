@@ -16,28 +16,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The three plan formats read back. attention/core cannot see plan/'s {@code PlanExports}, so {@link #moaExport} and
- * {@link #duoExport} write exactly what it writes (the strings {@code plan/}'s DuoAndExportTest pins for the same
- * plan are asserted here too).
+ * The three plan formats read back. attention/core cannot see plan/'s {@code PlanExports}, so
+ * {@link #moaExport} and {@link #duoExport} write exactly what it writes (the strings {@code
+ * plan/}'s DuoAndExportTest pins for the same plan are asserted here too).
  */
 class PlanFilesTest {
     /** 2 layers, 4 query heads, 2 KV heads (group 2), like the tiny Llama fixture. */
-    static final String CONFIG = """
+    static final String CONFIG =
+            """
             {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 96,
              "num_attention_heads": 4, "num_hidden_layers": 2, "num_key_value_heads": 2, "head_dim": 16,
              "max_position_embeddings": 256, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "vocab_size": 128,
              "tie_word_embeddings": true, "bos_token_id": 1, "eos_token_id": 2, "dtype": "float32"}
             """;
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
     ModelConfig model;
     String hash;
 
-    static final List<HeadSpan> MOA_HEADS = List.of(new HeadSpan(0, 0, "window", 16, 64, 0.25), new HeadSpan(0, 1, "full", 16, 0, 1.0),
-            new HeadSpan(1, 0, "window", 16, 128, 0), new HeadSpan(1, 1, "window", 16, 0, 0.5));
-    static final List<HeadSpan> DUO_HEADS = List.of(new HeadSpan(0, 0, "streaming", 16, 64, 0), new HeadSpan(0, 1, "retrieval", 16, 0, 1.0),
-            new HeadSpan(1, 0, "streaming", 16, 64, 0), new HeadSpan(1, 1, "streaming", 16, 64, 0));
+    static final List<HeadSpan> MOA_HEADS =
+            List.of(
+                    new HeadSpan(0, 0, "window", 16, 64, 0.25),
+                    new HeadSpan(0, 1, "full", 16, 0, 1.0),
+                    new HeadSpan(1, 0, "window", 16, 128, 0),
+                    new HeadSpan(1, 1, "window", 16, 0, 0.5));
+    static final List<HeadSpan> DUO_HEADS =
+            List.of(
+                    new HeadSpan(0, 0, "streaming", 16, 64, 0),
+                    new HeadSpan(0, 1, "retrieval", 16, 0, 1.0),
+                    new HeadSpan(1, 0, "streaming", 16, 64, 0),
+                    new HeadSpan(1, 1, "streaming", 16, 64, 0));
 
     @BeforeEach
     void model() throws Exception {
@@ -48,10 +56,14 @@ class PlanFilesTest {
     }
 
     AttentionPlan plan(String method, List<HeadSpan> heads) {
-        return new AttentionPlan(method, hash, 0.5, List.of(64), heads, Map.of("loss", 0.1), Map.of("chosen", 0));
+        return new AttentionPlan(
+                method, hash, 0.5, List.of(64), heads, Map.of("loss", 0.1), Map.of("chosen", 0));
     }
 
-    /** PlanExports.moa serialised by a plain ObjectMapper: [layer][query head], full heads alpha 0, beta 1. */
+    /**
+     * PlanExports.moa serialised by a plain ObjectMapper: [layer][query head], full heads alpha 0,
+     * beta 1.
+     */
     static String moaExport(AttentionPlan plan, int layers, int kvHeads, int group) {
         double[][] a = new double[layers][kvHeads * group], b = new double[layers][kvHeads * group];
         for (HeadSpan h : plan.heads()) {
@@ -86,7 +98,9 @@ class PlanFilesTest {
     void headroomPlanRoundTrips() throws Exception {
         AttentionPlan p = plan("moa", MOA_HEADS);
         p.write(dir.resolve("plan.json"));
-        PlanFiles.Read r = PlanFiles.readFor(dir.resolve("plan.json"), model, hash, PlanFiles.Defaults.DUO_ATTENTION);
+        PlanFiles.Read r =
+                PlanFiles.readFor(
+                        dir.resolve("plan.json"), model, hash, PlanFiles.Defaults.DUO_ATTENTION);
         assertEquals(PlanFiles.Format.HEADROOM, r.format());
         assertEquals(p.heads(), r.plan().heads(), "sinks come from the file, not the defaults");
         assertEquals(hash, r.plan().modelConfigHash());
@@ -95,10 +109,14 @@ class PlanFilesTest {
     @Test
     void moaExportReadsBackAsTheSameHeads() throws Exception {
         String moa = moaExport(plan("moa", MOA_HEADS), 2, 2, 2);
-        assertEquals("{\"alphas\":[[64.0,64.0,0.0,0.0],[128.0,128.0,0.0,0.0]],\"betas\":[[0.25,0.25,1.0,1.0],[0.0,0.0,0.5,0.5]]}", moa,
+        assertEquals(
+                "{\"alphas\":[[64.0,64.0,0.0,0.0],[128.0,128.0,0.0,0.0]],\"betas\":[[0.25,0.25,1.0,1.0],[0.0,0.0,0.5,0.5]]}",
+                moa,
                 "what PlanExports writes for this plan (plan/ DuoAndExportTest)");
         Files.writeString(dir.resolve("moa_plan.json"), moa);
-        PlanFiles.Read r = PlanFiles.readFor(dir.resolve("moa_plan.json"), model, hash, new PlanFiles.Defaults(16, 999));
+        PlanFiles.Read r =
+                PlanFiles.readFor(
+                        dir.resolve("moa_plan.json"), model, hash, new PlanFiles.Defaults(16, 999));
         assertEquals(PlanFiles.Format.MOA, r.format());
         assertEquals(MOA_HEADS, r.plan().heads());
         assertEquals("", r.plan().modelConfigHash(), "MoA's file names no model");
@@ -107,10 +125,18 @@ class PlanFilesTest {
 
     @Test
     void moaGroupsTakeTheWidestSpanOfTheirQueryHeads() throws Exception {
-        Files.writeString(dir.resolve("moa.json"), "{\"alphas\": [[8, 32, 0, 0], [0, 0, 1024, 16]], \"betas\": [[0.5, 0.125, 0, 0.25], [0, 0, 0, 1]]}");
-        AttentionPlan p = PlanFiles.read(dir.resolve("moa.json"), model, new PlanFiles.Defaults(4, 0)).plan();
-        assertEquals(List.of(new HeadSpan(0, 0, "window", 4, 32, 0.5), new HeadSpan(0, 1, "window", 4, 0, 0.25),
-                new HeadSpan(1, 0, "window", 4, 0, 0), new HeadSpan(1, 1, "full", 4, 0, 1.0)), p.heads());
+        Files.writeString(
+                dir.resolve("moa.json"),
+                "{\"alphas\": [[8, 32, 0, 0], [0, 0, 1024, 16]], \"betas\": [[0.5, 0.125, 0, 0.25], [0, 0, 0, 1]]}");
+        AttentionPlan p =
+                PlanFiles.read(dir.resolve("moa.json"), model, new PlanFiles.Defaults(4, 0)).plan();
+        assertEquals(
+                List.of(
+                        new HeadSpan(0, 0, "window", 4, 32, 0.5),
+                        new HeadSpan(0, 1, "window", 4, 0, 0.25),
+                        new HeadSpan(1, 0, "window", 4, 0, 0),
+                        new HeadSpan(1, 1, "full", 4, 0, 1.0)),
+                p.heads());
     }
 
     @Test
@@ -118,7 +144,12 @@ class PlanFilesTest {
         String tsv = duoExport(plan("duo", DUO_HEADS), 2, 2);
         assertEquals("0\t1\n0\t0\n", tsv);
         Files.writeString(dir.resolve("full_attention_heads.tsv"), tsv);
-        PlanFiles.Read r = PlanFiles.readFor(dir.resolve("full_attention_heads.tsv"), model, hash, new PlanFiles.Defaults(16, 64));
+        PlanFiles.Read r =
+                PlanFiles.readFor(
+                        dir.resolve("full_attention_heads.tsv"),
+                        model,
+                        hash,
+                        new PlanFiles.Defaults(16, 64));
         assertEquals(PlanFiles.Format.DUO, r.format());
         assertEquals(DUO_HEADS, r.plan().heads());
         assertEquals(64, r.plan().head(0, 0).window(2048));
@@ -127,12 +158,22 @@ class PlanFilesTest {
 
     @Test
     void duoAttentionsOwnGateValuesAreThresholdedAtOneHalfWithItsDefaults() throws Exception {
-        // numpy.savetxt as DuoAttention's save_full_attention_heads writes it; a header comment, values out of [0, 1] clipped
-        Files.writeString(dir.resolve("gates.txt"), "# trained gates\n9.500000000000000000e-01\t1.200000000000000000e-01\n"
-                + "5.000000000000000000e-01\t-3.0e-02\n\n");
-        AttentionPlan p = PlanFiles.read(dir.resolve("gates.txt"), model, PlanFiles.Defaults.DUO_ATTENTION).plan();
-        assertEquals(List.of(new HeadSpan(0, 0, "retrieval", 64, 0, 1.0), new HeadSpan(0, 1, "streaming", 64, 256, 0),
-                new HeadSpan(1, 0, "retrieval", 64, 0, 1.0), new HeadSpan(1, 1, "streaming", 64, 256, 0)), p.heads());
+        // numpy.savetxt as DuoAttention's save_full_attention_heads writes it; a header comment,
+        // values out of [0, 1] clipped
+        Files.writeString(
+                dir.resolve("gates.txt"),
+                "# trained gates\n9.500000000000000000e-01\t1.200000000000000000e-01\n"
+                        + "5.000000000000000000e-01\t-3.0e-02\n\n");
+        AttentionPlan p =
+                PlanFiles.read(dir.resolve("gates.txt"), model, PlanFiles.Defaults.DUO_ATTENTION)
+                        .plan();
+        assertEquals(
+                List.of(
+                        new HeadSpan(0, 0, "retrieval", 64, 0, 1.0),
+                        new HeadSpan(0, 1, "streaming", 64, 256, 0),
+                        new HeadSpan(1, 0, "retrieval", 64, 0, 1.0),
+                        new HeadSpan(1, 1, "streaming", 64, 256, 0)),
+                p.heads());
     }
 
     @Test
@@ -141,36 +182,69 @@ class PlanFilesTest {
         assertEquals(missing + ": plan file not found", fail(missing));
 
         Files.writeString(dir.resolve("broken.json"), "{\"format\": \"headroom-plan\",");
-        assertTrue(fail(dir.resolve("broken.json")).startsWith(dir.resolve("broken.json") + ": not valid JSON: "));
+        assertTrue(
+                fail(dir.resolve("broken.json"))
+                        .startsWith(dir.resolve("broken.json") + ": not valid JSON: "));
 
         Files.writeString(dir.resolve("other.json"), "{\"layers\": []}");
         Files.writeString(dir.resolve("config.yaml"), "model: models/demo\n");
-        assertTrue(fail(dir.resolve("config.yaml")).contains(": not a plan: expected headroom's plan.json"));
-        assertTrue(fail(dir.resolve("other.json")).contains(": not a plan: expected headroom's plan.json"));
+        assertTrue(
+                fail(dir.resolve("config.yaml"))
+                        .contains(": not a plan: expected headroom's plan.json"));
+        assertTrue(
+                fail(dir.resolve("other.json"))
+                        .contains(": not a plan: expected headroom's plan.json"));
 
-        new AttentionPlan("moa", "0123", 0.5, List.of(64), MOA_HEADS, Map.of(), Map.of()).write(dir.resolve("foreign.json"));
-        assertEquals(dir.resolve("foreign.json") + ": the plan was made for another model (config sha256 0123, this model's is " + hash + ")",
+        new AttentionPlan("moa", "0123", 0.5, List.of(64), MOA_HEADS, Map.of(), Map.of())
+                .write(dir.resolve("foreign.json"));
+        assertEquals(
+                dir.resolve("foreign.json")
+                        + ": the plan was made for another model (config sha256 0123, this model's is "
+                        + hash
+                        + ")",
                 fail(dir.resolve("foreign.json")));
 
         plan("moa", MOA_HEADS.subList(0, 3)).write(dir.resolve("short.json"));
-        assertEquals(dir.resolve("short.json") + ": plan has 3 head spans but the model has 2 layers x 2 KV heads", fail(dir.resolve("short.json")));
+        assertEquals(
+                dir.resolve("short.json")
+                        + ": plan has 3 head spans but the model has 2 layers x 2 KV heads",
+                fail(dir.resolve("short.json")));
 
-        Files.writeString(dir.resolve("moa_plan.json"), "{\"alphas\": [[0, 0], [0, 0]], \"betas\": [[0, 0], [0, 0]]}");
-        assertEquals(dir.resolve("moa_plan.json") + ": alphas[0] has 2 heads but the model has 4 query heads per layer", fail(dir.resolve("moa_plan.json")));
+        Files.writeString(
+                dir.resolve("moa_plan.json"),
+                "{\"alphas\": [[0, 0], [0, 0]], \"betas\": [[0, 0], [0, 0]]}");
+        assertEquals(
+                dir.resolve("moa_plan.json")
+                        + ": alphas[0] has 2 heads but the model has 4 query heads per layer",
+                fail(dir.resolve("moa_plan.json")));
 
         Files.writeString(dir.resolve("a.tsv"), "0\t1\n0\t0\n1\t1\n");
-        assertEquals(dir.resolve("a.tsv") + ":3: more than the model's 2 layers", fail(dir.resolve("a.tsv")));
+        assertEquals(
+                dir.resolve("a.tsv") + ":3: more than the model's 2 layers",
+                fail(dir.resolve("a.tsv")));
         Files.writeString(dir.resolve("b.tsv"), "0\t1\t0\t0\n");
-        assertEquals(dir.resolve("b.tsv") + ":1: layer 0 has 4 values but the model has 2 KV heads"
-                + " (a value per query head; DuoAttention's TSV has one per KV head)", fail(dir.resolve("b.tsv")));
+        assertEquals(
+                dir.resolve("b.tsv")
+                        + ":1: layer 0 has 4 values but the model has 2 KV heads"
+                        + " (a value per query head; DuoAttention's TSV has one per KV head)",
+                fail(dir.resolve("b.tsv")));
         Files.writeString(dir.resolve("c.tsv"), "0\tx\n");
-        assertEquals(dir.resolve("c.tsv") + ":1: column 2 is 'x', not a number", fail(dir.resolve("c.tsv")));
+        assertEquals(
+                dir.resolve("c.tsv") + ":1: column 2 is 'x', not a number",
+                fail(dir.resolve("c.tsv")));
         Files.writeString(dir.resolve("d.tsv"), "0\t1\n");
-        assertEquals(dir.resolve("d.tsv") + ": 1 rows but the model has 2 layers", fail(dir.resolve("d.tsv")));
+        assertEquals(
+                dir.resolve("d.tsv") + ": 1 rows but the model has 2 layers",
+                fail(dir.resolve("d.tsv")));
     }
 
     String fail(Path file) {
-        HeadroomException e = assertThrows(HeadroomException.class, () -> PlanFiles.readFor(file, model, hash, PlanFiles.Defaults.DUO_ATTENTION));
+        HeadroomException e =
+                assertThrows(
+                        HeadroomException.class,
+                        () ->
+                                PlanFiles.readFor(
+                                        file, model, hash, PlanFiles.Defaults.DUO_ATTENTION));
         assertTrue(!e.getMessage().contains("\n"), e.getMessage());
         return e.getMessage();
     }

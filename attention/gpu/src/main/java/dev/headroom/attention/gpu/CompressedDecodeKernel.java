@@ -3,58 +3,96 @@ package dev.headroom.attention.gpu;
 import jcuda.driver.CUfunction;
 
 /**
- * One decode step over a {@link CompressedKvCache}: split-K partials, then a combine (compressed_decode.cu).
- * q and out are bf16 [heads][headDim], one query token per head.
+ * One decode step over a {@link CompressedKvCache}: split-K partials, then a combine
+ * (compressed_decode.cu). q and out are bf16 [heads][headDim], one query token per head.
  */
 public final class CompressedDecodeKernel implements AutoCloseable {
-  private final CudaContext cuda;
-  private final CompressedKvCache cache;
-  private final int heads;
-  private final DecodeWorkspace workspace;
-  private final CUfunction partial, combine;
+    private final CudaContext cuda;
+    private final CompressedKvCache cache;
+    private final int heads;
+    private final DecodeWorkspace workspace;
+    private final CUfunction partial, combine;
 
-  public CompressedDecodeKernel(CudaContext cuda, CompressedKvCache cache, int heads) {
-    if (heads % cache.kvHeads() != 0 || heads / cache.kvHeads() > DecodeWorkspace.MAX_GROUP) {
-      throw new IllegalArgumentException(heads + " query heads over " + cache.kvHeads() + " KV heads");
+    public CompressedDecodeKernel(CudaContext cuda, CompressedKvCache cache, int heads) {
+        if (heads % cache.kvHeads() != 0 || heads / cache.kvHeads() > DecodeWorkspace.MAX_GROUP) {
+            throw new IllegalArgumentException(
+                    heads + " query heads over " + cache.kvHeads() + " KV heads");
+        }
+        this.cuda = cuda;
+        this.cache = cache;
+        this.heads = heads;
+        workspace =
+                new DecodeWorkspace(
+                        cuda,
+                        heads,
+                        cache.headDim(),
+                        DecodeWorkspace.splits(cache.largestCapacity(), DecodeWorkspace.MIN_SPLIT));
+        partial =
+                cuda.function("compressed_decode", "compressed_decode_partial_d" + cache.headDim());
+        combine = cuda.function("compressed_decode", "compressed_decode_combine");
+        cuda.allowDynamicShared(partial, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
     }
-    this.cuda = cuda;
-    this.cache = cache;
-    this.heads = heads;
-    workspace = new DecodeWorkspace(cuda, heads, cache.headDim(),
-        DecodeWorkspace.splits(cache.largestCapacity(), DecodeWorkspace.MIN_SPLIT));
-    partial = cuda.function("compressed_decode", "compressed_decode_partial_d" + cache.headDim());
-    combine = cuda.function("compressed_decode", "compressed_decode_combine");
-    cuda.allowDynamicShared(partial, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
-  }
 
-  public void decode(DeviceBuffer q, DeviceBuffer out) {
-    if (cache.tokens() == 0) throw new IllegalStateException("decode over an empty cache");
-    int d = cache.headDim(), group = heads / cache.kvHeads();
-    int splitLength = DecodeWorkspace.splitLength(cache.longestHead(), cache.kvHeads(), cuda.multiprocessors());
-    int splits = DecodeWorkspace.splits(cache.longestHead(), splitLength);
-    float scaleLog2 = new AttentionShape(heads, cache.kvHeads(), 1, d).scaleLog2();
-    cuda.launch(partial, new int[] {cache.kvHeads(), splits}, DecodeWorkspace.THREADS, 4 * group * splitLength, q,
-        cache.keys(), cache.values(), cache.offsets(), cache.sinks(), cache.windows(), cache.tokens(), heads,
-        cache.kvHeads(), splitLength, workspace.maxSplits, scaleLog2, workspace.partO, workspace.partM,
-        workspace.partL);
-    cuda.launch(combine, new int[] {heads, d / DecodeWorkspace.COMBINE_SLICE}, DecodeWorkspace.COMBINE_THREADS, 0,
-        workspace.partO, workspace.partM, workspace.partL, cache.sinks(), cache.windows(), cache.tokens(), heads,
-        cache.kvHeads(), d, splitLength, workspace.maxSplits, out);
-  }
-
-  /** Host-array convenience. */
-  public short[] decode(short[] q) {
-    try (DeviceBuffer dq = cuda.allocate(2L * q.length).upload(q);
-        DeviceBuffer out = cuda.allocate(2L * q.length)) {
-      out.poisonBf16();
-      decode(dq, out);
-      cuda.synchronize();
-      return out.downloadShorts(q.length);
+    public void decode(DeviceBuffer q, DeviceBuffer out) {
+        if (cache.tokens() == 0) throw new IllegalStateException("decode over an empty cache");
+        int d = cache.headDim(), group = heads / cache.kvHeads();
+        int splitLength =
+                DecodeWorkspace.splitLength(
+                        cache.longestHead(), cache.kvHeads(), cuda.multiprocessors());
+        int splits = DecodeWorkspace.splits(cache.longestHead(), splitLength);
+        float scaleLog2 = new AttentionShape(heads, cache.kvHeads(), 1, d).scaleLog2();
+        cuda.launch(
+                partial,
+                new int[] {cache.kvHeads(), splits},
+                DecodeWorkspace.THREADS,
+                4 * group * splitLength,
+                q,
+                cache.keys(),
+                cache.values(),
+                cache.offsets(),
+                cache.sinks(),
+                cache.windows(),
+                cache.tokens(),
+                heads,
+                cache.kvHeads(),
+                splitLength,
+                workspace.maxSplits,
+                scaleLog2,
+                workspace.partO,
+                workspace.partM,
+                workspace.partL);
+        cuda.launch(
+                combine,
+                new int[] {heads, d / DecodeWorkspace.COMBINE_SLICE},
+                DecodeWorkspace.COMBINE_THREADS,
+                0,
+                workspace.partO,
+                workspace.partM,
+                workspace.partL,
+                cache.sinks(),
+                cache.windows(),
+                cache.tokens(),
+                heads,
+                cache.kvHeads(),
+                d,
+                splitLength,
+                workspace.maxSplits,
+                out);
     }
-  }
 
-  @Override
-  public void close() {
-    workspace.close();
-  }
+    /** Host-array convenience. */
+    public short[] decode(short[] q) {
+        try (DeviceBuffer dq = cuda.allocate(2L * q.length).upload(q);
+                DeviceBuffer out = cuda.allocate(2L * q.length)) {
+            out.poisonBf16();
+            decode(dq, out);
+            cuda.synchronize();
+            return out.downloadShorts(q.length);
+        }
+    }
+
+    @Override
+    public void close() {
+        workspace.close();
+    }
 }

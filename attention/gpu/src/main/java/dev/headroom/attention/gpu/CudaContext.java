@@ -34,115 +34,136 @@ import jcuda.driver.JCudaDriver;
  * Use from one thread at a time.
  */
 public final class CudaContext implements AutoCloseable {
-  private static final String PTX_FOLDER = "/dev/headroom/attention/gpu/";
+    private static final String PTX_FOLDER = "/dev/headroom/attention/gpu/";
 
-  private final CUcontext context = new CUcontext();
-  private final Map<String, CUmodule> modules = new HashMap<>();
-  private final Map<String, CUfunction> functions = new HashMap<>();
-  private final int multiprocessors;
-  private final int maxSharedPerBlockOptin;
-  private final int computeCapability;
+    private final CUcontext context = new CUcontext();
+    private final Map<String, CUmodule> modules = new HashMap<>();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final int multiprocessors;
+    private final int maxSharedPerBlockOptin;
+    private final int computeCapability;
 
-  public CudaContext() {
-    this(0);
-  }
-
-  public CudaContext(int deviceIndex) {
-    JCudaDriver.setExceptionsEnabled(true);
-    cuInit(0);
-    CUdevice device = new CUdevice();
-    cuDeviceGet(device, deviceIndex);
-    cuCtxCreate(context, 0, device);
-    multiprocessors = attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
-    maxSharedPerBlockOptin =
-        attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
-    computeCapability = 10 * attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
-        + attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
-  }
-
-  /** Compute capability as 10 * major + minor (90 for Hopper). */
-  public int computeCapability() {
-    return computeCapability;
-  }
-
-  private static int attribute(CUdevice device, int which) {
-    int[] value = new int[1];
-    cuDeviceGetAttribute(value, which, device);
-    return value[0];
-  }
-
-  public int multiprocessors() {
-    return multiprocessors;
-  }
-
-  /** Makes this context current on the calling thread. */
-  public void makeCurrent() {
-    cuCtxSetCurrent(context);
-  }
-
-  /** A kernel of a module of this package ({@code module}.ptx under the package's resources). */
-  public CUfunction function(String module, String kernel) {
-    return functions.computeIfAbsent(module + "/" + kernel, key -> {
-      CUfunction f = new CUfunction();
-      cuModuleGetFunction(f, modules.computeIfAbsent(module, this::loadModule), kernel);
-      return f;
-    });
-  }
-
-  /** Lets a kernel take more than 48 KB of dynamic shared memory. */
-  public void allowDynamicShared(CUfunction f, int bytes) {
-    if (bytes > maxSharedPerBlockOptin) {
-      throw new IllegalArgumentException(bytes + " bytes of shared memory, device allows " + maxSharedPerBlockOptin);
+    public CudaContext() {
+        this(0);
     }
-    cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
-  }
 
-  private CUmodule loadModule(String name) {
-    String path = PTX_FOLDER + name + ".ptx";
-    try (InputStream in = CudaContext.class.getResourceAsStream(path)) {
-      if (in == null) throw new IllegalStateException("missing PTX resource " + path);
-      byte[] ptx = in.readAllBytes();
-      CUmodule module = new CUmodule();
-      cuModuleLoadData(module, Arrays.copyOf(ptx, ptx.length + 1)); // the driver wants a NUL-terminated image
-      return module;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public CudaContext(int deviceIndex) {
+        JCudaDriver.setExceptionsEnabled(true);
+        cuInit(0);
+        CUdevice device = new CUdevice();
+        cuDeviceGet(device, deviceIndex);
+        cuCtxCreate(context, 0, device);
+        multiprocessors =
+                attribute(device, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        maxSharedPerBlockOptin =
+                attribute(
+                        device,
+                        CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        computeCapability =
+                10
+                                * attribute(
+                                        device,
+                                        CUdevice_attribute
+                                                .CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
+                        + attribute(
+                                device,
+                                CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
     }
-  }
 
-  public DeviceBuffer allocate(long bytes) {
-    return new DeviceBuffer(bytes);
-  }
-
-  /**
-   * Launches a kernel on the default stream. Arguments: {@link DeviceBuffer}, Integer, Long, Float.
-   *
-   * @param grid x, y (and z) block counts; block: threads in x
-   */
-  public void launch(CUfunction f, int[] grid, int block, int sharedBytes, Object... args) {
-    Pointer[] params = new Pointer[args.length];
-    for (int i = 0; i < args.length; i++) {
-      Object a = args[i];
-      if (a instanceof DeviceBuffer) params[i] = Pointer.to(((DeviceBuffer) a).pointer());
-      else if (a instanceof Integer) params[i] = Pointer.to(new int[] {(Integer) a});
-      else if (a instanceof Long) params[i] = Pointer.to(new long[] {(Long) a});
-      else if (a instanceof Float) params[i] = Pointer.to(new float[] {(Float) a});
-      else throw new IllegalArgumentException("kernel argument " + i + " of type " + a.getClass());
+    /** Compute capability as 10 * major + minor (90 for Hopper). */
+    public int computeCapability() {
+        return computeCapability;
     }
-    int gy = grid.length > 1 ? grid[1] : 1, gz = grid.length > 2 ? grid[2] : 1;
-    cuLaunchKernel(f, grid[0], gy, gz, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
-  }
 
-  /** Waits for the device; a failed kernel shows up here as an exception. */
-  public void synchronize() {
-    cuCtxSynchronize();
-  }
+    private static int attribute(CUdevice device, int which) {
+        int[] value = new int[1];
+        cuDeviceGetAttribute(value, which, device);
+        return value[0];
+    }
 
-  @Override
-  public void close() {
-    for (CUmodule m : modules.values()) cuModuleUnload(m);
-    modules.clear();
-    functions.clear();
-    cuCtxDestroy(context);
-  }
+    public int multiprocessors() {
+        return multiprocessors;
+    }
+
+    /** Makes this context current on the calling thread. */
+    public void makeCurrent() {
+        cuCtxSetCurrent(context);
+    }
+
+    /** A kernel of a module of this package ({@code module}.ptx under the package's resources). */
+    public CUfunction function(String module, String kernel) {
+        return functions.computeIfAbsent(
+                module + "/" + kernel,
+                key -> {
+                    CUfunction f = new CUfunction();
+                    cuModuleGetFunction(
+                            f, modules.computeIfAbsent(module, this::loadModule), kernel);
+                    return f;
+                });
+    }
+
+    /** Lets a kernel take more than 48 KB of dynamic shared memory. */
+    public void allowDynamicShared(CUfunction f, int bytes) {
+        if (bytes > maxSharedPerBlockOptin) {
+            throw new IllegalArgumentException(
+                    bytes + " bytes of shared memory, device allows " + maxSharedPerBlockOptin);
+        }
+        cuFuncSetAttribute(
+                f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+    }
+
+    private CUmodule loadModule(String name) {
+        String path = PTX_FOLDER + name + ".ptx";
+        try (InputStream in = CudaContext.class.getResourceAsStream(path)) {
+            if (in == null) throw new IllegalStateException("missing PTX resource " + path);
+            byte[] ptx = in.readAllBytes();
+            CUmodule module = new CUmodule();
+            cuModuleLoadData(
+                    module,
+                    Arrays.copyOf(ptx, ptx.length + 1)); // the driver wants a NUL-terminated image
+            return module;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public DeviceBuffer allocate(long bytes) {
+        return new DeviceBuffer(bytes);
+    }
+
+    /**
+     * Launches a kernel on the default stream. Arguments: {@link DeviceBuffer}, Integer, Long,
+     * Float.
+     *
+     * @param grid x, y (and z) block counts; block: threads in x
+     */
+    public void launch(CUfunction f, int[] grid, int block, int sharedBytes, Object... args) {
+        Pointer[] params = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a instanceof DeviceBuffer) params[i] = Pointer.to(((DeviceBuffer) a).pointer());
+            else if (a instanceof Integer) params[i] = Pointer.to(new int[] {(Integer) a});
+            else if (a instanceof Long) params[i] = Pointer.to(new long[] {(Long) a});
+            else if (a instanceof Float) params[i] = Pointer.to(new float[] {(Float) a});
+            else
+                throw new IllegalArgumentException(
+                        "kernel argument " + i + " of type " + a.getClass());
+        }
+        int gy = grid.length > 1 ? grid[1] : 1, gz = grid.length > 2 ? grid[2] : 1;
+        cuLaunchKernel(
+                f, grid[0], gy, gz, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
+    }
+
+    /** Waits for the device; a failed kernel shows up here as an exception. */
+    public void synchronize() {
+        cuCtxSynchronize();
+    }
+
+    @Override
+    public void close() {
+        for (CUmodule m : modules.values()) cuModuleUnload(m);
+        modules.clear();
+        functions.clear();
+        cuCtxDestroy(context);
+    }
 }

@@ -9,94 +9,100 @@ import static jcuda.driver.JCudaDriver.cuMemsetD32;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 import dev.headroom.quantize.Bf16;
-
 import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 
 /** Device memory of a fixed size. Copies check that the host array fits. */
 public final class DeviceBuffer implements AutoCloseable {
-  private final CUdeviceptr pointer = new CUdeviceptr();
-  private final long bytes;
-  private boolean freed;
+    private final CUdeviceptr pointer = new CUdeviceptr();
+    private final long bytes;
+    private boolean freed;
 
-  DeviceBuffer(long bytes) {
-    if (bytes <= 0) throw new IllegalArgumentException("buffer of " + bytes + " bytes");
-    this.bytes = bytes;
-    cuMemAlloc(pointer, bytes);
-  }
-
-  public long bytes() {
-    return bytes;
-  }
-
-  CUdeviceptr pointer() {
-    if (freed) throw new IllegalStateException("buffer already freed");
-    return pointer;
-  }
-
-  private void checkFits(long length) {
-    if (length > bytes) throw new IllegalArgumentException(length + " bytes into a buffer of " + bytes);
-  }
-
-  public DeviceBuffer upload(short[] host) {
-    checkFits((long) host.length * Sizeof.SHORT);
-    cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.SHORT);
-    return this;
-  }
-
-  public DeviceBuffer upload(int[] host) {
-    checkFits((long) host.length * Sizeof.INT);
-    cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.INT);
-    return this;
-  }
-
-  public DeviceBuffer upload(long[] host) {
-    checkFits((long) host.length * Sizeof.LONG);
-    cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.LONG);
-    return this;
-  }
-
-  public DeviceBuffer upload(float[] host) {
-    checkFits((long) host.length * Sizeof.FLOAT);
-    cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.FLOAT);
-    return this;
-  }
-
-  public short[] downloadShorts(int count) {
-    checkFits((long) count * Sizeof.SHORT);
-    short[] host = new short[count];
-    cuMemcpyDtoH(Pointer.to(host), pointer(), (long) count * Sizeof.SHORT);
-    return host;
-  }
-
-  public float[] downloadFloats(int count) {
-    checkFits((long) count * Sizeof.FLOAT);
-    float[] host = new float[count];
-    cuMemcpyDtoH(Pointer.to(host), pointer(), (long) count * Sizeof.FLOAT);
-    return host;
-  }
-
-  /** Fills the buffer with bf16 NaN, so that an element the kernel fails to write cannot pass a check. */
-  public void poisonBf16() {
-    cuMemsetD16(pointer(), Bf16.NAN, bytes / 2);
-  }
-
-  /** Enqueues a fill of every 32-bit word with {@code word} on the default stream (no wait): an L2 flush. */
-  public void fillWordsAsync(int word) {
-    cuMemsetD32Async(pointer(), word, bytes / 4, null);
-  }
-
-  /** Fills the buffer with float32 NaN. */
-  public void poisonFloat() {
-    cuMemsetD32(pointer(), 0x7fc00000, bytes / 4);
-  }
-
-  @Override
-  public void close() {
-    if (!freed) {
-      cuMemFree(pointer);
-      freed = true;
+    DeviceBuffer(long bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException("buffer of " + bytes + " bytes");
+        this.bytes = bytes;
+        cuMemAlloc(pointer, bytes);
     }
-  }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    CUdeviceptr pointer() {
+        if (freed) throw new IllegalStateException("buffer already freed");
+        return pointer;
+    }
+
+    private void checkFits(long length) {
+        if (length > bytes)
+            throw new IllegalArgumentException(length + " bytes into a buffer of " + bytes);
+    }
+
+    public DeviceBuffer upload(short[] host) {
+        checkFits((long) host.length * Sizeof.SHORT);
+        cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.SHORT);
+        return this;
+    }
+
+    public DeviceBuffer upload(int[] host) {
+        checkFits((long) host.length * Sizeof.INT);
+        cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.INT);
+        return this;
+    }
+
+    public DeviceBuffer upload(long[] host) {
+        checkFits((long) host.length * Sizeof.LONG);
+        cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.LONG);
+        return this;
+    }
+
+    public DeviceBuffer upload(float[] host) {
+        checkFits((long) host.length * Sizeof.FLOAT);
+        cuMemcpyHtoD(pointer(), Pointer.to(host), (long) host.length * Sizeof.FLOAT);
+        return this;
+    }
+
+    public short[] downloadShorts(int count) {
+        checkFits((long) count * Sizeof.SHORT);
+        short[] host = new short[count];
+        cuMemcpyDtoH(Pointer.to(host), pointer(), (long) count * Sizeof.SHORT);
+        return host;
+    }
+
+    public float[] downloadFloats(int count) {
+        checkFits((long) count * Sizeof.FLOAT);
+        float[] host = new float[count];
+        cuMemcpyDtoH(Pointer.to(host), pointer(), (long) count * Sizeof.FLOAT);
+        return host;
+    }
+
+    /**
+     * Fills the buffer with bf16 NaN, so that an element the kernel fails to write cannot pass a
+     * check.
+     */
+    public void poisonBf16() {
+        cuMemsetD16(pointer(), Bf16.NAN, bytes / 2);
+    }
+
+    /**
+     * Enqueues a fill of every 32-bit word with {@code word} on the default stream (no wait): an L2
+     * flush.
+     */
+    public void fillWordsAsync(int word) {
+        cuMemsetD32Async(pointer(), word, bytes / 4, null);
+    }
+
+    /** Fills the buffer with float32 NaN. */
+    public void poisonFloat() {
+        cuMemsetD32(pointer(), 0x7fc00000, bytes / 4);
+    }
+
+    @Override
+    public void close() {
+        if (!freed) {
+            cuMemFree(pointer);
+            freed = true;
+        }
+    }
 }

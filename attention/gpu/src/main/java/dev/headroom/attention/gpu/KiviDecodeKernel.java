@@ -1,92 +1,141 @@
 package dev.headroom.attention.gpu;
 
 import dev.headroom.quantize.KiviCacheData;
-
 import jcuda.driver.CUfunction;
 
 /**
- * One decode step over a {@link KiviCache}, dequantization fused (kivi_decode.cu): split-K partials over the
- * quantized tokens plus one split for the bf16 residual, then a combine. q and out: bf16 [heads][headDim].
+ * One decode step over a {@link KiviCache}, dequantization fused (kivi_decode.cu): split-K partials
+ * over the quantized tokens plus one split for the bf16 residual, then a combine. q and out: bf16
+ * [heads][headDim].
  */
 public final class KiviDecodeKernel implements AutoCloseable {
-  private final CudaContext cuda;
-  private final KiviCache cache;
-  private final int heads;
-  private final DecodeWorkspace workspace;
-  private final CUfunction partial, combine;
-  private final int splitLength;
-  private static final int STAGE_BUDGET = 28 * 1024;
+    private final CudaContext cuda;
+    private final KiviCache cache;
+    private final int heads;
+    private final DecodeWorkspace workspace;
+    private final CUfunction partial, combine;
+    private final int splitLength;
+    private static final int STAGE_BUDGET = 28 * 1024;
 
-  public KiviDecodeKernel(CudaContext cuda, KiviCache cache, int heads) {
-    int group = heads / cache.kvHeads;
-    if (heads % cache.kvHeads != 0 || Integer.bitCount(group) != 1 || group > DecodeWorkspace.MAX_GROUP) {
-      throw new IllegalArgumentException("KIVI decode takes 1, 2, 4 or 8 query heads per KV head, not "
-          + heads + "/" + cache.kvHeads);
+    public KiviDecodeKernel(CudaContext cuda, KiviCache cache, int heads) {
+        int group = heads / cache.kvHeads;
+        if (heads % cache.kvHeads != 0
+                || Integer.bitCount(group) != 1
+                || group > DecodeWorkspace.MAX_GROUP) {
+            throw new IllegalArgumentException(
+                    "KIVI decode takes 1, 2, 4 or 8 query heads per KV head, not "
+                            + heads
+                            + "/"
+                            + cache.kvHeads);
+        }
+        this.cuda = cuda;
+        this.cache = cache;
+        this.heads = heads;
+        // A split is staged whole in shared memory: keep it near 28 KB so about five CTAs share a
+        // multiprocessor.
+        int perToken = stagingBytes(1) + 4 * group;
+        int fitsShared = Math.max(DecodeWorkspace.MIN_SPLIT, STAGE_BUDGET / perToken / 128 * 128);
+        splitLength =
+                Math.min(
+                        fitsShared,
+                        DecodeWorkspace.splitLength(
+                                cache.quantized, cache.kvHeads, cuda.multiprocessors()));
+        workspace = new DecodeWorkspace(cuda, heads, cache.headDim, quantizedSplits() + 1);
+        partial =
+                cuda.function(
+                        "kivi_decode",
+                        "kivi_decode_partial_b" + cache.bits + "_d" + cache.headDim + "_g" + group);
+        combine = cuda.function("kivi_decode", "kivi_decode_combine");
+        cuda.allowDynamicShared(partial, sharedBytes());
     }
-    this.cuda = cuda;
-    this.cache = cache;
-    this.heads = heads;
-    // A split is staged whole in shared memory: keep it near 28 KB so about five CTAs share a multiprocessor.
-    int perToken = stagingBytes(1) + 4 * group;
-    int fitsShared = Math.max(DecodeWorkspace.MIN_SPLIT, STAGE_BUDGET / perToken / 128 * 128);
-    splitLength = Math.min(fitsShared,
-        DecodeWorkspace.splitLength(cache.quantized, cache.kvHeads, cuda.multiprocessors()));
-    workspace = new DecodeWorkspace(cuda, heads, cache.headDim, quantizedSplits() + 1);
-    partial = cuda.function("kivi_decode",
-        "kivi_decode_partial_b" + cache.bits + "_d" + cache.headDim + "_g" + group);
-    combine = cuda.function("kivi_decode", "kivi_decode_combine");
-    cuda.allowDynamicShared(partial, sharedBytes());
-  }
 
-  private int quantizedSplits() {
-    return DecodeWorkspace.splits(cache.quantized, splitLength);
-  }
-
-  /**
-   * Scores of the split (or the residual), then the staged split (codes, scales and zeros of keys and values),
-   * which the cross-warp reduction buffer overlays afterwards.
-   */
-  private int sharedBytes() {
-    int reduce = 4 * 4 * DecodeWorkspace.MAX_GROUP * (cache.headDim + cache.headDim / KiviCacheData.VALUE_GROUP);
-    return 4 * (heads / cache.kvHeads) * Math.max(splitLength, cache.residual) + 16
-        + Math.max(stagingBytes(splitLength), reduce);
-  }
-
-  /** Bytes of n staged tokens (n a multiple of the key group; per token when n = 1, rounded down). */
-  private int stagingBytes(int n) {
-    int d = cache.headDim, codes = 2 * n * d * cache.bits / 8;
-    int keyScales = 2 * 2 * d * n / KiviCacheData.KEY_GROUP;
-    int valueScales = 2 * 2 * n * (d / KiviCacheData.VALUE_GROUP);
-    return codes + keyScales + valueScales;
-  }
-
-  public void decode(DeviceBuffer q, DeviceBuffer out) {
-    if (cache.quantized + cache.residual == 0) throw new IllegalStateException("decode over an empty cache");
-    int d = cache.headDim;
-    float scaleLog2 = new AttentionShape(heads, cache.kvHeads, 1, d).scaleLog2();
-    cuda.launch(partial, new int[] {cache.kvHeads, quantizedSplits() + 1}, DecodeWorkspace.THREADS, sharedBytes(), q,
-        cache.keyCodes, cache.keyScale, cache.keyZero, cache.valueCodes, cache.valueScale, cache.valueZero,
-        cache.keyResidual, cache.valueResidual, cache.quantized, Math.max(cache.quantized, KiviCacheData.KEY_GROUP),
-        cache.residual, Math.max(cache.residual, 1), splitLength, workspace.maxSplits, scaleLog2, workspace.partO,
-        workspace.partM, workspace.partL);
-    cuda.launch(combine, new int[] {heads, d / DecodeWorkspace.COMBINE_SLICE}, DecodeWorkspace.COMBINE_THREADS, 0,
-        workspace.partO, workspace.partM, workspace.partL, cache.quantized, cache.residual, splitLength, d,
-        workspace.maxSplits, out);
-  }
-
-  /** Host-array convenience. */
-  public short[] decode(short[] q) {
-    try (DeviceBuffer dq = cuda.allocate(2L * q.length).upload(q);
-        DeviceBuffer out = cuda.allocate(2L * q.length)) {
-      out.poisonBf16();
-      decode(dq, out);
-      cuda.synchronize();
-      return out.downloadShorts(q.length);
+    private int quantizedSplits() {
+        return DecodeWorkspace.splits(cache.quantized, splitLength);
     }
-  }
 
-  @Override
-  public void close() {
-    workspace.close();
-  }
+    /**
+     * Scores of the split (or the residual), then the staged split (codes, scales and zeros of keys
+     * and values), which the cross-warp reduction buffer overlays afterwards.
+     */
+    private int sharedBytes() {
+        int reduce =
+                4
+                        * 4
+                        * DecodeWorkspace.MAX_GROUP
+                        * (cache.headDim + cache.headDim / KiviCacheData.VALUE_GROUP);
+        return 4 * (heads / cache.kvHeads) * Math.max(splitLength, cache.residual)
+                + 16
+                + Math.max(stagingBytes(splitLength), reduce);
+    }
+
+    /**
+     * Bytes of n staged tokens (n a multiple of the key group; per token when n = 1, rounded down).
+     */
+    private int stagingBytes(int n) {
+        int d = cache.headDim, codes = 2 * n * d * cache.bits / 8;
+        int keyScales = 2 * 2 * d * n / KiviCacheData.KEY_GROUP;
+        int valueScales = 2 * 2 * n * (d / KiviCacheData.VALUE_GROUP);
+        return codes + keyScales + valueScales;
+    }
+
+    public void decode(DeviceBuffer q, DeviceBuffer out) {
+        if (cache.quantized + cache.residual == 0)
+            throw new IllegalStateException("decode over an empty cache");
+        int d = cache.headDim;
+        float scaleLog2 = new AttentionShape(heads, cache.kvHeads, 1, d).scaleLog2();
+        cuda.launch(
+                partial,
+                new int[] {cache.kvHeads, quantizedSplits() + 1},
+                DecodeWorkspace.THREADS,
+                sharedBytes(),
+                q,
+                cache.keyCodes,
+                cache.keyScale,
+                cache.keyZero,
+                cache.valueCodes,
+                cache.valueScale,
+                cache.valueZero,
+                cache.keyResidual,
+                cache.valueResidual,
+                cache.quantized,
+                Math.max(cache.quantized, KiviCacheData.KEY_GROUP),
+                cache.residual,
+                Math.max(cache.residual, 1),
+                splitLength,
+                workspace.maxSplits,
+                scaleLog2,
+                workspace.partO,
+                workspace.partM,
+                workspace.partL);
+        cuda.launch(
+                combine,
+                new int[] {heads, d / DecodeWorkspace.COMBINE_SLICE},
+                DecodeWorkspace.COMBINE_THREADS,
+                0,
+                workspace.partO,
+                workspace.partM,
+                workspace.partL,
+                cache.quantized,
+                cache.residual,
+                splitLength,
+                d,
+                workspace.maxSplits,
+                out);
+    }
+
+    /** Host-array convenience. */
+    public short[] decode(short[] q) {
+        try (DeviceBuffer dq = cuda.allocate(2L * q.length).upload(q);
+                DeviceBuffer out = cuda.allocate(2L * q.length)) {
+            out.poisonBf16();
+            decode(dq, out);
+            cuda.synchronize();
+            return out.downloadShorts(q.length);
+        }
+    }
+
+    @Override
+    public void close() {
+        workspace.close();
+    }
 }

@@ -13,29 +13,34 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
-/** The GPU backend's registration: found by ServiceLoader, says it cannot run yet, and opening fails in one line. */
+/**
+ * The GPU backend's registration: found by ServiceLoader, says it cannot run yet, and opening fails
+ * in one line.
+ */
 class CudaRuntimeProviderTest {
-  @Test
-  void registeredAsTheGpuBackend() {
-    RuntimeProvider found = null;
-    for (RuntimeProvider p : ServiceLoader.load(RuntimeProvider.class)) {
-      if (p.backend() == Backend.GPU) found = p;
+    @Test
+    void registeredAsTheGpuBackend() {
+        RuntimeProvider found = null;
+        for (RuntimeProvider p : ServiceLoader.load(RuntimeProvider.class)) {
+            if (p.backend() == Backend.GPU) found = p;
+        }
+        assertNotNull(found, "no GPU provider in META-INF/services");
+        assertTrue(found instanceof CudaRuntimeProvider);
     }
-    assertNotNull(found, "no GPU provider in META-INF/services");
-    assertTrue(found instanceof CudaRuntimeProvider);
-  }
 
-  @Test
-  void notBuiltYet() {
-    CudaRuntimeProvider provider = new CudaRuntimeProvider();
-    assertEquals(Optional.of("the CUDA runtime is not built yet"), provider.unavailableReason());
-    HeadroomException e = assertThrows(HeadroomException.class, () -> provider.open(Path.of("models/none")));
-    assertEquals("the CUDA runtime is not built yet", e.getMessage());
-  }
+    @Test
+    void notBuiltYet() {
+        CudaRuntimeProvider provider = new CudaRuntimeProvider();
+        assertEquals(
+                Optional.of("the CUDA runtime is not built yet"), provider.unavailableReason());
+        HeadroomException e =
+                assertThrows(HeadroomException.class, () -> provider.open(Path.of("models/none")));
+        assertEquals("the CUDA runtime is not built yet", e.getMessage());
+    }
 
-  @Test
-  void probingNeverThrows() {
-    GpuAvailability gpu = GpuAvailability.probe();
-    assertTrue(!gpu.description().isEmpty(), "the probe says what it found");
-  }
+    @Test
+    void probingNeverThrows() {
+        GpuAvailability gpu = GpuAvailability.probe();
+        assertTrue(!gpu.description().isEmpty(), "the probe says what it found");
+    }
 }

@@ -6,27 +6,28 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Collects validation problems, each at a {@link ConfigPointer}; every problem is reported (the loader
- * prints them all as {@code FILE:LINE:COLUMN: KEY: problem}). A view scoped to a sub-tree ({@link #at})
- * lets a params record check its own fields by their local names. Every view carries the same
- * {@link Context}: where relative paths resolve ({@link #resolve}), the run directory, and what the
- * earlier stages of the config write, so that a value naming a file can be checked with the config.
+ * Collects validation problems, each at a {@link ConfigPointer}; every problem is reported (the
+ * loader prints them all as {@code FILE:LINE:COLUMN: KEY: problem}). A view scoped to a sub-tree
+ * ({@link #at}) lets a params record check its own fields by their local names. Every view carries
+ * the same {@link Context}: where relative paths resolve ({@link #resolve}), the run directory, and
+ * what the earlier stages of the config write, so that a value naming a file can be checked with
+ * the config.
  */
 public final class ConfigProblems {
 
     /** One problem: where and what. */
-    public record Problem(ConfigPointer where, String message) {
-    }
+    public record Problem(ConfigPointer where, String message) {}
 
     /**
      * What validation knows besides the values.
      *
-     * @param workingDirectory the directory the user runs from (absolute): relative paths in a config resolve
-     *                         against it
-     * @param runDirectory     the config's {@code output} (absolute), or null when it is missing or invalid
-     * @param earlierOutputs   files the stages before the one being validated write, relative to the run
-     *                         directory (their {@code StageDefinition.outputs}, e.g. {@code artifacts/plan.json});
-     *                         empty outside a stage entry
+     * @param workingDirectory the directory the user runs from (absolute): relative paths in a
+     *     config resolve against it
+     * @param runDirectory the config's {@code output} (absolute), or null when it is missing or
+     *     invalid
+     * @param earlierOutputs files the stages before the one being validated write, relative to the
+     *     run directory (their {@code StageDefinition.outputs}, e.g. {@code artifacts/plan.json});
+     *     empty outside a stage entry
      */
     public record Context(Path workingDirectory, Path runDirectory, Set<String> earlierOutputs) {
         public Context {
@@ -69,7 +70,10 @@ public final class ConfigProblems {
         return new ConfigProblems(problems, scope.key(key).index(index), context);
     }
 
-    /** This view (same scope, same problem list) with another context; the loader sets one per stage entry. */
+    /**
+     * This view (same scope, same problem list) with another context; the loader sets one per stage
+     * entry.
+     */
     public ConfigProblems with(Context newContext) {
         return new ConfigProblems(problems, scope, newContext);
     }
@@ -78,7 +82,10 @@ public final class ConfigProblems {
         return context;
     }
 
-    /** A path as written in the config, resolved against the working directory (absolute, normalized). */
+    /**
+     * A path as written in the config, resolved against the working directory (absolute,
+     * normalized).
+     */
     public Path resolve(String path) {
         return context.workingDirectory().resolve(path).normalize();
     }
@@ -141,6 +148,8 @@ public final class ConfigProblems {
     }
 
     static String format(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        return d == Math.rint(d) && Math.abs(d) < 1e15
+                ? Long.toString((long) d)
+                : Double.toString(d);
     }
 }

@@ -1,8 +1,8 @@
 package dev.headroom.pipeline.api;
 
 /**
- * A method kind: its config name and its spec record. Registered in
- * {@code META-INF/services/dev.headroom.pipeline.api.MethodDefinition}.
+ * A method kind: its config name and its spec record. Registered in {@code
+ * META-INF/services/dev.headroom.pipeline.api.MethodDefinition}.
  */
 public interface MethodDefinition {
 

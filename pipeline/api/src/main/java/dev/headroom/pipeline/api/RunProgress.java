@@ -5,16 +5,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Work done so far in this JVM, per run key, so that the driver can print progress while a runner
- * that executes in the same JVM (the DirectRunner, an embedded Flink mini-cluster) works. DoFns call
- * {@link #workDone}; on a remote cluster nobody listens and the calls cost nothing. Beam
+ * that executes in the same JVM (the DirectRunner, an embedded Flink mini-cluster) works. DoFns
+ * call {@link #workDone}; on a remote cluster nobody listens and the calls cost nothing. Beam
  * {@code Metrics} count the same work for the runner's own reporting.
  */
 public final class RunProgress {
 
     private static final ConcurrentHashMap<String, AtomicLong> DONE = new ConcurrentHashMap<>();
 
-    private RunProgress() {
-    }
+    private RunProgress() {}
 
     /** Starts listening for a key (resets its count). */
     public static void listen(String key) {

@@ -5,9 +5,8 @@ import java.util.List;
 
 /**
  * A stage as the pipeline knows it: its config name, its params type, what it writes and how it
- * runs. Implementations register themselves in
- * {@code META-INF/services/dev.headroom.pipeline.api.StageDefinition}; nothing else needs to
- * know them.
+ * runs. Implementations register themselves in {@code
+ * META-INF/services/dev.headroom.pipeline.api.StageDefinition}; nothing else needs to know them.
  *
  * @param <P> the params record
  */
@@ -21,13 +20,18 @@ public interface StageDefinition<P extends StageParams> {
 
     Class<P> paramsType();
 
-    /** Files and directories (relative to the run directory) the stage writes; resume checks they exist. */
+    /**
+     * Files and directories (relative to the run directory) the stage writes; resume checks they
+     * exist.
+     */
     List<String> outputs(P params);
 
     /** Builds and runs the stage's Beam pipeline(s) and writes {@link #outputs}. */
     void run(P params, StageContext context);
 
-    /** Adds the stage's part of the console summary and {@code report.html}, from its outputs on disk. */
-    default void report(P params, StageContext context, RunReport report) {
-    }
+    /**
+     * Adds the stage's part of the console summary and {@code report.html}, from its outputs on
+     * disk.
+     */
+    default void report(P params, StageContext context, RunReport report) {}
 }

@@ -5,10 +5,12 @@ import java.util.Collection;
 /** The nearest valid name to a misspelt one (Levenshtein distance), for "did you mean" hints. */
 public final class Suggestions {
 
-    private Suggestions() {
-    }
+    private Suggestions() {}
 
-    /** The closest candidate, or null when none is within reach (distance at most max(2, length / 3)). */
+    /**
+     * The closest candidate, or null when none is within reach (distance at most max(2, length /
+     * 3)).
+     */
     public static String nearest(String wrong, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
@@ -25,7 +27,9 @@ public final class Suggestions {
     /** " (did you mean 'x'?)" or, with no close candidate, " (valid: a, b, c)". */
     public static String hint(String wrong, Collection<String> candidates) {
         String n = nearest(wrong, candidates);
-        return n != null ? "; did you mean '" + n + "'?" : "; valid: " + String.join(", ", candidates.stream().sorted().toList());
+        return n != null
+                ? "; did you mean '" + n + "'?"
+                : "; valid: " + String.join(", ", candidates.stream().sorted().toList());
     }
 
     static int distance(String a, String b) {

@@ -10,7 +10,9 @@ public final class ConsoleTable {
     private final boolean[] leftAligned;
     private final List<List<String>> rows = new ArrayList<>();
 
-    /** @param leftAlignedColumns how many leading columns are text */
+    /**
+     * @param leftAlignedColumns how many leading columns are text
+     */
     public ConsoleTable(List<String> header, int leftAlignedColumns) {
         this.header = List.copyOf(header);
         this.leftAligned = new boolean[header.size()];
@@ -21,7 +23,8 @@ public final class ConsoleTable {
 
     public ConsoleTable row(List<String> cells) {
         if (cells.size() != header.size()) {
-            throw new IllegalArgumentException("expected " + header.size() + " cells, got " + cells.size());
+            throw new IllegalArgumentException(
+                    "expected " + header.size() + " cells, got " + cells.size());
         }
         rows.add(List.copyOf(cells));
         return this;

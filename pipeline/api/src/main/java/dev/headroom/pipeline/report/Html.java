@@ -3,8 +3,7 @@ package dev.headroom.pipeline.report;
 /** HTML escaping and small formatting helpers for the report. */
 public final class Html {
 
-    private Html() {
-    }
+    private Html() {}
 
     public static String escape(String s) {
         StringBuilder b = new StringBuilder(s.length());
@@ -29,16 +28,24 @@ public final class Html {
             bytes /= 1024;
             u++;
         }
-        return u == 0 ? String.format(java.util.Locale.ROOT, "%.0f B", bytes)
+        return u == 0
+                ? String.format(java.util.Locale.ROOT, "%.0f B", bytes)
                 : String.format(java.util.Locale.ROOT, "%.1f %s", bytes, units[u]);
     }
 
-    /** Four significant digits without trailing zeros: 2.5 -> "2.5", 30 -> "30", 0.02180 -> "0.0218", 3.8155 -> "3.816". */
+    /**
+     * Four significant digits without trailing zeros: 2.5 -> "2.5", 30 -> "30", 0.02180 ->
+     * "0.0218", 3.8155 -> "3.816".
+     */
     public static String number(double v) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return String.valueOf(v);
         }
-        String s = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+        String s =
+                new java.math.BigDecimal(v)
+                        .round(new java.math.MathContext(4))
+                        .stripTrailingZeros()
+                        .toPlainString();
         return s.equals("-0") ? "0" : s;
     }
 }

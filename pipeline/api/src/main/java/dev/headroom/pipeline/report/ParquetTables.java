@@ -24,20 +24,22 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 /** Writes run tables through Beam's ParquetIO and reads them back for reports. */
 public final class ParquetTables {
 
-    private ParquetTables() {
-    }
+    private ParquetTables() {}
 
     /**
-     * A transform writing a collection as {@code dir/<name>.parquet}: one file, which Beam writes under
-     * {@code tempDir} and then renames into place.
+     * A transform writing a collection as {@code dir/<name>.parquet}: one file, which Beam writes
+     * under {@code tempDir} and then renames into place.
      */
     public static <T> Write<T> write(AvroTable<T> table, Path dir, Path tempDir) {
-        return new Write<>(table, dir.toAbsolutePath().toString(), tempDir.resolve(table.name()).toAbsolutePath().toString());
+        return new Write<>(
+                table,
+                dir.toAbsolutePath().toString(),
+                tempDir.resolve(table.name()).toAbsolutePath().toString());
     }
 
     /**
-     * Input: {@code PCollection<T>}. Output: none; one Parquet file. Steps: {@code To Avro},
-     * {@code Write Parquet}.
+     * Input: {@code PCollection<T>}. Output: none; one Parquet file. Steps: {@code To Avro}, {@code
+     * Write Parquet}.
      */
     public static final class Write<T> extends PTransform<PCollection<T>, PDone> {
         private final AvroTable<T> table;
@@ -56,12 +58,16 @@ public final class ParquetTables {
             String fileName = table.fileName();
             rows.apply("To Avro", ParDo.of(new ToAvroFn<>(table)))
                     .setCoder(AvroCoder.of(schema))
-                    .apply("Write Parquet", FileIO.<GenericRecord>write()
-                            .via(ParquetIO.sink(schema))
-                            .to(dir)
-                            .withTempDirectory(tempDir)
-                            .withNumShards(1)
-                            .withNaming((window, pane, numShards, shardIndex, compression) -> fileName));
+                    .apply(
+                            "Write Parquet",
+                            FileIO.<GenericRecord>write()
+                                    .via(ParquetIO.sink(schema))
+                                    .to(dir)
+                                    .withTempDirectory(tempDir)
+                                    .withNumShards(1)
+                                    .withNaming(
+                                            (window, pane, numShards, shardIndex, compression) ->
+                                                    fileName));
             return PDone.in(rows.getPipeline());
         }
     }
@@ -91,9 +97,12 @@ public final class ParquetTables {
     /** All rows of a table file, in file order. */
     public static <T> List<T> read(AvroTable<T> table, Path file) {
         List<T> rows = new ArrayList<>();
-        org.apache.hadoop.fs.Path hadoopPath = new org.apache.hadoop.fs.Path(file.toAbsolutePath().toUri());
-        try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(
-                HadoopInputFile.fromPath(hadoopPath, new Configuration())).build()) {
+        org.apache.hadoop.fs.Path hadoopPath =
+                new org.apache.hadoop.fs.Path(file.toAbsolutePath().toUri());
+        try (ParquetReader<GenericRecord> reader =
+                AvroParquetReader.<GenericRecord>builder(
+                                HadoopInputFile.fromPath(hadoopPath, new Configuration()))
+                        .build()) {
             for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
                 rows.add(table.fromRecord(r));
             }

@@ -8,9 +8,10 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.util.Utf8;
 
 /**
- * An {@link AvroTable} whose rows are a Java record with one component per Avro field: component {@code kvHead}
- * is field {@code kv_head}. Saves writing the field-by-field mapping for flat tables of ints, longs, doubles,
- * booleans and strings; the schema text stays explicit, since it is the documented contract.
+ * An {@link AvroTable} whose rows are a Java record with one component per Avro field: component
+ * {@code kvHead} is field {@code kv_head}. Saves writing the field-by-field mapping for flat tables
+ * of ints, longs, doubles, booleans and strings; the schema text stays explicit, since it is the
+ * documented contract.
  */
 public final class RecordTable<T extends Record> implements AvroTable<T> {
     private final String name;
@@ -24,13 +25,20 @@ public final class RecordTable<T extends Record> implements AvroTable<T> {
         Schema schema = schema();
         for (RecordComponent c : type.getRecordComponents()) {
             if (schema.getField(fieldName(c.getName())) == null) {
-                throw new IllegalArgumentException(name + ": schema has no field " + fieldName(c.getName()) + " for " + c.getName());
+                throw new IllegalArgumentException(
+                        name
+                                + ": schema has no field "
+                                + fieldName(c.getName())
+                                + " for "
+                                + c.getName());
             }
         }
     }
 
     static String fieldName(String component) {
-        return component.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+        return component
+                .replaceAll("([a-z0-9])([A-Z])", "$1_$2")
+                .toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
@@ -47,7 +55,8 @@ public final class RecordTable<T extends Record> implements AvroTable<T> {
     public GenericRecord toRecord(T row, Schema schema) {
         GenericRecord g = new GenericData.Record(schema);
         try {
-            for (RecordComponent c : type.getRecordComponents()) g.put(fieldName(c.getName()), c.getAccessor().invoke(row));
+            for (RecordComponent c : type.getRecordComponents())
+                g.put(fieldName(c.getName()), c.getAccessor().invoke(row));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }

@@ -27,13 +27,45 @@ class SvgChartsTest {
     void plotHasTitleAxisLabelsLegendAndRoundTicks() {
         SvgCharts.Axis x = SvgCharts.Axis.linear("density", 0.364, 0.432);
         SvgCharts.Axis y = SvgCharts.Axis.linear("held-out answer loss (nats)", 0, 3.82);
-        String svg = SvgCharts.plot("loss vs density", x, y, List.of(new SvgCharts.Series("moa", new double[] {0.374, 0.432},
-                new double[] {3.5, 3.82}, new String[] {"", ""}), new SvgCharts.Series("hybrid", new double[] {0.364},
-                new double[] {0.0218}, new String[] {"chosen"}, new boolean[] {true})), true);
-        assertTrue(svg.contains("class=\"x-label\"") && svg.contains(">density</text>"), "x axis label");
-        assertTrue(svg.contains("class=\"y-label\"") && svg.contains(">held-out answer loss (nats)</text>"), "y axis label");
-        assertTrue(svg.contains("class=\"legend\"") && svg.contains(">moa</text>") && svg.contains(">hybrid</text>"), "legend");
-        for (String tick : List.of(">0</text>", ">1</text>", ">2</text>", ">3</text>", ">4</text>", ">0.36</text>", ">0.44</text>")) {
+        String svg =
+                SvgCharts.plot(
+                        "loss vs density",
+                        x,
+                        y,
+                        List.of(
+                                new SvgCharts.Series(
+                                        "moa",
+                                        new double[] {0.374, 0.432},
+                                        new double[] {3.5, 3.82},
+                                        new String[] {"", ""}),
+                                new SvgCharts.Series(
+                                        "hybrid",
+                                        new double[] {0.364},
+                                        new double[] {0.0218},
+                                        new String[] {"chosen"},
+                                        new boolean[] {true})),
+                        true);
+        assertTrue(
+                svg.contains("class=\"x-label\"") && svg.contains(">density</text>"),
+                "x axis label");
+        assertTrue(
+                svg.contains("class=\"y-label\"")
+                        && svg.contains(">held-out answer loss (nats)</text>"),
+                "y axis label");
+        assertTrue(
+                svg.contains("class=\"legend\"")
+                        && svg.contains(">moa</text>")
+                        && svg.contains(">hybrid</text>"),
+                "legend");
+        for (String tick :
+                List.of(
+                        ">0</text>",
+                        ">1</text>",
+                        ">2</text>",
+                        ">3</text>",
+                        ">4</text>",
+                        ">0.36</text>",
+                        ">0.44</text>")) {
             assertTrue(svg.contains(tick), tick);
         }
         assertTrue(!svg.contains(">0.819<") && !svg.contains(">3.28<"), "no odd ticks");
@@ -43,20 +75,44 @@ class SvgChartsTest {
 
     @Test
     void accuracyPlotLabelsAtTheTopNeitherOverprintNorReachTheTitle() {
-        // dense, plan and duo all at accuracy 1.0; plan and duo hold almost the same bytes (they coincide).
-        List<SvgCharts.Series> series = List.of(
-                new SvgCharts.Series("dense", new double[] {386e3, 771e3, 1.5e6}, new double[] {1, 1, 1}, new String[] {"N=512", "N=1024", "N=2048"}),
-                new SvgCharts.Series("plan", new double[] {141e3, 269e3, 525e3}, new double[] {1, 1, 1}, new String[] {"N=512", "N=1024", "N=2048"}),
-                new SvgCharts.Series("duo", new double[] {139e3, 267e3, 523e3}, new double[] {1, 1, 1}, new String[] {"N=512", "N=1024", "N=2048"}),
-                new SvgCharts.Series("uniform", new double[] {295e3, 295e3, 295e3}, new double[] {0.8, 0.4, 0.2}, new String[] {"N=512", "N=1024", "N=2048"}));
+        // dense, plan and duo all at accuracy 1.0; plan and duo hold almost the same bytes (they
+        // coincide).
+        List<SvgCharts.Series> series =
+                List.of(
+                        new SvgCharts.Series(
+                                "dense",
+                                new double[] {386e3, 771e3, 1.5e6},
+                                new double[] {1, 1, 1},
+                                new String[] {"N=512", "N=1024", "N=2048"}),
+                        new SvgCharts.Series(
+                                "plan",
+                                new double[] {141e3, 269e3, 525e3},
+                                new double[] {1, 1, 1},
+                                new String[] {"N=512", "N=1024", "N=2048"}),
+                        new SvgCharts.Series(
+                                "duo",
+                                new double[] {139e3, 267e3, 523e3},
+                                new double[] {1, 1, 1},
+                                new String[] {"N=512", "N=1024", "N=2048"}),
+                        new SvgCharts.Series(
+                                "uniform",
+                                new double[] {295e3, 295e3, 295e3},
+                                new double[] {0.8, 0.4, 0.2},
+                                new String[] {"N=512", "N=1024", "N=2048"}));
         String svg = SvgCharts.accuracyVersusBytes("accuracy vs KV-cache bytes", series);
-        assertTrue(svg.contains(">accuracy (mean score)</text>") && svg.contains(">KV-cache bytes held (log scale)</text>"));
+        assertTrue(
+                svg.contains(">accuracy (mean score)</text>")
+                        && svg.contains(">KV-cache bytes held (log scale)</text>"));
         List<double[]> boxes = new ArrayList<>();
-        Matcher m = Pattern.compile("<text class=\"point-label\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"[^>]*>([^<]*)</text>").matcher(svg);
+        Matcher m =
+                Pattern.compile(
+                                "<text class=\"point-label\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"[^>]*>([^<]*)</text>")
+                        .matcher(svg);
         while (m.find()) {
             double lx = Double.parseDouble(m.group(1)), ly = Double.parseDouble(m.group(2));
             boxes.add(new double[] {lx, ly - 9, lx + m.group(3).length() * 5.8, ly + 2});
-            assertTrue(ly - 9 > 44, "a label below the frame top, clear of the title: " + m.group(3));
+            assertTrue(
+                    ly - 9 > 44, "a label below the frame top, clear of the title: " + m.group(3));
         }
         // plan and duo share their labels: 3 (dense) + 3 (plan/duo) + 3 (uniform)
         assertEquals(9, boxes.size(), svg);
@@ -67,13 +123,22 @@ class SvgChartsTest {
                 assertTrue(!overlap, "labels " + i + " and " + j + " overprint");
             }
         }
-        // uniform's labels sit next to their own points (all three at one x): within a label height of the marker
-        Matcher u = Pattern.compile("<polygon points=\"[0-9.]+,[0-9.]+ ([0-9.]+),([0-9.]+) [^\"]*\"[^>]*><title>uniform (N=\\d+)").matcher(svg);
+        // uniform's labels sit next to their own points (all three at one x): within a label height
+        // of the marker
+        Matcher u =
+                Pattern.compile(
+                                "<polygon points=\"[0-9.]+,[0-9.]+ ([0-9.]+),([0-9.]+) [^\"]*\"[^>]*><title>uniform (N=\\d+)")
+                        .matcher(svg);
         int found = 0;
         while (u.find()) {
             found++;
             double cy = Double.parseDouble(u.group(2));
-            Matcher l = Pattern.compile("<text class=\"point-label\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"[^>]*>" + u.group(3) + "</text>").matcher(svg);
+            Matcher l =
+                    Pattern.compile(
+                                    "<text class=\"point-label\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"[^>]*>"
+                                            + u.group(3)
+                                            + "</text>")
+                            .matcher(svg);
             boolean near = false;
             while (l.find()) {
                 near |= Math.abs(Double.parseDouble(l.group(2)) - 4 - cy) < 12;
@@ -81,7 +146,9 @@ class SvgChartsTest {
             assertTrue(near, "uniform " + u.group(3) + " is labelled next to its point");
         }
         assertEquals(3, found, "uniform's markers are diamonds with a tooltip each");
-        assertTrue(svg.contains("stroke-dasharray"), "later series are dashed so a coinciding line still shows");
+        assertTrue(
+                svg.contains("stroke-dasharray"),
+                "later series are dashed so a coinciding line still shows");
     }
 
     @Test
@@ -98,8 +165,22 @@ class SvgChartsTest {
         assertNotEquals("#ffffff", SvgCharts.sequential(0));
         assertEquals("#deebf7", SvgCharts.sequential(0));
         assertEquals("#08306b", SvgCharts.sequential(1));
-        String bar = SvgCharts.colorBar(0, 0, 200, 10, 0, 1, SvgCharts::sequential, List.of(0.0, 0.5, 1.0), v -> String.valueOf(v), "score");
-        assertTrue(bar.contains("class=\"color-scale\"") && bar.contains(">score</text>") && bar.contains(">0.5</text>"));
+        String bar =
+                SvgCharts.colorBar(
+                        0,
+                        0,
+                        200,
+                        10,
+                        0,
+                        1,
+                        SvgCharts::sequential,
+                        List.of(0.0, 0.5, 1.0),
+                        v -> String.valueOf(v),
+                        "score");
+        assertTrue(
+                bar.contains("class=\"color-scale\"")
+                        && bar.contains(">score</text>")
+                        && bar.contains(">0.5</text>"));
         assertTrue(SvgCharts.missingCell(0, 0, 10, 10).contains("stroke-dasharray"));
     }
 }

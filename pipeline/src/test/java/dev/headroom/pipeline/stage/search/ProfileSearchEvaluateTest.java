@@ -1,14 +1,14 @@
 package dev.headroom.pipeline.stage.search;
 
-import dev.headroom.stages.search.PlanTables;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.pipeline.cli.HeadroomCli;
 import dev.headroom.pipeline.report.ParquetTables;
-import dev.headroom.stages.shared.ProfileTables;
 import dev.headroom.plan.profile.ProfileRow;
+import dev.headroom.stages.search.PlanTables;
+import dev.headroom.stages.shared.ProfileTables;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,9 +20,13 @@ class ProfileSearchEvaluateTest {
 
     @Test
     void chainWritesPlansTablesAndEvaluatesThem(@TempDir Path tmp) throws Exception {
-        Path model = Path.of("../attention/src/test/resources/hf-fixtures/llama_f32_untied_ropeparams").toAbsolutePath();
+        Path model =
+                Path.of("../attention/src/test/resources/hf-fixtures/llama_f32_untied_ropeparams")
+                        .toAbsolutePath();
         Path config = tmp.resolve("chain.yaml");
-        Files.writeString(config, """
+        Files.writeString(
+                config,
+                """
                 model: %s
                 output: %s
                 calibration:
@@ -56,7 +60,8 @@ class ProfileSearchEvaluateTest {
                       - method: plan
                       - method: plan
                         artifact: duo_plan.json
-                """.formatted(model, tmp.resolve("run")));
+                """
+                        .formatted(model, tmp.resolve("run")));
         int code = HeadroomCli.execute("run", config.toString());
         assertEquals(0, code);
         Path run = tmp.resolve("run");
@@ -66,18 +71,29 @@ class ProfileSearchEvaluateTest {
         assertTrue(moa.density(64) <= 0.6 + 1e-9, "MoA plan within budget: " + moa.density(64));
         assertTrue(duo.density(64) <= 0.6 + 1e-9, "duo plan within budget: " + duo.density(64));
         assertTrue(moa.validation().containsKey("loss"));
-        assertTrue(Files.readString(run.resolve("artifacts/full_attention_heads.tsv")).lines().count() == 2);
-        assertTrue(Files.readString(run.resolve("artifacts/moa_plan.json")).startsWith("{\"alphas\":[["));
-        List<ProfileRow> rows = ParquetTables.read(ProfileTables.HEADS, run.resolve("reports/profile_heads.parquet"));
+        assertTrue(
+                Files.readString(run.resolve("artifacts/full_attention_heads.tsv")).lines().count()
+                        == 2);
+        assertTrue(
+                Files.readString(run.resolve("artifacts/moa_plan.json"))
+                        .startsWith("{\"alphas\":[["));
+        List<ProfileRow> rows =
+                ParquetTables.read(
+                        ProfileTables.HEADS, run.resolve("reports/profile_heads.parquet"));
         assertTrue(rows.stream().anyMatch(r -> r.metric().equals(ProfileRow.RETRIEVAL)));
-        assertEquals(2 * 4, ParquetTables.read(PlanTables.HEADS, run.resolve("reports/plan_heads.parquet")).size(),
+        assertEquals(
+                2 * 4,
+                ParquetTables.read(PlanTables.HEADS, run.resolve("reports/plan_heads.parquet"))
+                        .size(),
                 "moa and duo, 4 heads each, at the one budget length");
         assertTrue(Files.readString(run.resolve("report.html")).contains("Pareto front"));
     }
 
     @Test
     void jsonlCalibrationProfilesGivenTokenSequences(@TempDir Path tmp) throws Exception {
-        Path model = Path.of("../attention/src/test/resources/hf-fixtures/llama_f32_untied_ropeparams").toAbsolutePath();
+        Path model =
+                Path.of("../attention/src/test/resources/hf-fixtures/llama_f32_untied_ropeparams")
+                        .toAbsolutePath();
         StringBuilder jsonl = new StringBuilder();
         java.util.Random r = new java.util.Random(1);
         for (int line = 0; line < 4; line++) {
@@ -87,7 +103,9 @@ class ProfileSearchEvaluateTest {
         }
         Files.writeString(tmp.resolve("calib.jsonl"), jsonl);
         Path config = tmp.resolve("jsonl.yaml");
-        Files.writeString(config, """
+        Files.writeString(
+                config,
+                """
                 model: %s
                 output: %s
                 calibration:
@@ -108,11 +126,18 @@ class ProfileSearchEvaluateTest {
                     beta_steps: 2
                     time_limit_seconds: 5
                     duo_window: 16
-                """.formatted(model, tmp.resolve("run"), tmp.resolve("calib.jsonl")));
+                """
+                        .formatted(model, tmp.resolve("run"), tmp.resolve("calib.jsonl")));
         assertEquals(0, HeadroomCli.execute("run", config.toString()));
-        List<ProfileRow> rows = ParquetTables.read(ProfileTables.HEADS, tmp.resolve("run/reports/profile_heads.parquet"));
+        List<ProfileRow> rows =
+                ParquetTables.read(
+                        ProfileTables.HEADS, tmp.resolve("run/reports/profile_heads.parquet"));
         assertTrue(rows.stream().allMatch(x -> x.length() == 32));
-        assertTrue(rows.stream().noneMatch(x -> x.metric().equals(ProfileRow.RETRIEVAL)), "no needle in given text");
-        assertTrue(AttentionPlan.read(tmp.resolve("run/artifacts/plan.json")).density(64) <= 0.7 + 1e-9);
+        assertTrue(
+                rows.stream().noneMatch(x -> x.metric().equals(ProfileRow.RETRIEVAL)),
+                "no needle in given text");
+        assertTrue(
+                AttentionPlan.read(tmp.resolve("run/artifacts/plan.json")).density(64)
+                        <= 0.7 + 1e-9);
     }
 }

@@ -11,14 +11,17 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Combine;
 
 /**
- * Combines the cases of one cell into a {@link CellSummary}. The accumulator keeps the cases and the
- * output sorts them before summing, so the result does not depend on the order a runner merged
+ * Combines the cases of one cell into a {@link CellSummary}. The accumulator keeps the cases and
+ * the output sorts them before summing, so the result does not depend on the order a runner merged
  * bundles in (floating-point sums are not associative).
  */
-public final class CellAccuracyFn extends Combine.CombineFn<CaseResult, List<CaseResult>, CellSummary> {
+public final class CellAccuracyFn
+        extends Combine.CombineFn<CaseResult, List<CaseResult>, CellSummary> {
 
-    private static final Comparator<CaseResult> CASE_ORDER = Comparator.comparingDouble(CaseResult::depth)
-            .thenComparingInt(CaseResult::sample).thenComparingLong(CaseResult::seed);
+    private static final Comparator<CaseResult> CASE_ORDER =
+            Comparator.comparingDouble(CaseResult::depth)
+                    .thenComparingInt(CaseResult::sample)
+                    .thenComparingLong(CaseResult::seed);
 
     @Override
     public List<CaseResult> createAccumulator() {
@@ -46,7 +49,8 @@ public final class CellAccuracyFn extends Combine.CombineFn<CaseResult, List<Cas
     }
 
     @Override
-    public Coder<List<CaseResult>> getAccumulatorCoder(CoderRegistry registry, Coder<CaseResult> inputCoder)
+    public Coder<List<CaseResult>> getAccumulatorCoder(
+            CoderRegistry registry, Coder<CaseResult> inputCoder)
             throws CannotProvideCoderException {
         return ListCoder.of(SerializableCoder.of(CaseResult.class));
     }
@@ -73,7 +77,20 @@ public final class CellAccuracyFn extends Combine.CombineFn<CaseResult, List<Cas
         double accuracy = score / n;
         double[] ci = WilsonInterval.of(accuracy, n, WilsonInterval.Z95);
         CaseResult first = sorted.get(0);
-        return new CellSummary(first.method(), first.policy(), first.task(), first.length(), n, correct, accuracy,
-                ci[0], ci[1], promptTokens / n, kvBytes / n, density / n, kl / n, perplexity / n);
+        return new CellSummary(
+                first.method(),
+                first.policy(),
+                first.task(),
+                first.length(),
+                n,
+                correct,
+                accuracy,
+                ci[0],
+                ci[1],
+                promptTokens / n,
+                kvBytes / n,
+                density / n,
+                kl / n,
+                perplexity / n);
     }
 }

@@ -1,16 +1,20 @@
 package dev.headroom.stages.evaluate;
 
-import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.eval.harness.TaskSpec;
+import dev.headroom.pipeline.api.EvalMethod;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * The evaluation grid: every method × task × length × depth × sample, with one run seed.
- */
-public record EvalGrid(List<EvalMethod> methods, List<TaskSpec> tasks, List<Integer> lengths, List<Double> depths,
-                       int samples, long seed) implements Serializable {
+/** The evaluation grid: every method × task × length × depth × sample, with one run seed. */
+public record EvalGrid(
+        List<EvalMethod> methods,
+        List<TaskSpec> tasks,
+        List<Integer> lengths,
+        List<Double> depths,
+        int samples,
+        long seed)
+        implements Serializable {
 
     public EvalGrid {
         methods = List.copyOf(methods);

@@ -2,13 +2,11 @@ package dev.headroom.stages.evaluate;
 
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TextWindowTask;
+import dev.headroom.pipeline.api.MethodSpec;
 import dev.headroom.pipeline.report.ConsoleTable;
 import dev.headroom.pipeline.report.Html;
 import dev.headroom.pipeline.report.RunReport;
 import dev.headroom.pipeline.report.SvgCharts;
-import dev.headroom.pipeline.api.MethodSpec;
-import dev.headroom.stages.evaluate.CaseResult;
-import dev.headroom.stages.evaluate.CellSummary;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,22 +16,23 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The evaluate stage's console table and report sections: summary, needle-depth heatmaps (tasks with a needle
- * only), accuracy versus memory (accuracy tasks only: the kl probe's top-1 agreement is not an accuracy), and KL
- * divergence and perplexity of the kl probe.
+ * The evaluate stage's console table and report sections: summary, needle-depth heatmaps (tasks
+ * with a needle only), accuracy versus memory (accuracy tasks only: the kl probe's top-1 agreement
+ * is not an accuracy), and KL divergence and perplexity of the kl probe.
  */
 final class EvalReport {
 
-    private EvalReport() {
-    }
+    private EvalReport() {}
 
     /** Rows in config order of methods, then task, then length. */
     static List<CellSummary> ordered(EvaluateParams params, List<CellSummary> summary) {
         List<String> methodOrder = params.methods().stream().map(MethodSpec::label).toList();
         List<String> taskOrder = params.tasks();
         List<CellSummary> rows = new ArrayList<>(summary);
-        rows.sort(Comparator.comparingInt((CellSummary s) -> methodOrder.indexOf(s.method()))
-                .thenComparingInt(s -> taskOrder.indexOf(s.task())).thenComparingInt(CellSummary::length));
+        rows.sort(
+                Comparator.comparingInt((CellSummary s) -> methodOrder.indexOf(s.method()))
+                        .thenComparingInt(s -> taskOrder.indexOf(s.task()))
+                        .thenComparingInt(CellSummary::length));
         return rows;
     }
 
@@ -44,16 +43,33 @@ final class EvalReport {
 
     static ConsoleTable consoleTable(List<CellSummary> rows) {
         boolean lm = hasLanguageModeling(rows);
-        List<String> header = new ArrayList<>(List.of("method", "task", "length", "cases", "accuracy", "95% CI", "KV cache", "density"));
+        List<String> header =
+                new ArrayList<>(
+                        List.of(
+                                "method",
+                                "task",
+                                "length",
+                                "cases",
+                                "accuracy",
+                                "95% CI",
+                                "KV cache",
+                                "density"));
         if (lm) {
             header.addAll(List.of("KL", "ppl"));
         }
         ConsoleTable t = new ConsoleTable(header, 2);
         for (CellSummary s : rows) {
-            List<String> cells = new ArrayList<>(List.of(s.method(), s.task(), Integer.toString(s.length()), Integer.toString(s.cases()),
-                    String.format(Locale.ROOT, "%.3f", s.accuracy()),
-                    String.format(Locale.ROOT, "%.2f-%.2f", s.ciLow(), s.ciHigh()), Html.bytes(s.meanKvCacheBytes()),
-                    String.format(Locale.ROOT, "%.3f", s.meanDensity())));
+            List<String> cells =
+                    new ArrayList<>(
+                            List.of(
+                                    s.method(),
+                                    s.task(),
+                                    Integer.toString(s.length()),
+                                    Integer.toString(s.cases()),
+                                    String.format(Locale.ROOT, "%.3f", s.accuracy()),
+                                    String.format(Locale.ROOT, "%.2f-%.2f", s.ciLow(), s.ciHigh()),
+                                    Html.bytes(s.meanKvCacheBytes()),
+                                    String.format(Locale.ROOT, "%.3f", s.meanDensity())));
             if (lm) {
                 cells.add(orDash("%.4f", s.meanKlDivergence()));
                 cells.add(orDash("%.2f", s.meanPerplexity()));
@@ -67,10 +83,15 @@ final class EvalReport {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
     }
 
-    /** The kl probe: KL divergence and perplexity against dense attention, no accuracy, no needle. */
+    /**
+     * The kl probe: KL divergence and perplexity against dense attention, no accuracy, no needle.
+     */
     static final String KL_TASK = TextWindowTask.NAME;
 
-    /** Tasks whose depth is a needle position (not the token tasks: copy, mqar, kl record a depth they do not use). */
+    /**
+     * Tasks whose depth is a needle position (not the token tasks: copy, mqar, kl record a depth
+     * they do not use).
+     */
     static List<String> depthTasks(EvaluateParams params) {
         return params.tasks().stream().filter(t -> !TaskFactory.TOKEN_TASKS.contains(t)).toList();
     }
@@ -80,9 +101,14 @@ final class EvalReport {
         return !task.equals(KL_TASK);
     }
 
-    static void addTo(RunReport report, EvaluateParams params, List<CellSummary> summary, List<CaseResult> results) {
+    static void addTo(
+            RunReport report,
+            EvaluateParams params,
+            List<CellSummary> summary,
+            List<CaseResult> results) {
         List<CellSummary> rows = ordered(params, summary);
-        report.console("evaluate: accuracy per method, task and length\n" + consoleTable(rows).render());
+        report.console(
+                "evaluate: accuracy per method, task and length\n" + consoleTable(rows).render());
         report.section("Evaluation summary", summaryTable(rows));
         if (!depthTasks(params).isEmpty()) {
             report.section("Accuracy by needle depth and length", heatmaps(params, results));
@@ -90,26 +116,44 @@ final class EvalReport {
         if (rows.stream().anyMatch(s -> isAccuracyTask(s.task()))) {
             report.section("Accuracy against KV-cache memory", accuracyVersusBytes(params, rows));
         }
-        if (rows.stream().anyMatch(s -> s.task().equals(KL_TASK) && !Double.isNaN(s.meanKlDivergence()))) {
-            report.section("KL divergence and perplexity (kl probe)", languageModeling(params, rows));
+        if (rows.stream()
+                .anyMatch(s -> s.task().equals(KL_TASK) && !Double.isNaN(s.meanKlDivergence()))) {
+            report.section(
+                    "KL divergence and perplexity (kl probe)", languageModeling(params, rows));
         }
     }
 
     private static String summaryTable(List<CellSummary> rows) {
         boolean lm = hasLanguageModeling(rows);
-        StringBuilder b = new StringBuilder("<p>Accuracy is the mean score over depths and samples (for the kl probe: top-1 agreement "
-                + "with dense attention, which the accuracy plot leaves out), with its 95% Wilson interval; KV cache is the mean number of bytes the method held.</p>"
-                + "<table><tr><th class=\"l\">method</th><th class=\"l\">policy</th><th class=\"l\">task</th>"
-                + "<th>length</th><th>cases</th><th>accuracy</th><th>95% CI</th><th>KV cache</th><th>density</th>"
-                + (lm ? "<th>KL (nats)</th><th>perplexity</th>" : "") + "</tr>");
+        StringBuilder b =
+                new StringBuilder(
+                        "<p>Accuracy is the mean score over depths and samples (for the kl probe: top-1 agreement "
+                                + "with dense attention, which the accuracy plot leaves out), with its 95% Wilson interval; KV cache is the mean number of bytes the method held.</p>"
+                                + "<table><tr><th class=\"l\">method</th><th class=\"l\">policy</th><th class=\"l\">task</th>"
+                                + "<th>length</th><th>cases</th><th>accuracy</th><th>95% CI</th><th>KV cache</th><th>density</th>"
+                                + (lm ? "<th>KL (nats)</th><th>perplexity</th>" : "")
+                                + "</tr>");
         for (CellSummary s : rows) {
-            b.append(String.format(Locale.ROOT,
-                    "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.2f–%.2f</td><td>%s</td><td>%.3f</td>",
-                    Html.escape(s.method()), Html.escape(s.policy()), Html.escape(s.task()), s.length(), s.cases(), s.accuracy(),
-                    s.ciLow(), s.ciHigh(), Html.bytes(s.meanKvCacheBytes()), s.meanDensity()));
+            b.append(
+                    String.format(
+                            Locale.ROOT,
+                            "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.2f–%.2f</td><td>%s</td><td>%.3f</td>",
+                            Html.escape(s.method()),
+                            Html.escape(s.policy()),
+                            Html.escape(s.task()),
+                            s.length(),
+                            s.cases(),
+                            s.accuracy(),
+                            s.ciLow(),
+                            s.ciHigh(),
+                            Html.bytes(s.meanKvCacheBytes()),
+                            s.meanDensity()));
             if (lm) {
-                b.append("<td>").append(orDash("%.4f", s.meanKlDivergence())).append("</td><td>")
-                        .append(orDash("%.2f", s.meanPerplexity())).append("</td>");
+                b.append("<td>")
+                        .append(orDash("%.4f", s.meanKlDivergence()))
+                        .append("</td><td>")
+                        .append(orDash("%.2f", s.meanPerplexity()))
+                        .append("</td>");
             }
             b.append("</tr>");
         }
@@ -119,10 +163,14 @@ final class EvalReport {
     private static String heatmaps(EvaluateParams params, List<CaseResult> results) {
         List<Integer> lengths = new ArrayList<>(new TreeSet<>(params.lengths()));
         List<Double> depths = new ArrayList<>(new TreeSet<>(params.depthsOrDefault()));
-        StringBuilder b = new StringBuilder("<p>Mean score per cell, over samples. Rows: needle depth (0 = start of the haystack); columns: prompt length.");
-        List<String> noDepth = params.tasks().stream().filter(t -> !depthTasks(params).contains(t)).toList();
+        StringBuilder b =
+                new StringBuilder(
+                        "<p>Mean score per cell, over samples. Rows: needle depth (0 = start of the haystack); columns: prompt length.");
+        List<String> noDepth =
+                params.tasks().stream().filter(t -> !depthTasks(params).contains(t)).toList();
         if (!noDepth.isEmpty()) {
-            b.append(" Not shown: ").append(Html.escape(String.join(", ", noDepth)))
+            b.append(" Not shown: ")
+                    .append(Html.escape(String.join(", ", noDepth)))
                     .append(" (token tasks have no needle depth; see the summary table).");
         }
         b.append("</p>");
@@ -146,7 +194,9 @@ final class EvalReport {
                         acc[d][l] = n[d][l] == 0 ? Double.NaN : sum[d][l] / n[d][l];
                     }
                 }
-                b.append("<div class=\"fig\">").append(SvgCharts.heatmap(m.label(), lengths, depths, acc)).append("</div>");
+                b.append("<div class=\"fig\">")
+                        .append(SvgCharts.heatmap(m.label(), lengths, depths, acc))
+                        .append("</div>");
             }
             b.append("</div>");
         }
@@ -180,39 +230,80 @@ final class EvalReport {
         }
         boolean kl = params.tasks().contains(KL_TASK);
         return "<p>Each point is one method at one prompt length N: mean accuracy over the tasks ("
-                + Html.escape(String.join(", ", tasks)) + ") against the mean KV-cache bytes the method held"
+                + Html.escape(String.join(", ", tasks))
+                + ") against the mean KV-cache bytes the method held"
                 + (kl ? "; the kl probe is not an accuracy task and is plotted below" : "")
                 + ". Methods that coincide are drawn with different markers, the later ones thinner on top.</p>"
                 + SvgCharts.accuracyVersusBytes("accuracy vs KV-cache bytes", series);
     }
 
-    /** KL(dense || method) and perplexity of the kl probe against the prompt length, one series per method. */
+    /**
+     * KL(dense || method) and perplexity of the kl probe against the prompt length, one series per
+     * method.
+     */
     private static String languageModeling(EvaluateParams params, List<CellSummary> rows) {
         List<CellSummary> kl = rows.stream().filter(s -> s.task().equals(KL_TASK)).toList();
         List<SvgCharts.Series> klSeries = new ArrayList<>(), pplSeries = new ArrayList<>();
         for (MethodSpec m : params.methods()) {
-            List<CellSummary> cells = kl.stream().filter(s -> s.method().equals(m.label()))
-                    .sorted(Comparator.comparingInt(CellSummary::length)).toList();
+            List<CellSummary> cells =
+                    kl.stream()
+                            .filter(s -> s.method().equals(m.label()))
+                            .sorted(Comparator.comparingInt(CellSummary::length))
+                            .toList();
             double[] x = cells.stream().mapToDouble(CellSummary::length).toArray();
             String[] none = new String[cells.size()];
             java.util.Arrays.fill(none, "");
-            klSeries.add(new SvgCharts.Series(m.label(), x, cells.stream().mapToDouble(CellSummary::meanKlDivergence).toArray(), none));
-            pplSeries.add(new SvgCharts.Series(m.label(), x, cells.stream().mapToDouble(CellSummary::meanPerplexity).toArray(), none));
+            klSeries.add(
+                    new SvgCharts.Series(
+                            m.label(),
+                            x,
+                            cells.stream().mapToDouble(CellSummary::meanKlDivergence).toArray(),
+                            none));
+            pplSeries.add(
+                    new SvgCharts.Series(
+                            m.label(),
+                            x,
+                            cells.stream().mapToDouble(CellSummary::meanPerplexity).toArray(),
+                            none));
         }
         double minN = kl.stream().mapToDouble(CellSummary::length).min().orElse(1);
         double maxN = kl.stream().mapToDouble(CellSummary::length).max().orElse(2);
-        double maxKl = kl.stream().mapToDouble(CellSummary::meanKlDivergence).filter(v -> !Double.isNaN(v)).max().orElse(1);
-        double maxPpl = kl.stream().mapToDouble(CellSummary::meanPerplexity).filter(v -> !Double.isNaN(v)).max().orElse(1);
-        SvgCharts.Axis xAxis = SvgCharts.Axis.log2("prompt length N (tokens, log scale)", minN, maxN, v -> String.format(Locale.ROOT, "%.0f", v));
+        double maxKl =
+                kl.stream()
+                        .mapToDouble(CellSummary::meanKlDivergence)
+                        .filter(v -> !Double.isNaN(v))
+                        .max()
+                        .orElse(1);
+        double maxPpl =
+                kl.stream()
+                        .mapToDouble(CellSummary::meanPerplexity)
+                        .filter(v -> !Double.isNaN(v))
+                        .max()
+                        .orElse(1);
+        SvgCharts.Axis xAxis =
+                SvgCharts.Axis.log2(
+                        "prompt length N (tokens, log scale)",
+                        minN,
+                        maxN,
+                        v -> String.format(Locale.ROOT, "%.0f", v));
         return "<p>The kl probe runs each method over a given text and compares its next-token distributions with dense "
                 + "attention: mean KL(dense \u2016 method) in nats (0 = identical) and the method's perplexity on the text "
                 + "(dense attention's is the reference). Lower is better for both; its top-1 agreement is in the summary table.</p>"
                 + "<div class=\"grid\"><div class=\"fig\">"
-                + SvgCharts.plot("KL divergence from dense vs prompt length", xAxis,
-                        SvgCharts.Axis.linear("KL(dense \u2016 method) (nats)", 0, maxKl > 0 ? maxKl : 1), klSeries, true)
+                + SvgCharts.plot(
+                        "KL divergence from dense vs prompt length",
+                        xAxis,
+                        SvgCharts.Axis.linear(
+                                "KL(dense \u2016 method) (nats)", 0, maxKl > 0 ? maxKl : 1),
+                        klSeries,
+                        true)
                 + "</div><div class=\"fig\">"
-                + SvgCharts.plot("Perplexity vs prompt length", xAxis,
-                        SvgCharts.Axis.linear("perplexity", 0, maxPpl > 0 ? maxPpl : 1), pplSeries, true)
+                + SvgCharts.plot(
+                        "Perplexity vs prompt length",
+                        xAxis,
+                        SvgCharts.Axis.linear("perplexity", 0, maxPpl > 0 ? maxPpl : 1),
+                        pplSeries,
+                        true)
                 + "</div></div>";
     }
 }

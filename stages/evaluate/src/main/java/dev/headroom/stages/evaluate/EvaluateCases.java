@@ -13,19 +13,22 @@ import org.apache.beam.sdk.values.PCollection;
  * (see {@link EvalGrid#cases()}). Output: {@code PCollection<CaseResult>}, one row per case.
  *
  * <p>Steps: {@code Spread cases} (a reshuffle, so a runner spreads the expensive elements over its
- * workers instead of keeping them in the bundle that created them), then {@code Run cases}. The model
- * is loaded once per worker JVM from {@code modelDir}, which every worker must be able to read.
+ * workers instead of keeping them in the bundle that created them), then {@code Run cases}. The
+ * model is loaded once per worker JVM from {@code modelDir}, which every worker must be able to
+ * read.
  */
-public final class EvaluateCases extends PTransform<PCollection<EvalCase>, PCollection<CaseResult>> {
+public final class EvaluateCases
+        extends PTransform<PCollection<EvalCase>, PCollection<CaseResult>> {
 
     private final String modelDir;
     private final boolean addBos;
     private final String progressKey;
 
     /**
-     * @param modelDir    checkpoint directory (absolute)
-     * @param addBos      prepend the model's BOS id to text prompts
-     * @param progressKey key under which finished cases are reported to {@link dev.headroom.pipeline.api.RunProgress}, or null
+     * @param modelDir checkpoint directory (absolute)
+     * @param addBos prepend the model's BOS id to text prompts
+     * @param progressKey key under which finished cases are reported to {@link
+     *     dev.headroom.pipeline.api.RunProgress}, or null
      */
     public EvaluateCases(String modelDir, boolean addBos, String progressKey) {
         this.modelDir = modelDir;
@@ -35,8 +38,7 @@ public final class EvaluateCases extends PTransform<PCollection<EvalCase>, PColl
 
     @Override
     public PCollection<CaseResult> expand(PCollection<EvalCase> cases) {
-        return cases
-                .apply("Spread cases", Reshuffle.viaRandomKey())
+        return cases.apply("Spread cases", Reshuffle.viaRandomKey())
                 .apply("Run cases", ParDo.of(new RunCaseFn(modelDir, addBos, progressKey)))
                 .setCoder(SerializableCoder.of(CaseResult.class));
     }

@@ -3,15 +3,15 @@ package dev.headroom.stages.evaluate;
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.harness.TextWindowTask;
+import dev.headroom.eval.task.MqarTask;
+import dev.headroom.pipeline.api.ConfigProblems;
+import dev.headroom.pipeline.api.MethodSpec;
+import dev.headroom.pipeline.api.ModelFacts;
+import dev.headroom.pipeline.api.StageParams;
+import dev.headroom.pipeline.api.Suggestions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.headroom.eval.task.MqarTask;
-import dev.headroom.pipeline.api.ConfigProblems;
-import dev.headroom.pipeline.api.ModelFacts;
-import dev.headroom.pipeline.api.Suggestions;
-import dev.headroom.pipeline.api.MethodSpec;
-import dev.headroom.pipeline.api.StageParams;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,21 +19,30 @@ import java.util.Set;
 /**
  * {@code - stage: evaluate}: the grid methods × tasks × lengths × depths × samples.
  *
- * @param methods       attention methods ({@code - method: dense}, {@code - method: uniform ...})
- * @param tasks         task names (text tasks need a tokenizer; {@code copy} and {@code mqar} do not)
- * @param lengths       prompt lengths in tokens, at most the model's context length
- * @param depths        needle depths in [0, 1] (default [0.5])
- * @param samples       samples per cell (default 1)
- * @param seed          generator seed (default 0)
- * @param maxNewTokens  tokens to generate per text case; default: each task's published value
- * @param mqarPairs     key-value pairs of token-level {@code mqar} (default 8)
- * @param addBos        prepend the model's BOS id (default true)
- * @param textFile      text for {@code niah_*_text} (the haystack) and {@code kl} (the sequence; token ids
- *                      when the model has no tokenizer), relative to the working directory
+ * @param methods attention methods ({@code - method: dense}, {@code - method: uniform ...})
+ * @param tasks task names (text tasks need a tokenizer; {@code copy} and {@code mqar} do not)
+ * @param lengths prompt lengths in tokens, at most the model's context length
+ * @param depths needle depths in [0, 1] (default [0.5])
+ * @param samples samples per cell (default 1)
+ * @param seed generator seed (default 0)
+ * @param maxNewTokens tokens to generate per text case; default: each task's published value
+ * @param mqarPairs key-value pairs of token-level {@code mqar} (default 8)
+ * @param addBos prepend the model's BOS id (default true)
+ * @param textFile text for {@code niah_*_text} (the haystack) and {@code kl} (the sequence; token
+ *     ids when the model has no tokenizer), relative to the working directory
  */
-public record EvaluateParams(List<MethodSpec> methods, List<String> tasks, List<Integer> lengths, List<Double> depths,
-                             Integer samples, Long seed, Integer maxNewTokens, Integer mqarPairs, Boolean addBos,
-                             String textFile) implements StageParams {
+public record EvaluateParams(
+        List<MethodSpec> methods,
+        List<String> tasks,
+        List<Integer> lengths,
+        List<Double> depths,
+        Integer samples,
+        Long seed,
+        Integer maxNewTokens,
+        Integer mqarPairs,
+        Boolean addBos,
+        String textFile)
+        implements StageParams {
 
     public List<Double> depthsOrDefault() {
         return depths == null ? List.of(0.5) : depths;
@@ -70,7 +79,12 @@ public record EvaluateParams(List<MethodSpec> methods, List<String> tasks, List<
                 }
                 m.validate(p.at("methods", i), model);
                 if (!labels.add(m.label())) {
-                    p.at("methods", i).error("label", "two methods are labelled '" + m.label() + "'; give each a distinct label");
+                    p.at("methods", i)
+                            .error(
+                                    "label",
+                                    "two methods are labelled '"
+                                            + m.label()
+                                            + "'; give each a distinct label");
                 }
             }
         }
@@ -81,10 +95,24 @@ public record EvaluateParams(List<MethodSpec> methods, List<String> tasks, List<
             for (int i = 0; i < tasks.size(); i++) {
                 String t = tasks.get(i);
                 if (t == null || !TaskFactory.knownTasks().contains(t)) {
-                    p.error("tasks", i, "unknown task '" + t + "'" + Suggestions.hint(String.valueOf(t), TaskFactory.knownTasks()));
+                    p.error(
+                            "tasks",
+                            i,
+                            "unknown task '"
+                                    + t
+                                    + "'"
+                                    + Suggestions.hint(
+                                            String.valueOf(t), TaskFactory.knownTasks()));
                 } else if (TaskFactory.needsTokenizer(t) && !model.hasTokenizer()) {
-                    p.error("tasks", i, "task '" + t + "' needs a tokenizer and " + model.directory()
-                            + " has no tokenizer.json; token-level tasks: " + TaskFactory.TOKEN_TASKS);
+                    p.error(
+                            "tasks",
+                            i,
+                            "task '"
+                                    + t
+                                    + "' needs a tokenizer and "
+                                    + model.directory()
+                                    + " has no tokenizer.json; token-level tasks: "
+                                    + TaskFactory.TOKEN_TASKS);
                 } else {
                     readsText |= TaskFactory.needsText(t);
                 }
@@ -95,8 +123,16 @@ public record EvaluateParams(List<MethodSpec> methods, List<String> tasks, List<
             int need = 2 * mqarPairsOrDefault() + 2 * mqarPairsOrDefault();
             for (int i = 0; i < lengths.size(); i++) {
                 if (lengths.get(i) != null && lengths.get(i) < need) {
-                    p.error("lengths", i, "length " + lengths.get(i) + " is too short for mqar with " + mqarPairsOrDefault()
-                            + " pairs (needs " + need + "); lower mqar_pairs or raise the length");
+                    p.error(
+                            "lengths",
+                            i,
+                            "length "
+                                    + lengths.get(i)
+                                    + " is too short for mqar with "
+                                    + mqarPairsOrDefault()
+                                    + " pairs (needs "
+                                    + need
+                                    + "); lower mqar_pairs or raise the length");
                 }
             }
         }
@@ -106,17 +142,29 @@ public record EvaluateParams(List<MethodSpec> methods, List<String> tasks, List<
         p.range(samples, "samples", 1, 100_000);
         p.range(maxNewTokens, "max_new_tokens", 0, 4096);
         p.range(mqarPairs, "mqar_pairs", 1, 4096);
-        if (readsText && p.check(textFile != null, "text_file", "missing; the tasks " + tasks.stream().filter(TaskFactory::needsText).toList()
-                + " read a text file")) {
+        if (readsText
+                && p.check(
+                        textFile != null,
+                        "text_file",
+                        "missing; the tasks "
+                                + tasks.stream().filter(TaskFactory::needsText).toList()
+                                + " read a text file")) {
             Path file = Path.of(textFile).toAbsolutePath();
             if (!Files.isRegularFile(file)) {
                 p.error("text_file", "no such file: " + file);
             } else if (!model.hasTokenizer()) {
                 try {
                     int n = TextWindowTask.parseIds(Files.readString(file)).length;
-                    p.check(n >= 2, "text_file", file + " holds " + n + " token ids; the kl probe needs at least 2");
+                    p.check(
+                            n >= 2,
+                            "text_file",
+                            file + " holds " + n + " token ids; the kl probe needs at least 2");
                 } catch (IOException | IllegalArgumentException e) {
-                    p.error("text_file", file + ": the model has no tokenizer, so the text must be token ids: " + e.getMessage());
+                    p.error(
+                            "text_file",
+                            file
+                                    + ": the model has no tokenizer, so the text must be token ids: "
+                                    + e.getMessage());
                 }
             }
         }

@@ -2,18 +2,12 @@ package dev.headroom.stages.evaluate;
 
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
+import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.pipeline.api.MethodSpec;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.ParquetTables;
 import dev.headroom.pipeline.report.RunReport;
-import dev.headroom.stages.evaluate.CaseResult;
-import dev.headroom.stages.evaluate.CellSummary;
-import dev.headroom.stages.evaluate.EvalCase;
-import dev.headroom.stages.evaluate.EvalGrid;
-import dev.headroom.pipeline.api.EvalMethod;
-import dev.headroom.stages.evaluate.EvaluateCases;
-import dev.headroom.stages.evaluate.SummarizeCells;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +18,8 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * The {@code evaluate} stage: builds the grid, runs it through {@link EvaluateCases}, aggregates it
- * with {@link SummarizeCells} and writes {@code reports/eval_results.parquet} and
- * {@code reports/eval_summary.parquet}.
+ * with {@link SummarizeCells} and writes {@code reports/eval_results.parquet} and {@code
+ * reports/eval_summary.parquet}.
  *
  * <p>Graph: {@code Create grid} → {@code Evaluate} → {@code Write eval_results}; {@code Evaluate} →
  * {@code Summarize} → {@code Write eval_summary}.
@@ -51,7 +45,9 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
 
     @Override
     public List<String> outputs(EvaluateParams params) {
-        return List.of("reports/" + EvalTables.RESULTS.fileName(), "reports/" + EvalTables.SUMMARY.fileName());
+        return List.of(
+                "reports/" + EvalTables.RESULTS.fileName(),
+                "reports/" + EvalTables.SUMMARY.fileName());
     }
 
     /** The grid a config describes, with methods resolved. */
@@ -60,13 +56,25 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
         for (MethodSpec m : params.methods()) {
             methods.add(m.resolve(context));
         }
-        String textFile = params.textFile() == null ? null : Path.of(params.textFile()).toAbsolutePath().toString();
+        String textFile =
+                params.textFile() == null
+                        ? null
+                        : Path.of(params.textFile()).toAbsolutePath().toString();
         List<TaskSpec> tasks = new ArrayList<>();
         for (String t : params.tasks()) {
-            tasks.add(new TaskSpec(t, params.maxNewTokens() == null ? 0 : params.maxNewTokens(), params.mqarPairsOrDefault(),
-                    TaskFactory.needsText(t) ? textFile : null));
+            tasks.add(
+                    new TaskSpec(
+                            t,
+                            params.maxNewTokens() == null ? 0 : params.maxNewTokens(),
+                            params.mqarPairsOrDefault(),
+                            TaskFactory.needsText(t) ? textFile : null));
         }
-        return new EvalGrid(methods, tasks, params.lengths(), params.depthsOrDefault(), params.samplesOrDefault(),
+        return new EvalGrid(
+                methods,
+                tasks,
+                params.lengths(),
+                params.depthsOrDefault(),
+                params.samplesOrDefault(),
                 params.seedOrDefault());
     }
 
@@ -74,20 +82,39 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
     public void run(EvaluateParams params, StageContext context) {
         EvalGrid grid = grid(params, context);
         Pipeline pipeline = context.newPipeline();
-        PCollection<CaseResult> results = pipeline
-                .apply("Create grid", Create.of(grid.cases()).withCoder(SerializableCoder.of(EvalCase.class)))
-                .apply("Evaluate", new EvaluateCases(context.model().directory().toString(), params.addBosOrDefault(),
-                        context.progressKey()));
-        results.apply("Write eval_results", ParquetTables.write(EvalTables.RESULTS, context.reports(), context.tempDirectory()));
+        PCollection<CaseResult> results =
+                pipeline.apply(
+                                "Create grid",
+                                Create.of(grid.cases())
+                                        .withCoder(SerializableCoder.of(EvalCase.class)))
+                        .apply(
+                                "Evaluate",
+                                new EvaluateCases(
+                                        context.model().directory().toString(),
+                                        params.addBosOrDefault(),
+                                        context.progressKey()));
+        results.apply(
+                "Write eval_results",
+                ParquetTables.write(
+                        EvalTables.RESULTS, context.reports(), context.tempDirectory()));
         PCollection<CellSummary> summary = results.apply("Summarize", new SummarizeCells());
-        summary.apply("Write eval_summary", ParquetTables.write(EvalTables.SUMMARY, context.reports(), context.tempDirectory()));
+        summary.apply(
+                "Write eval_summary",
+                ParquetTables.write(
+                        EvalTables.SUMMARY, context.reports(), context.tempDirectory()));
         context.run(pipeline, grid.size(), "cases");
     }
 
     @Override
     public void report(EvaluateParams params, StageContext context, RunReport report) {
-        List<CellSummary> summary = ParquetTables.read(EvalTables.SUMMARY, context.reports().resolve(EvalTables.SUMMARY.fileName()));
-        List<CaseResult> results = ParquetTables.read(EvalTables.RESULTS, context.reports().resolve(EvalTables.RESULTS.fileName()));
+        List<CellSummary> summary =
+                ParquetTables.read(
+                        EvalTables.SUMMARY,
+                        context.reports().resolve(EvalTables.SUMMARY.fileName()));
+        List<CaseResult> results =
+                ParquetTables.read(
+                        EvalTables.RESULTS,
+                        context.reports().resolve(EvalTables.RESULTS.fileName()));
         EvalReport.addTo(report, params, summary, results);
     }
 }

@@ -1,5 +1,8 @@
 package dev.headroom.stages.evaluate;
 
+import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.attention.policy.AttentionPolicy;
+import dev.headroom.attention.policy.PlanPolicy;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.CaseOutcome;
@@ -11,9 +14,6 @@ import dev.headroom.eval.task.TaskCase;
 import dev.headroom.eval.task.TaskGenerator;
 import dev.headroom.pipeline.api.RunProgress;
 import java.nio.file.Path;
-import dev.headroom.attention.plan.HeadSpan;
-import dev.headroom.attention.policy.AttentionPolicy;
-import dev.headroom.attention.policy.PlanPolicy;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,18 +23,22 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 
 /**
- * Generates one grid element's case and runs it. The model comes from the per-JVM {@link ModelCache}
- * in {@code @Setup}; only its directory is serialized with the DoFn. A case that throws fails the
- * bundle (and so the run) with a {@link CaseFailedException} naming its coordinates.
+ * Generates one grid element's case and runs it. The model comes from the per-JVM {@link
+ * ModelCache} in {@code @Setup}; only its directory is serialized with the DoFn. A case that throws
+ * fails the bundle (and so the run) with a {@link CaseFailedException} naming its coordinates.
  */
 final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
 
     private final Counter casesRun = Metrics.counter(EvaluateCases.class, "cases_run");
     private final Counter casesCorrect = Metrics.counter(EvaluateCases.class, "cases_correct");
-    private final Distribution promptTokens = Metrics.distribution(EvaluateCases.class, "prompt_tokens");
-    private final Distribution kvCacheBytes = Metrics.distribution(EvaluateCases.class, "kv_cache_bytes");
-    private final Distribution prefillMicros = Metrics.distribution(EvaluateCases.class, "prefill_micros");
-    private final Distribution decodeMicros = Metrics.distribution(EvaluateCases.class, "decode_micros");
+    private final Distribution promptTokens =
+            Metrics.distribution(EvaluateCases.class, "prompt_tokens");
+    private final Distribution kvCacheBytes =
+            Metrics.distribution(EvaluateCases.class, "kv_cache_bytes");
+    private final Distribution prefillMicros =
+            Metrics.distribution(EvaluateCases.class, "prefill_micros");
+    private final Distribution decodeMicros =
+            Metrics.distribution(EvaluateCases.class, "decode_micros");
 
     private final String modelDir;
     private final boolean addBos;
@@ -61,20 +65,35 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
     public void processElement(@Element EvalCase element, OutputReceiver<CaseResult> out) {
         CaseResult result;
         try {
-            TaskGenerator generator = generators.computeIfAbsent(element.task(),
-                    spec -> TaskFactory.build(spec, model, addBos));
-            TaskCase taskCase = generator.generate(element.length(), element.depth(), element.sample(), element.seed());
+            TaskGenerator generator =
+                    generators.computeIfAbsent(
+                            element.task(), spec -> TaskFactory.build(spec, model, addBos));
+            TaskCase taskCase =
+                    generator.generate(
+                            element.length(), element.depth(), element.sample(), element.seed());
             CaseOutcome o = runner.run(taskCase, element.method().policy());
-            result = CaseResult.builder()
-                    .method(element.method().label()).policy(policyName(element.method().policy()))
-                    .task(taskCase.task()).scoringRule(taskCase.scoringRule())
-                    .length(element.length()).depth(element.depth()).sample(element.sample()).seed(element.seed())
-                    .promptTokens(o.promptTokens()).newTokens(o.newTokens())
-                    .score(o.score()).correct(o.correct()).prediction(o.prediction())
-                    .kvCacheBytes(o.kvCacheBytes()).density(o.density())
-                    .prefillMillis(o.prefillNanos() / 1e6).decodeMillis(o.decodeNanos() / 1e6)
-                    .klDivergence(o.klDivergence()).perplexity(o.perplexity())
-                    .build();
+            result =
+                    CaseResult.builder()
+                            .method(element.method().label())
+                            .policy(policyName(element.method().policy()))
+                            .task(taskCase.task())
+                            .scoringRule(taskCase.scoringRule())
+                            .length(element.length())
+                            .depth(element.depth())
+                            .sample(element.sample())
+                            .seed(element.seed())
+                            .promptTokens(o.promptTokens())
+                            .newTokens(o.newTokens())
+                            .score(o.score())
+                            .correct(o.correct())
+                            .prediction(o.prediction())
+                            .kvCacheBytes(o.kvCacheBytes())
+                            .density(o.density())
+                            .prefillMillis(o.prefillNanos() / 1e6)
+                            .decodeMillis(o.decodeNanos() / 1e6)
+                            .klDivergence(o.klDivergence())
+                            .perplexity(o.perplexity())
+                            .build();
         } catch (RuntimeException e) {
             throw new CaseFailedException(element.coordinates(), e);
         }
@@ -91,9 +110,10 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
     }
 
     /**
-     * The {@code policy} column: the policy's own name, and for a plan a compact summary of its spans, heads grouped
-     * by span in layer-major order of first appearance: {@code plan(hybrid: 1x window(sink=4,window=32),
-     * 3x window(sink=4,window=16), 2x full)}; an elastic window reads {@code window=64+0.25N}.
+     * The {@code policy} column: the policy's own name, and for a plan a compact summary of its
+     * spans, heads grouped by span in layer-major order of first appearance: {@code plan(hybrid: 1x
+     * window(sink=4,window=32), 3x window(sink=4,window=16), 2x full)}; an elastic window reads
+     * {@code window=64+0.25N}.
      */
     static String policyName(AttentionPolicy policy) {
         if (!(policy instanceof PlanPolicy plan)) {
@@ -101,11 +121,23 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
         }
         Map<String, Integer> groups = new LinkedHashMap<>();
         for (HeadSpan h : plan.plan().heads()) {
-            String span = h.isFull() ? h.kind()
-                    : h.kind() + "(sink=" + h.sink() + ",window=" + number(h.alpha()) + (h.beta() == 0 ? "" : "+" + number(h.beta()) + "N") + ")";
+            String span =
+                    h.isFull()
+                            ? h.kind()
+                            : h.kind()
+                                    + "(sink="
+                                    + h.sink()
+                                    + ",window="
+                                    + number(h.alpha())
+                                    + (h.beta() == 0 ? "" : "+" + number(h.beta()) + "N")
+                                    + ")";
             groups.merge(span, 1, Integer::sum);
         }
-        StringBuilder b = new StringBuilder(policy.name()).append('(').append(plan.plan().method()).append(": ");
+        StringBuilder b =
+                new StringBuilder(policy.name())
+                        .append('(')
+                        .append(plan.plan().method())
+                        .append(": ");
         String sep = "";
         for (Map.Entry<String, Integer> g : groups.entrySet()) {
             b.append(sep).append(g.getValue()).append("x ").append(g.getKey());
@@ -115,6 +147,8 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
     }
 
     private static String number(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        return d == Math.rint(d) && Math.abs(d) < 1e15
+                ? Long.toString((long) d)
+                : Double.toString(d);
     }
 }

@@ -13,15 +13,18 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 /**
  * Aggregates case results per method × task × length cell.
  *
- * <p>Input: {@code PCollection<CaseResult>}. Output: {@code PCollection<CellSummary>}, one per cell:
- * mean score (accuracy) with its 95% Wilson interval, mean KV bytes and density.
+ * <p>Input: {@code PCollection<CaseResult>}. Output: {@code PCollection<CellSummary>}, one per
+ * cell: mean score (accuracy) with its 95% Wilson interval, mean KV bytes and density.
  */
-public final class SummarizeCells extends PTransform<PCollection<CaseResult>, PCollection<CellSummary>> {
+public final class SummarizeCells
+        extends PTransform<PCollection<CaseResult>, PCollection<CellSummary>> {
 
     @Override
     public PCollection<CellSummary> expand(PCollection<CaseResult> results) {
-        return results
-                .apply("Key by cell", WithKeys.of((CaseResult r) -> r.cellKey()).withKeyType(TypeDescriptor.of(String.class)))
+        return results.apply(
+                        "Key by cell",
+                        WithKeys.of((CaseResult r) -> r.cellKey())
+                                .withKeyType(TypeDescriptor.of(String.class)))
                 .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(CaseResult.class)))
                 .apply("Combine per cell", Combine.perKey(new CellAccuracyFn()))
                 .apply("Drop cell keys", Values.create())

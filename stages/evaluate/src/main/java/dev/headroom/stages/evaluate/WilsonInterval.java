@@ -8,8 +8,7 @@ public final class WilsonInterval {
 
     public static final double Z95 = 1.959963984540054;
 
-    private WilsonInterval() {
-    }
+    private WilsonInterval() {}
 
     /** {low, high} for proportion {@code p} over {@code n} trials; {0, 1} when n is 0. */
     public static double[] of(double p, int n, double z) {

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 
-/** Both tables map through RecordTable: the columns as documented, NaN probe values as nulls, and back. */
+/**
+ * Both tables map through RecordTable: the columns as documented, NaN probe values as nulls, and
+ * back.
+ */
 class EvalTablesTest {
 
     @Test
@@ -22,8 +25,16 @@ class EvalTablesTest {
         assertNull(g.get("perplexity"));
         assertEquals(r, EvalTables.RESULTS.fromRecord(g));
 
-        CaseResult kl = CaseResult.builder().method("m").policy("p").task("kl").scoringRule("kl").prediction("")
-                .klDivergence(0.25).perplexity(3.5).build();
+        CaseResult kl =
+                CaseResult.builder()
+                        .method("m")
+                        .policy("p")
+                        .task("kl")
+                        .scoringRule("kl")
+                        .prediction("")
+                        .klDivergence(0.25)
+                        .perplexity(3.5)
+                        .build();
         GenericRecord k = EvalTables.RESULTS.toRecord(kl, EvalTables.RESULTS.schema());
         assertEquals(0.25, k.get("kl_divergence"));
         assertEquals(kl, EvalTables.RESULTS.fromRecord(k));
@@ -31,7 +42,22 @@ class EvalTablesTest {
 
     @Test
     void summaryRoundTripsByColumnName() {
-        CellSummary s = new CellSummary("dense", "dense", "passkey", 256, 4, 2, 0.5, 0.1, 0.9, 256, 1500, 1.0, Double.NaN, 2.0);
+        CellSummary s =
+                new CellSummary(
+                        "dense",
+                        "dense",
+                        "passkey",
+                        256,
+                        4,
+                        2,
+                        0.5,
+                        0.1,
+                        0.9,
+                        256,
+                        1500,
+                        1.0,
+                        Double.NaN,
+                        2.0);
         GenericRecord g = EvalTables.SUMMARY.toRecord(s, EvalTables.SUMMARY.schema());
         assertEquals(0.1, g.get("ci_low"));
         assertEquals(1500.0, g.get("mean_kv_cache_bytes"));

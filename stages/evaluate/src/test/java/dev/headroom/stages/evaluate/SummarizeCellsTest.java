@@ -15,12 +15,34 @@ import org.junit.jupiter.api.Test;
 /** Aggregation per cell against hand-made cases. */
 class SummarizeCellsTest {
 
-    static CaseResult result(String method, String task, int length, double depth, int sample, double score, long kvBytes,
-                             double density) {
-        return CaseResult.builder().method(method).policy(method + "-policy").task(task).scoringRule("string_match_all")
-                .length(length).depth(depth).sample(sample).seed(7L).promptTokens(length).newTokens(3).score(score)
-                .correct(score >= 1.0).prediction("pred").kvCacheBytes(kvBytes).density(density)
-                .prefillMillis(1.5).decodeMillis(2.5).build();
+    static CaseResult result(
+            String method,
+            String task,
+            int length,
+            double depth,
+            int sample,
+            double score,
+            long kvBytes,
+            double density) {
+        return CaseResult.builder()
+                .method(method)
+                .policy(method + "-policy")
+                .task(task)
+                .scoringRule("string_match_all")
+                .length(length)
+                .depth(depth)
+                .sample(sample)
+                .seed(7L)
+                .promptTokens(length)
+                .newTokens(3)
+                .score(score)
+                .correct(score >= 1.0)
+                .prediction("pred")
+                .kvCacheBytes(kvBytes)
+                .density(density)
+                .prefillMillis(1.5)
+                .decodeMillis(2.5)
+                .build();
     }
 
     @Test
@@ -37,15 +59,59 @@ class SummarizeCellsTest {
         cases.add(result("dense", "passkey", 512, 0.5, 0, 1.0, 2000, 1.0));
 
         TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
-        PCollection<CellSummary> summary = p.apply(Create.of(cases).withCoder(SerializableCoder.of(CaseResult.class)))
-                .apply(new SummarizeCells());
+        PCollection<CellSummary> summary =
+                p.apply(Create.of(cases).withCoder(SerializableCoder.of(CaseResult.class)))
+                        .apply(new SummarizeCells());
         double[] ci4 = WilsonInterval.of(0.625, 4, WilsonInterval.Z95);
         double[] ci1 = WilsonInterval.of(0.0, 1, WilsonInterval.Z95);
         double[] ci1full = WilsonInterval.of(1.0, 1, WilsonInterval.Z95);
-        PAssert.that(summary).containsInAnyOrder(
-                new CellSummary("dense", "dense-policy", "passkey", 256, 4, 2, 0.625, ci4[0], ci4[1], 256, 1500, 1.0, Double.NaN, Double.NaN),
-                new CellSummary("uniform", "uniform-policy", "passkey", 256, 1, 0, 0.0, ci1[0], ci1[1], 256, 400, 0.25, Double.NaN, Double.NaN),
-                new CellSummary("dense", "dense-policy", "passkey", 512, 1, 1, 1.0, ci1full[0], ci1full[1], 512, 2000, 1.0, Double.NaN, Double.NaN));
+        PAssert.that(summary)
+                .containsInAnyOrder(
+                        new CellSummary(
+                                "dense",
+                                "dense-policy",
+                                "passkey",
+                                256,
+                                4,
+                                2,
+                                0.625,
+                                ci4[0],
+                                ci4[1],
+                                256,
+                                1500,
+                                1.0,
+                                Double.NaN,
+                                Double.NaN),
+                        new CellSummary(
+                                "uniform",
+                                "uniform-policy",
+                                "passkey",
+                                256,
+                                1,
+                                0,
+                                0.0,
+                                ci1[0],
+                                ci1[1],
+                                256,
+                                400,
+                                0.25,
+                                Double.NaN,
+                                Double.NaN),
+                        new CellSummary(
+                                "dense",
+                                "dense-policy",
+                                "passkey",
+                                512,
+                                1,
+                                1,
+                                1.0,
+                                ci1full[0],
+                                ci1full[1],
+                                512,
+                                2000,
+                                1.0,
+                                Double.NaN,
+                                Double.NaN));
         p.run().waitUntilFinish();
     }
 

@@ -7,8 +7,7 @@ import org.junit.jupiter.api.Assumptions;
 /** The tiny Hugging Face fixture checkpoints of the attention module. */
 final class TestModels {
 
-    private TestModels() {
-    }
+    private TestModels() {}
 
     static Path repoRoot() {
         String root = System.getProperty("headroom.repo.root");

@@ -15,7 +15,10 @@ final class MeanProfileRow extends Combine.CombineFn<ProfileRow, MeanProfileRow.
         // equal encodings must mean equal values, or the DirectRunner's mutation checks complain
         @Override
         public boolean equals(Object o) {
-            return o instanceof Acc a && java.util.Objects.equals(template, a.template) && sum == a.sum && count == a.count;
+            return o instanceof Acc a
+                    && java.util.Objects.equals(template, a.template)
+                    && sum == a.sum
+                    && count == a.count;
         }
 
         @Override
@@ -51,6 +54,7 @@ final class MeanProfileRow extends Combine.CombineFn<ProfileRow, MeanProfileRow.
     @Override
     public ProfileRow extractOutput(Acc acc) {
         ProfileRow t = acc.template;
-        return new ProfileRow(t.layer(), t.head(), t.kvHead(), t.length(), t.metric(), acc.sum / acc.count);
+        return new ProfileRow(
+                t.layer(), t.head(), t.kvHead(), t.length(), t.metric(), acc.sum / acc.count);
     }
 }

@@ -1,18 +1,17 @@
 package dev.headroom.stages.profile;
 
-import dev.headroom.stages.shared.CalibrationSamples;
-import dev.headroom.stages.shared.CalibrationSpec;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.eval.harness.CaseFailedException;
-import dev.headroom.eval.harness.ModelCache;
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.task.TaskGenerator;
+import dev.headroom.pipeline.api.RunProgress;
 import dev.headroom.plan.profile.CalibrationSample;
 import dev.headroom.plan.profile.HeadProfiler;
 import dev.headroom.plan.profile.ProfileRow;
 import dev.headroom.plan.profile.SampleProfiler;
-import dev.headroom.pipeline.api.RunProgress;
+import dev.headroom.stages.shared.CalibrationSamples;
+import dev.headroom.stages.shared.CalibrationSpec;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,11 +21,15 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 
-/** Generates one calibration sample on the worker and profiles every head: rows keyed for averaging. */
+/**
+ * Generates one calibration sample on the worker and profiles every head: rows keyed for averaging.
+ */
 final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>> {
     private final Counter samples = Metrics.counter(ProfileHeads.class, "samples_profiled");
-    private final Distribution sampleTokens = Metrics.distribution(ProfileHeads.class, "sample_tokens");
-    private final Distribution sampleMillis = Metrics.distribution(ProfileHeads.class, "sample_millis");
+    private final Distribution sampleTokens =
+            Metrics.distribution(ProfileHeads.class, "sample_tokens");
+    private final Distribution sampleMillis =
+            Metrics.distribution(ProfileHeads.class, "sample_millis");
 
     private final String modelDir;
     private final boolean addBos;
@@ -37,8 +40,14 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
     private transient SampleProfiler profiler;
     private transient Map<TaskSpec, TaskGenerator> generators;
 
-    ProfileSampleFn(String modelDir, boolean addBos, int block, int sink, int localDistance, double lossTemperature,
-                    String progressKey) {
+    ProfileSampleFn(
+            String modelDir,
+            boolean addBos,
+            int block,
+            int sink,
+            int localDistance,
+            double lossTemperature,
+            String progressKey) {
         this.lossTemperature = lossTemperature;
         this.modelDir = modelDir;
         this.addBos = addBos;
@@ -51,12 +60,14 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
     @Setup
     public void setup() {
         model = LoadedModel.shared(Path.of(modelDir));
-        profiler = new SampleProfiler(new HeadProfiler(block, sink, localDistance), lossTemperature);
+        profiler =
+                new SampleProfiler(new HeadProfiler(block, sink, localDistance), lossTemperature);
         generators = new HashMap<>();
     }
 
     @ProcessElement
-    public void processElement(@Element CalibrationSpec spec, OutputReceiver<KV<String, ProfileRow>> out) {
+    public void processElement(
+            @Element CalibrationSpec spec, OutputReceiver<KV<String, ProfileRow>> out) {
         long t0 = System.nanoTime();
         CalibrationSample sample;
         java.util.List<ProfileRow> rows;
@@ -64,8 +75,15 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
             if (spec.isGiven()) {
                 sample = CalibrationSamples.ofGiven(spec, model, addBos);
             } else {
-                TaskGenerator g = generators.computeIfAbsent(spec.task(), s -> TaskFactory.build(s, model, addBos));
-                sample = CalibrationSamples.of(g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()), model, addBos, spec.alignAnswers());
+                TaskGenerator g =
+                        generators.computeIfAbsent(
+                                spec.task(), s -> TaskFactory.build(s, model, addBos));
+                sample =
+                        CalibrationSamples.of(
+                                g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()),
+                                model,
+                                addBos,
+                                spec.alignAnswers());
             }
             rows = profiler.profile(model, sample);
         } catch (RuntimeException e) {

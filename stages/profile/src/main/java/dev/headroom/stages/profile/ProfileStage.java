@@ -1,8 +1,5 @@
 package dev.headroom.stages.profile;
 
-import dev.headroom.attention.HeadroomException;
-import dev.headroom.eval.harness.TaskSpec;
-import dev.headroom.pipeline.api.CalibrationSettings;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.ParquetTables;
@@ -12,9 +9,6 @@ import dev.headroom.stages.shared.CalibrationSource;
 import dev.headroom.stages.shared.CalibrationSpec;
 import dev.headroom.stages.shared.ProfileSettings;
 import dev.headroom.stages.shared.ProfileTables;
-import dev.headroom.stages.profile.ProfileHeads;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -48,31 +42,59 @@ public final class ProfileStage implements StageDefinition<ProfileParams> {
 
     @Override
     public List<String> outputs(ProfileParams params) {
-        return List.of("reports/" + ProfileTables.HEADS.fileName(), "artifacts/" + ProfileSettings.FILE);
+        return List.of(
+                "reports/" + ProfileTables.HEADS.fileName(), "artifacts/" + ProfileSettings.FILE);
     }
 
     @Override
     public void run(ProfileParams params, StageContext context) {
-        List<CalibrationSpec> specs = new CalibrationSource(context.calibration()).fitting(params.alignAnswersOrDefault());
+        List<CalibrationSpec> specs =
+                new CalibrationSource(context.calibration())
+                        .fitting(params.alignAnswersOrDefault());
         try {
-            new ProfileSettings(params.sinkOrDefault(), params.blockOrDefault(), params.addBosOrDefault()).write(context.artifacts());
+            new ProfileSettings(
+                            params.sinkOrDefault(),
+                            params.blockOrDefault(),
+                            params.addBosOrDefault())
+                    .write(context.artifacts());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         Pipeline pipeline = context.newPipeline();
-        PCollection<ProfileRow> rows = pipeline
-                .apply("Create calibration samples", Create.of(specs).withCoder(SerializableCoder.of(CalibrationSpec.class)))
-                .apply("Profile", new ProfileHeads(context.model().directory().toString(), params.addBosOrDefault(),
-                        params.blockOrDefault(), params.sinkOrDefault(), params.localDistanceOrDefault(), params.lossTemperatureOrDefault(),
-                        context.progressKey()));
-        rows.apply("Write profile_heads", ParquetTables.write(ProfileTables.HEADS, context.reports(), context.tempDirectory()));
+        PCollection<ProfileRow> rows =
+                pipeline.apply(
+                                "Create calibration samples",
+                                Create.of(specs)
+                                        .withCoder(SerializableCoder.of(CalibrationSpec.class)))
+                        .apply(
+                                "Profile",
+                                new ProfileHeads(
+                                        context.model().directory().toString(),
+                                        params.addBosOrDefault(),
+                                        params.blockOrDefault(),
+                                        params.sinkOrDefault(),
+                                        params.localDistanceOrDefault(),
+                                        params.lossTemperatureOrDefault(),
+                                        context.progressKey()));
+        rows.apply(
+                "Write profile_heads",
+                ParquetTables.write(
+                        ProfileTables.HEADS, context.reports(), context.tempDirectory()));
         context.run(pipeline, specs.size(), "samples");
     }
 
     @Override
     public void report(ProfileParams params, StageContext context, RunReport report) {
-        List<ProfileRow> rows = ParquetTables.read(ProfileTables.HEADS, context.reports().resolve(ProfileTables.HEADS.fileName()));
-        report.section("Profile", ProfileFigures.retrievalMap(rows, context.model().config().numLayers(), context.model().config().numHeads()));
+        List<ProfileRow> rows =
+                ParquetTables.read(
+                        ProfileTables.HEADS,
+                        context.reports().resolve(ProfileTables.HEADS.fileName()));
+        report.section(
+                "Profile",
+                ProfileFigures.retrievalMap(
+                        rows,
+                        context.model().config().numLayers(),
+                        context.model().config().numHeads()));
         report.console(ProfileFigures.consoleSummary(rows));
     }
 }

@@ -4,28 +4,60 @@ import dev.headroom.pipeline.report.AvroTable;
 import dev.headroom.pipeline.report.RecordTable;
 import java.io.Serializable;
 
-/** The search stage's tables: {@code plan_heads} (the chosen plans) and {@code plan_front} (the Pareto front). */
+/**
+ * The search stage's tables: {@code plan_heads} (the chosen plans) and {@code plan_front} (the
+ * Pareto front).
+ */
 public final class PlanTables {
-    private PlanTables() {
-    }
+    private PlanTables() {}
 
     /** One KV head of one plan. */
-    public record PlanHead(String plan, int layer, int kvHead, String kind, int sink, double alpha, double beta,
-                           int budgetLength, int window, double density) implements Serializable {
+    public record PlanHead(
+            String plan,
+            int layer,
+            int kvHead,
+            String kind,
+            int sink,
+            double alpha,
+            double beta,
+            int budgetLength,
+            int window,
+            double density)
+            implements Serializable {
 
         /** Head {@code h} of the plan of method {@code plan}, evaluated at {@code budgetLength}. */
-        public static PlanHead of(String plan, dev.headroom.attention.plan.HeadSpan h, int budgetLength) {
-            return new PlanHead(plan, h.layer(), h.kvHead(), h.kind(), h.sink(), h.alpha(), h.beta(), budgetLength,
-                    h.window(budgetLength), h.density(budgetLength));
+        public static PlanHead of(
+                String plan, dev.headroom.attention.plan.HeadSpan h, int budgetLength) {
+            return new PlanHead(
+                    plan,
+                    h.layer(),
+                    h.kvHead(),
+                    h.kind(),
+                    h.sink(),
+                    h.alpha(),
+                    h.beta(),
+                    budgetLength,
+                    h.window(budgetLength),
+                    h.density(budgetLength));
         }
     }
 
     /** One plan of a Pareto front (moa or hybrid) at one profiled length. */
-    public record FrontPoint(int index, String method, boolean chosen, int length, double predictedLoss, double density,
-                             double validationLoss) implements Serializable {
-    }
+    public record FrontPoint(
+            int index,
+            String method,
+            boolean chosen,
+            int length,
+            double predictedLoss,
+            double density,
+            double validationLoss)
+            implements Serializable {}
 
-    public static final AvroTable<PlanHead> HEADS = new RecordTable<>("plan_heads", PlanHead.class, """
+    public static final AvroTable<PlanHead> HEADS =
+            new RecordTable<>(
+                    "plan_heads",
+                    PlanHead.class,
+                    """
                 {"type": "record", "name": "PlanHead", "namespace": "dev.headroom.reports",
                  "doc": "One KV head of a chosen plan: sink + window S(N) = alpha + beta N, evaluated at a budget length.",
                  "fields": [
@@ -41,7 +73,11 @@ public final class PlanTables {
                   {"name": "density", "type": "double", "doc": "fraction of causal pairs this head computes at budget_length"}
                  ]}""");
 
-    public static final AvroTable<FrontPoint> FRONT = new RecordTable<>("plan_front", FrontPoint.class, """
+    public static final AvroTable<FrontPoint> FRONT =
+            new RecordTable<>(
+                    "plan_front",
+                    FrontPoint.class,
+                    """
                 {"type": "record", "name": "FrontPoint", "namespace": "dev.headroom.reports",
                  "doc": "One Pareto-front plan of the MoA search at one profiled length.",
                  "fields": [

@@ -6,34 +6,46 @@ import dev.headroom.pipeline.api.StageParams;
 import java.util.List;
 
 /**
- * {@code - stage: search}: per-KV-head spans S(N) = alpha + beta N under a mean-density budget (MoA), and the
- * DuoAttention split at the same budget. Reads the profile stage's table; sink and bin width come from it.
+ * {@code - stage: search}: per-KV-head spans S(N) = alpha + beta N under a mean-density budget
+ * (MoA), and the DuoAttention split at the same budget. Reads the profile stage's table; sink and
+ * bin width come from it.
  *
- * @param densityBudget      mean density over KV heads allowed at each budget length (default 0.35)
- * @param budgetLengths      lengths the budget applies at (default: the validation length)
- * @param alphaStep          alpha grid step in tokens (default 64; MoA uses 1024 for 7B models)
- * @param alphaMax           largest alpha (default 4 steps)
- * @param betaSteps          beta in {0, 1/steps, ..., 1} (default 8)
- * @param maxSpansPerLayer   at most this many distinct (alpha, beta) per layer (default: no limit)
- * @param timeLimitSeconds   solver time limit per solve (default 20)
- * @param validationLength   held-out length for choosing among the Pareto front; longer than any profiled
- * @param validationSamples  held-out samples per calibration task (default 4)
- * @param duoWindow          streaming heads' recent window in tokens for the duo plan (default 256)
- * @param retrievalWeight    lambda of the retrieval term added to MoA's predicted loss (default 0: MoA alone)
- * @param validationObjective how a plan's held-out answer losses are summarized to rank the front: {@code worst}
- *                           (default: the largest per-sample loss, so a plan that loses the needle at one depth
- *                           ranks below one that keeps it everywhere) or {@code mean}
+ * @param densityBudget mean density over KV heads allowed at each budget length (default 0.35)
+ * @param budgetLengths lengths the budget applies at (default: the validation length)
+ * @param alphaStep alpha grid step in tokens (default 64; MoA uses 1024 for 7B models)
+ * @param alphaMax largest alpha (default 4 steps)
+ * @param betaSteps beta in {0, 1/steps, ..., 1} (default 8)
+ * @param maxSpansPerLayer at most this many distinct (alpha, beta) per layer (default: no limit)
+ * @param timeLimitSeconds solver time limit per solve (default 20)
+ * @param validationLength held-out length for choosing among the Pareto front; longer than any
+ *     profiled
+ * @param validationSamples held-out samples per calibration task (default 4)
+ * @param duoWindow streaming heads' recent window in tokens for the duo plan (default 256)
+ * @param retrievalWeight lambda of the retrieval term added to MoA's predicted loss (default 0: MoA
+ *     alone)
+ * @param validationObjective how a plan's held-out answer losses are summarized to rank the front:
+ *     {@code worst} (default: the largest per-sample loss, so a plan that loses the needle at one
+ *     depth ranks below one that keeps it everywhere) or {@code mean}
  */
-public record SearchParams(Double densityBudget, List<Integer> budgetLengths, Integer alphaStep, Integer alphaMax,
-                           Integer betaSteps, Integer maxSpansPerLayer, Double timeLimitSeconds, Integer validationLength,
-                           Integer validationSamples, Integer duoWindow, Double retrievalWeight,
-                           String validationObjective) implements StageParams {
+public record SearchParams(
+        Double densityBudget,
+        List<Integer> budgetLengths,
+        Integer alphaStep,
+        Integer alphaMax,
+        Integer betaSteps,
+        Integer maxSpansPerLayer,
+        Double timeLimitSeconds,
+        Integer validationLength,
+        Integer validationSamples,
+        Integer duoWindow,
+        Double retrievalWeight,
+        String validationObjective)
+        implements StageParams {
     public static final String WORST = "worst", MEAN = "mean";
 
     public boolean validateByWorstSample() {
         return validationObjective == null || validationObjective.equals(WORST);
     }
-
 
     public double retrievalWeightOrDefault() {
         return retrievalWeight == null ? 0.0 : retrievalWeight;
@@ -89,7 +101,9 @@ public record SearchParams(Double densityBudget, List<Integer> budgetLengths, In
         p.range(duoWindow, "duo_window", 1, max);
         p.range(retrievalWeight, "retrieval_weight", 0, 1000);
         if (validationObjective != null && !List.of(WORST, MEAN).contains(validationObjective)) {
-            p.error("validation_objective", "'" + validationObjective + "' is not one of " + WORST + ", " + MEAN);
+            p.error(
+                    "validation_objective",
+                    "'" + validationObjective + "' is not one of " + WORST + ", " + MEAN);
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.headroom.stages.search;
 
+import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.policy.PlanPolicy;
-import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
@@ -45,44 +45,51 @@ import org.apache.beam.sdk.values.PCollection;
 /**
  * Held-out validation of candidate plans, one element per (candidate plan x held-out sample).
  *
- * <p>Input: {@code PCollection<ValidationCase>}. Output: {@code PCollection<KV<Integer, Double>>}, one per candidate:
- * its held-out answer loss, the largest over its samples ({@code worst}) or their mean. Steps: {@code Loss per sample}
- * (the sample is generated on the worker, the model loaded once per JVM in {@code @Setup} through
- * {@link LoadedModel#shared}) → {@code Combine per plan} ({@link PlanLossFn}, which sorts by sample index before
- * summing, so the mean does not depend on the order a runner merged bundles in).
+ * <p>Input: {@code PCollection<ValidationCase>}. Output: {@code PCollection<KV<Integer, Double>>},
+ * one per candidate: its held-out answer loss, the largest over its samples ({@code worst}) or
+ * their mean. Steps: {@code Loss per sample} (the sample is generated on the worker, the model
+ * loaded once per JVM in {@code @Setup} through {@link LoadedModel#shared}) → {@code Combine per
+ * plan} ({@link PlanLossFn}, which sorts by sample index before summing, so the mean does not
+ * depend on the order a runner merged bundles in).
  *
- * <p>Metrics (namespace {@code ValidatePlans}): {@code samples_validated}, {@code sample_tokens}, {@code sample_millis}.
+ * <p>Metrics (namespace {@code ValidatePlans}): {@code samples_validated}, {@code sample_tokens},
+ * {@code sample_millis}.
  */
-public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.ValidationCase>, PCollection<KV<Integer, Double>>> {
+public final class ValidatePlans
+        extends PTransform<
+                PCollection<ValidatePlans.ValidationCase>, PCollection<KV<Integer, Double>>> {
 
     /**
      * One candidate plan on one held-out sample.
      *
      * @param candidate candidate index (the combine key)
-     * @param heads     the candidate's spans, one per KV head
-     * @param sample    the sample's position among the held-out samples (orders the mean)
-     * @param spec      the held-out sample, generated on the worker
+     * @param heads the candidate's spans, one per KV head
+     * @param sample the sample's position among the held-out samples (orders the mean)
+     * @param spec the held-out sample, generated on the worker
      */
-    public record ValidationCase(int candidate, List<HeadSpan> heads, int sample, CalibrationSpec spec) implements Serializable {
-    }
+    public record ValidationCase(
+            int candidate, List<HeadSpan> heads, int sample, CalibrationSpec spec)
+            implements Serializable {}
 
     /**
-     * The coder of {@link ValidationCase}: Java serialization, compared by its bytes (a case holds arrays, so Java
-     * equality would set off the DirectRunner's mutation warnings).
+     * The coder of {@link ValidationCase}: Java serialization, compared by its bytes (a case holds
+     * arrays, so Java equality would set off the DirectRunner's mutation warnings).
      */
-    public static final Coder<ValidationCase> CASE_CODER = new CustomCoder<>() {
-        private final Coder<ValidationCase> java = SerializableCoder.of(ValidationCase.class);
+    public static final Coder<ValidationCase> CASE_CODER =
+            new CustomCoder<>() {
+                private final Coder<ValidationCase> java =
+                        SerializableCoder.of(ValidationCase.class);
 
-        @Override
-        public void encode(ValidationCase value, OutputStream out) throws IOException {
-            java.encode(value, out);
-        }
+                @Override
+                public void encode(ValidationCase value, OutputStream out) throws IOException {
+                    java.encode(value, out);
+                }
 
-        @Override
-        public ValidationCase decode(InputStream in) throws IOException {
-            return java.decode(in);
-        }
-    };
+                @Override
+                public ValidationCase decode(InputStream in) throws IOException {
+                    return java.decode(in);
+                }
+            };
 
     private final String modelDir;
     private final boolean addBos;
@@ -92,10 +99,16 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
     private final String progressKey;
 
     /**
-     * @param worst       the largest per-sample loss (true) or the mean (false)
+     * @param worst the largest per-sample loss (true) or the mean (false)
      * @param progressKey {@link RunProgress} key, one unit per (candidate, sample); null for none
      */
-    public ValidatePlans(String modelDir, boolean addBos, String configHash, double densityBudget, boolean worst, String progressKey) {
+    public ValidatePlans(
+            String modelDir,
+            boolean addBos,
+            String configHash,
+            double densityBudget,
+            boolean worst,
+            String progressKey) {
         this.modelDir = modelDir;
         this.addBos = addBos;
         this.configHash = configHash;
@@ -104,41 +117,77 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
         this.progressKey = progressKey;
     }
 
-    /** Every candidate on every sample: candidate-major, {@code candidate} and {@code sample} the list positions. */
-    public static List<ValidationCase> cases(List<List<HeadSpan>> candidates, List<CalibrationSpec> samples) {
+    /**
+     * Every candidate on every sample: candidate-major, {@code candidate} and {@code sample} the
+     * list positions.
+     */
+    public static List<ValidationCase> cases(
+            List<List<HeadSpan>> candidates, List<CalibrationSpec> samples) {
         List<ValidationCase> out = new ArrayList<>();
         for (int c = 0; c < candidates.size(); c++) {
-            for (int i = 0; i < samples.size(); i++) out.add(new ValidationCase(c, candidates.get(c), i, samples.get(i)));
+            for (int i = 0; i < samples.size(); i++)
+                out.add(new ValidationCase(c, candidates.get(c), i, samples.get(i)));
         }
         return out;
     }
 
     @Override
     public PCollection<KV<Integer, Double>> expand(PCollection<ValidationCase> cases) {
-        return cases
-                .apply("Loss per sample", ParDo.of(new LossFn(modelDir, addBos, configHash, densityBudget, progressKey)))
-                .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(VarIntCoder.of(), DoubleCoder.of())))
+        return cases.apply(
+                        "Loss per sample",
+                        ParDo.of(
+                                new LossFn(
+                                        modelDir, addBos, configHash, densityBudget, progressKey)))
+                .setCoder(
+                        KvCoder.of(
+                                VarIntCoder.of(), KvCoder.of(VarIntCoder.of(), DoubleCoder.of())))
                 .apply("Combine per plan", Combine.perKey(new PlanLossFn(worst)))
                 .setCoder(KvCoder.of(VarIntCoder.of(), DoubleCoder.of()));
     }
 
-    /** The policy a candidate is validated with (the plan's method and name are not used by the attention). */
+    /**
+     * The policy a candidate is validated with (the plan's method and name are not used by the
+     * attention).
+     */
     static PlanPolicy policy(List<HeadSpan> heads, String configHash, double densityBudget) {
-        return new PlanPolicy(new AttentionPlan("candidate", configHash, densityBudget, List.of(), heads, Map.of(), Map.of()), "candidate");
+        return new PlanPolicy(
+                new AttentionPlan(
+                        "candidate",
+                        configHash,
+                        densityBudget,
+                        List.of(),
+                        heads,
+                        Map.of(),
+                        Map.of()),
+                "candidate");
     }
 
-    /** A held-out sample from its spec, as the search stage has always built them (answers not aligned). */
-    static CalibrationSample sample(CalibrationSpec spec, LoadedModel model, boolean addBos, Map<TaskSpec, TaskGenerator> generators) {
+    /**
+     * A held-out sample from its spec, as the search stage has always built them (answers not
+     * aligned).
+     */
+    static CalibrationSample sample(
+            CalibrationSpec spec,
+            LoadedModel model,
+            boolean addBos,
+            Map<TaskSpec, TaskGenerator> generators) {
         if (spec.isGiven()) return CalibrationSamples.ofGiven(spec, model, addBos);
-        TaskGenerator g = generators.computeIfAbsent(spec.task(), t -> TaskFactory.build(t, model, addBos));
-        return CalibrationSamples.of(g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()), model, addBos, false);
+        TaskGenerator g =
+                generators.computeIfAbsent(spec.task(), t -> TaskFactory.build(t, model, addBos));
+        return CalibrationSamples.of(
+                g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()),
+                model,
+                addBos,
+                false);
     }
 
     /** One (candidate, sample): its answer loss, keyed by candidate, with the sample index. */
     static final class LossFn extends DoFn<ValidationCase, KV<Integer, KV<Integer, Double>>> {
         private final Counter validated = Metrics.counter(ValidatePlans.class, "samples_validated");
-        private final Distribution sampleTokens = Metrics.distribution(ValidatePlans.class, "sample_tokens");
-        private final Distribution sampleMillis = Metrics.distribution(ValidatePlans.class, "sample_millis");
+        private final Distribution sampleTokens =
+                Metrics.distribution(ValidatePlans.class, "sample_tokens");
+        private final Distribution sampleMillis =
+                Metrics.distribution(ValidatePlans.class, "sample_millis");
 
         private final String modelDir;
         private final boolean addBos;
@@ -148,7 +197,12 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
         private transient LoadedModel model;
         private transient Map<TaskSpec, TaskGenerator> generators;
 
-        LossFn(String modelDir, boolean addBos, String configHash, double densityBudget, String progressKey) {
+        LossFn(
+                String modelDir,
+                boolean addBos,
+                String configHash,
+                double densityBudget,
+                String progressKey) {
             this.modelDir = modelDir;
             this.addBos = addBos;
             this.configHash = configHash;
@@ -163,15 +217,19 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
         }
 
         @ProcessElement
-        public void processElement(@Element ValidationCase c, OutputReceiver<KV<Integer, KV<Integer, Double>>> out) {
+        public void processElement(
+                @Element ValidationCase c, OutputReceiver<KV<Integer, KV<Integer, Double>>> out) {
             long t0 = System.nanoTime();
             CalibrationSample sample;
             double loss;
             try {
                 sample = sample(c.spec(), model, addBos, generators);
-                loss = SampleProfiler.loss(model, sample, policy(c.heads(), configHash, densityBudget));
+                loss =
+                        SampleProfiler.loss(
+                                model, sample, policy(c.heads(), configHash, densityBudget));
             } catch (RuntimeException e) {
-                throw new CaseFailedException("validate candidate " + c.candidate() + " on " + c.spec().coordinates(), e);
+                throw new CaseFailedException(
+                        "validate candidate " + c.candidate() + " on " + c.spec().coordinates(), e);
             }
             out.output(KV.of(c.candidate(), KV.of(c.sample(), loss)));
             validated.inc();
@@ -182,10 +240,11 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
     }
 
     /**
-     * A candidate's (sample index, loss) pairs to its validation loss: the largest (from 0) or the mean, summed in
-     * sample order.
+     * A candidate's (sample index, loss) pairs to its validation loss: the largest (from 0) or the
+     * mean, summed in sample order.
      */
-    static final class PlanLossFn extends Combine.CombineFn<KV<Integer, Double>, List<KV<Integer, Double>>, Double> {
+    static final class PlanLossFn
+            extends Combine.CombineFn<KV<Integer, Double>, List<KV<Integer, Double>>, Double> {
         private final boolean worst;
 
         PlanLossFn(boolean worst) {
@@ -198,13 +257,15 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
         }
 
         @Override
-        public List<KV<Integer, Double>> addInput(List<KV<Integer, Double>> acc, KV<Integer, Double> input) {
+        public List<KV<Integer, Double>> addInput(
+                List<KV<Integer, Double>> acc, KV<Integer, Double> input) {
             acc.add(input);
             return acc;
         }
 
         @Override
-        public List<KV<Integer, Double>> mergeAccumulators(Iterable<List<KV<Integer, Double>>> accumulators) {
+        public List<KV<Integer, Double>> mergeAccumulators(
+                Iterable<List<KV<Integer, Double>>> accumulators) {
             List<KV<Integer, Double>> merged = new ArrayList<>();
             for (List<KV<Integer, Double>> a : accumulators) merged.addAll(a);
             return merged;
@@ -223,7 +284,8 @@ public final class ValidatePlans extends PTransform<PCollection<ValidatePlans.Va
         }
 
         @Override
-        public Coder<List<KV<Integer, Double>>> getAccumulatorCoder(CoderRegistry registry, Coder<KV<Integer, Double>> inputCoder)
+        public Coder<List<KV<Integer, Double>>> getAccumulatorCoder(
+                CoderRegistry registry, Coder<KV<Integer, Double>> inputCoder)
                 throws CannotProvideCoderException {
             return ListCoder.of(KvCoder.of(VarIntCoder.of(), DoubleCoder.of()));
         }

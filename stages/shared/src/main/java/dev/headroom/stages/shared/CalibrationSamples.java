@@ -1,8 +1,8 @@
 package dev.headroom.stages.shared;
 
+import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
-import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.tokenizer.ModelTokenizer;
 import dev.headroom.eval.task.NeedleSpan;
 import dev.headroom.eval.task.TaskCase;
@@ -11,25 +11,32 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Turns a generated {@link TaskCase} into a {@link CalibrationSample}: token ids, answer loss positions, needle span. */
+/**
+ * Turns a generated {@link TaskCase} into a {@link CalibrationSample}: token ids, answer loss
+ * positions, needle span.
+ */
 public final class CalibrationSamples {
-    private CalibrationSamples() {
-    }
+    private CalibrationSamples() {}
 
-    public static CalibrationSample of(TaskCase c, LoadedModel model, boolean addBos, boolean alignAnswers) {
+    public static CalibrationSample of(
+            TaskCase c, LoadedModel model, boolean addBos, boolean alignAnswers) {
         return c.isTokenLevel() ? ofTokens(c) : ofText(c, model, addBos, alignAnswers);
     }
 
     /**
-     * A given text (or ids) cut to {@code length} tokens; the loss covers the last eighth, as a language-modelling
-     * target on long text. Fails, naming the sample, when the text is shorter than the length.
+     * A given text (or ids) cut to {@code length} tokens; the loss covers the last eighth, as a
+     * language-modelling target on long text. Fails, naming the sample, when the text is shorter
+     * than the length.
      */
-    public static CalibrationSample ofGiven(CalibrationSpec spec, LoadedModel model, boolean addBos) {
+    public static CalibrationSample ofGiven(
+            CalibrationSpec spec, LoadedModel model, boolean addBos) {
         int[] ids;
         if (spec.ids() != null) {
             ids = spec.ids();
         } else {
-            if (model.tokenizer() == null) throw new IllegalStateException("a JSONL 'text' needs a tokenizer; give 'ids' instead");
+            if (model.tokenizer() == null)
+                throw new IllegalStateException(
+                        "a JSONL 'text' needs a tokenizer; give 'ids' instead");
             int[] enc = model.tokenizer().encode(spec.text());
             int shift = addBos && model.config().bosTokenId() >= 0 ? 1 : 0;
             ids = new int[enc.length + shift];
@@ -37,12 +44,19 @@ public final class CalibrationSamples {
             System.arraycopy(enc, 0, ids, shift, enc.length);
         }
         if (ids.length < spec.length()) {
-            throw new IllegalArgumentException("JSONL sample " + spec.sample() + " has " + ids.length + " tokens, fewer than length " + spec.length());
+            throw new IllegalArgumentException(
+                    "JSONL sample "
+                            + spec.sample()
+                            + " has "
+                            + ids.length
+                            + " tokens, fewer than length "
+                            + spec.length());
         }
         int n = spec.length(), k = Math.max(1, n / 8);
         int[] loss = new int[k];
         for (int i = 0; i < k; i++) loss[i] = n - 1 - k + i;
-        return new CalibrationSample(CalibrationSpec.JSONL_TASK, n, spec.sample(), Arrays.copyOf(ids, n), loss, -1, -1);
+        return new CalibrationSample(
+                CalibrationSpec.JSONL_TASK, n, spec.sample(), Arrays.copyOf(ids, n), loss, -1, -1);
     }
 
     /** Token tasks: the prompt already holds the answers; the loss is at the target positions. */
@@ -59,22 +73,40 @@ public final class CalibrationSamples {
             if (ids[p + 1] == c.expectedIds()[i]) loss.add(p);
         }
         NeedleSpan n = c.needleSpans().isEmpty() ? null : c.needleSpans().get(0);
-        return new CalibrationSample(c.task(), c.targetLength(), c.sampleIndex(), ids,
-                loss.stream().mapToInt(Integer::intValue).toArray(), n == null ? -1 : n.start(), n == null ? -1 : n.end());
+        return new CalibrationSample(
+                c.task(),
+                c.targetLength(),
+                c.sampleIndex(),
+                ids,
+                loss.stream().mapToInt(Integer::intValue).toArray(),
+                n == null ? -1 : n.start(),
+                n == null ? -1 : n.end());
     }
 
-    /** Text tasks: prompt then the reference completion (or the dense model's own), needle mapped to token positions. */
-    private static CalibrationSample ofText(TaskCase c, LoadedModel model, boolean addBos, boolean alignAnswers) {
+    /**
+     * Text tasks: prompt then the reference completion (or the dense model's own), needle mapped to
+     * token positions.
+     */
+    private static CalibrationSample ofText(
+            TaskCase c, LoadedModel model, boolean addBos, boolean alignAnswers) {
         ModelTokenizer tok = model.tokenizer();
-        if (tok == null) throw new IllegalStateException("text task " + c.task() + " needs a tokenizer");
+        if (tok == null)
+            throw new IllegalStateException("text task " + c.task() + " needs a tokenizer");
         int shift = addBos && model.config().bosTokenId() >= 0 ? 1 : 0;
         int[] encoded = tok.encode(c.prompt());
         int[] prompt = new int[encoded.length + shift];
         if (shift == 1) prompt[0] = model.config().bosTokenId();
         System.arraycopy(encoded, 0, prompt, shift, encoded.length);
-        int[] answer = alignAnswers
-                ? new GreedyGenerator(model).generate(prompt, Math.max(1, c.maxNewTokens()), new DensePolicy(), true).tokens()
-                : tok.encode(c.referenceCompletion());
+        int[] answer =
+                alignAnswers
+                        ? new GreedyGenerator(model)
+                                .generate(
+                                        prompt,
+                                        Math.max(1, c.maxNewTokens()),
+                                        new DensePolicy(),
+                                        true)
+                                .tokens()
+                        : tok.encode(c.referenceCompletion());
         if (answer.length == 0) answer = tok.encode(c.referenceCompletion());
         int needleStart = -1, needleEnd = -1;
         if (!c.needleSpans().isEmpty()) {
@@ -87,6 +119,13 @@ public final class CalibrationSamples {
                 }
             }
         }
-        return CalibrationSample.promptAndAnswer(c.task(), c.targetLength(), c.sampleIndex(), prompt, answer, needleStart, needleEnd);
+        return CalibrationSample.promptAndAnswer(
+                c.task(),
+                c.targetLength(),
+                c.sampleIndex(),
+                prompt,
+                answer,
+                needleStart,
+                needleEnd);
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.eval.harness.TaskSpec;
-import dev.headroom.stages.shared.CalibrationSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +12,12 @@ import java.util.List;
 
 /** Calibration texts from a JSONL file: one {"text": "..."} or {"ids": [...]} object per line. */
 final class JsonlCalibration {
-    private JsonlCalibration() {
-    }
+    private JsonlCalibration() {}
 
-    /** Lines {@code first .. first+count-1}, each at every length; bad lines are reported with their number. */
+    /**
+     * Lines {@code first .. first+count-1}, each at every length; bad lines are reported with their
+     * number.
+     */
     static List<CalibrationSpec> read(Path file, List<Integer> lengths, int first, int count) {
         List<String> lines;
         try {
@@ -44,17 +45,35 @@ final class JsonlCalibration {
                 texts.add(null);
                 ids.add(a);
             } else {
-                throw new HeadroomException(file + ":" + (i + 1) + ": expected an object with \"text\" (a string) or \"ids\" (a list)");
+                throw new HeadroomException(
+                        file
+                                + ":"
+                                + (i + 1)
+                                + ": expected an object with \"text\" (a string) or \"ids\" (a list)");
             }
         }
         if (texts.size() < first + count) {
-            throw new HeadroomException(file + ": has " + texts.size() + " samples; calibration needs " + (first + count)
-                    + " (profiling uses the first 'samples', validation the ones after)");
+            throw new HeadroomException(
+                    file
+                            + ": has "
+                            + texts.size()
+                            + " samples; calibration needs "
+                            + (first + count)
+                            + " (profiling uses the first 'samples', validation the ones after)");
         }
         List<CalibrationSpec> specs = new ArrayList<>();
         for (int len : lengths) {
             for (int i = first; i < first + count; i++) {
-                specs.add(new CalibrationSpec(TaskSpec.of(CalibrationSpec.JSONL_TASK), len, 0, i, 0, false, texts.get(i), ids.get(i)));
+                specs.add(
+                        new CalibrationSpec(
+                                TaskSpec.of(CalibrationSpec.JSONL_TASK),
+                                len,
+                                0,
+                                i,
+                                0,
+                                false,
+                                texts.get(i),
+                                ids.get(i)));
             }
         }
         return specs;

@@ -6,10 +6,13 @@ import dev.headroom.plan.profile.ProfileRow;
 
 /** The profile stage's table, {@code profile_heads}: one row per layer × head × length × metric. */
 public final class ProfileTables {
-    private ProfileTables() {
-    }
+    private ProfileTables() {}
 
-    public static final AvroTable<ProfileRow> HEADS = new RecordTable<>("profile_heads", ProfileRow.class, """
+    public static final AvroTable<ProfileRow> HEADS =
+            new RecordTable<>(
+                    "profile_heads",
+                    ProfileRow.class,
+                    """
                 {"type": "record", "name": "ProfileHead", "namespace": "dev.headroom.reports",
                  "doc": "One head's measurement at one calibration length, averaged over samples.",
                  "fields": [

@@ -22,20 +22,21 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The GPU machine's evaluation entry point on the slim classpath: generates cases of token tasks (copy, mqar; text
- * tasks need a tokenizer, which the slim classpath does not carry) and runs them through eval's {@link CaseRunner} on
- * the chosen backend, one JSON line per case and a summary line. The same runner the pipeline's evaluate stage uses.
+ * The GPU machine's evaluation entry point on the slim classpath: generates cases of token tasks
+ * (copy, mqar; text tasks need a tokenizer, which the slim classpath does not carry) and runs them
+ * through eval's {@link CaseRunner} on the chosen backend, one JSON line per case and a summary
+ * line. The same runner the pipeline's evaluate stage uses.
  *
  * <pre>
  * java -cp '.gpu/lib/*' dev.headroom.attention.gpu.tools.RunCases --model models/demo --backend oracle \
  *     --tasks copy,mqar --lengths 64,128 --samples 2 --policy uniform:4:16
  * </pre>
- * Policies: {@code dense}, {@code uniform:SINK:WINDOW}, {@code plan:FILE} (a headroom plan.json). Exit 0, or 2 with
- * one line on bad input (an unbuilt backend included).
+ *
+ * Policies: {@code dense}, {@code uniform:SINK:WINDOW}, {@code plan:FILE} (a headroom plan.json).
+ * Exit 0, or 2 with one line on bad input (an unbuilt backend included).
  */
 public final class RunCases {
-    private RunCases() {
-    }
+    private RunCases() {}
 
     public static void main(String[] args) {
         try {
@@ -50,28 +51,53 @@ public final class RunCases {
     }
 
     static int run(String[] args) throws Exception {
-        Map<String, String> opt = new LinkedHashMap<>(Map.of("--backend", "auto", "--tasks", "copy", "--lengths", "64",
-                "--samples", "1", "--policy", "dense", "--seed", "1"));
+        Map<String, String> opt =
+                new LinkedHashMap<>(
+                        Map.of(
+                                "--backend",
+                                "auto",
+                                "--tasks",
+                                "copy",
+                                "--lengths",
+                                "64",
+                                "--samples",
+                                "1",
+                                "--policy",
+                                "dense",
+                                "--seed",
+                                "1"));
         for (int i = 0; i < args.length; i++) {
-            if (!opt.containsKey(args[i]) && !args[i].equals("--model")) throw new IllegalArgumentException("unknown option " + args[i]);
-            if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + " needs a value");
+            if (!opt.containsKey(args[i]) && !args[i].equals("--model"))
+                throw new IllegalArgumentException("unknown option " + args[i]);
+            if (i + 1 >= args.length)
+                throw new IllegalArgumentException(args[i] + " needs a value");
             opt.put(args[i], args[++i]);
         }
-        if (!opt.containsKey("--model")) throw new IllegalArgumentException("--model DIR is required");
+        if (!opt.containsKey("--model"))
+            throw new IllegalArgumentException("--model DIR is required");
         Path model = Path.of(opt.get("--model"));
         ObjectMapper json = new ObjectMapper();
         int cases = 0;
         double score = 0;
         long t0 = System.nanoTime();
-        try (LanguageModelRuntime runtime = Runtimes.open(model, Backend.parse(opt.get("--backend")))) {
+        try (LanguageModelRuntime runtime =
+                Runtimes.open(model, Backend.parse(opt.get("--backend")))) {
             AttentionPolicy policy = policy(opt.get("--policy"));
             CaseRunner runner = new CaseRunner(runtime, null, true);
             for (String task : opt.get("--tasks").split(",")) {
-                if (!TaskFactory.TOKEN_TASKS.contains(task)) throw new IllegalArgumentException("task " + task + " is not a token task");
+                if (!TaskFactory.TOKEN_TASKS.contains(task))
+                    throw new IllegalArgumentException("task " + task + " is not a token task");
                 TaskGenerator generator = TaskFactory.build(TaskSpec.of(task), runtime, true);
                 for (String length : opt.get("--lengths").split(",")) {
-                    for (int sample = 0; sample < Integer.parseInt(opt.get("--samples")); sample++) {
-                        TaskCase c = generator.generate(Integer.parseInt(length), 0.5, sample, Long.parseLong(opt.get("--seed")));
+                    for (int sample = 0;
+                            sample < Integer.parseInt(opt.get("--samples"));
+                            sample++) {
+                        TaskCase c =
+                                generator.generate(
+                                        Integer.parseInt(length),
+                                        0.5,
+                                        sample,
+                                        Long.parseLong(opt.get("--seed")));
                         CaseOutcome o = runner.run(c, policy);
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("task", task);
@@ -90,7 +116,11 @@ public final class RunCases {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "run-cases: %d cases, mean score %.4f, %.1f s%n", cases, score / Math.max(1, cases),
+        System.out.printf(
+                Locale.ROOT,
+                "run-cases: %d cases, mean score %.4f, %.1f s%n",
+                cases,
+                score / Math.max(1, cases),
                 (System.nanoTime() - t0) / 1e9);
         return 0;
     }
@@ -100,16 +130,22 @@ public final class RunCases {
         switch (p[0]) {
             case "dense":
                 return new DensePolicy();
-            case "uniform": {
-                String[] sw = p.length > 1 ? p[1].split(":") : new String[0];
-                if (sw.length != 2) throw new IllegalArgumentException("--policy uniform:SINK:WINDOW, got " + text);
-                return UniformSinkWindowPolicy.tokens(Integer.parseInt(sw[0]), Integer.parseInt(sw[1]));
-            }
+            case "uniform":
+                {
+                    String[] sw = p.length > 1 ? p[1].split(":") : new String[0];
+                    if (sw.length != 2)
+                        throw new IllegalArgumentException(
+                                "--policy uniform:SINK:WINDOW, got " + text);
+                    return UniformSinkWindowPolicy.tokens(
+                            Integer.parseInt(sw[0]), Integer.parseInt(sw[1]));
+                }
             case "plan":
-                if (p.length < 2) throw new IllegalArgumentException("--policy plan:FILE, got " + text);
+                if (p.length < 2)
+                    throw new IllegalArgumentException("--policy plan:FILE, got " + text);
                 return new PlanPolicy(AttentionPlan.read(Path.of(p[1])), "plan");
             default:
-                throw new IllegalArgumentException("--policy must be dense, uniform:SINK:WINDOW or plan:FILE, got " + text);
+                throw new IllegalArgumentException(
+                        "--policy must be dense, uniform:SINK:WINDOW or plan:FILE, got " + text);
         }
     }
 }

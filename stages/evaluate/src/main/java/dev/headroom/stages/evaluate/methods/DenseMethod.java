@@ -2,11 +2,11 @@ package dev.headroom.stages.evaluate.methods;
 
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.pipeline.api.ConfigProblems;
-import dev.headroom.pipeline.api.ModelFacts;
+import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.pipeline.api.MethodDefinition;
 import dev.headroom.pipeline.api.MethodSpec;
+import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageContext;
-import dev.headroom.pipeline.api.EvalMethod;
 
 /**
  * {@code - method: dense}: full causal attention, the reference.
