@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.pipeline.TestModels;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,23 +15,8 @@ class HelpAndConfigErrorsCliTest {
 
     @TempDir Path dir;
 
-    record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = HeadroomCli.execute(args);
-            return new Run(
-                    code,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -42,7 +24,7 @@ class HelpAndConfigErrorsCliTest {
         for (String command :
                 List.of("run", "inspect", "generate", "logits", "train-demo", "evaluate-demo")) {
             for (String flag : List.of("--help", "-h")) {
-                Run r = run(command, flag);
+                CliRun r = run(command, flag);
                 assertEquals(0, r.code(), command + " " + flag + ": " + r.err());
                 assertTrue(
                         r.out().startsWith("Usage: headroom " + command),
@@ -50,24 +32,24 @@ class HelpAndConfigErrorsCliTest {
                 assertEquals("", r.err(), command + " " + flag);
             }
         }
-        Run top = run("--help");
+        CliRun top = run("--help");
         assertEquals(0, top.code(), top.err());
         assertTrue(
                 top.out().startsWith("Usage: headroom ")
                         && top.out().contains("run")
                         && top.out().contains("inspect"),
                 top.out());
-        Run runHelp = run("run", "--help");
+        CliRun runHelp = run("run", "--help");
         assertTrue(
                 runHelp.out().contains("CONFIG") && runHelp.out().contains("--yes"), runHelp.out());
-        Run version = run("inspect", "--version");
+        CliRun version = run("inspect", "--version");
         assertEquals(0, version.code());
         assertEquals("headroom 0.1.0", version.out().strip());
     }
 
     @Test
     void aMissingRequiredOptionIsStillAnError() {
-        Run r = run("inspect");
+        CliRun r = run("inspect");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("Missing required option: '--model=DIR'"), r.err());
     }
@@ -88,7 +70,7 @@ class HelpAndConfigErrorsCliTest {
                         + "    samples: 0\n"
                         + "    methods:\n"
                         + "      - method: dense\n");
-        Run r = run("run", config.toString());
+        CliRun r = run("run", config.toString());
         assertEquals(2, r.code(), r.err());
         assertEquals(
                 List.of(

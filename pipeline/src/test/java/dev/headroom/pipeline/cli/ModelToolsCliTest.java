@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,23 +14,8 @@ import org.junit.jupiter.api.Test;
 class ModelToolsCliTest {
     private static final Path FIXTURES = Path.of("../attention/src/test/resources/hf-fixtures");
 
-    record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = HeadroomCli.execute(args);
-            return new Run(
-                    code,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static Path stories() {
@@ -47,7 +29,7 @@ class ModelToolsCliTest {
 
     @Test
     void generateJsonPrintsExactlyTheNewTokens() throws Exception {
-        Run r =
+        CliRun r =
                 run(
                         "generate",
                         "--model",
@@ -69,7 +51,7 @@ class ModelToolsCliTest {
         StringBuilder ids = new StringBuilder();
         for (JsonNode n : exp.get("input_ids"))
             ids.append(ids.length() == 0 ? "" : ",").append(n.asInt());
-        Run r = run("logits", "--model", model.toString(), "--ids", ids.toString(), "--json");
+        CliRun r = run("logits", "--model", model.toString(), "--ids", ids.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode got = new ObjectMapper().readTree(r.out());
         assertEquals(exp.get("argmax"), got.get("argmax"));
@@ -84,7 +66,7 @@ class ModelToolsCliTest {
 
     @Test
     void inspectPrintsTheSummary() {
-        Run r = run("inspect", "--model", FIXTURES.resolve("mistral_bf16").toString());
+        CliRun r = run("inspect", "--model", FIXTURES.resolve("mistral_bf16").toString());
         assertEquals(0, r.code(), r.err());
         for (String line :
                 new String[] {
@@ -103,11 +85,11 @@ class ModelToolsCliTest {
 
     @Test
     void badInputGetsOneLineAndExitCode2() {
-        Run missing = run("inspect", "--model", "no/such/dir");
+        CliRun missing = run("inspect", "--model", "no/such/dir");
         assertEquals(2, missing.code());
         assertEquals("error: no/such/dir: model directory not found", missing.err().strip());
 
-        Run badIds =
+        CliRun badIds =
                 run(
                         "generate",
                         "--model",
@@ -122,7 +104,7 @@ class ModelToolsCliTest {
                 badIds.err().contains("token id 999 (item 2) is outside the vocabulary [0, 128)"),
                 badIds.err());
 
-        Run noTokenizer =
+        CliRun noTokenizer =
                 run(
                         "generate",
                         "--model",
@@ -140,7 +122,7 @@ class ModelToolsCliTest {
     @Test
     void pastTheContextLengthAndAnUnbuiltBackendAreRefusedInOneLine() {
         // stories260K has a context of 512: a 1-token prompt fits 512 new tokens, not 513
-        Run tooLong =
+        CliRun tooLong =
                 run(
                         "generate",
                         "--model",
@@ -155,7 +137,7 @@ class ModelToolsCliTest {
                         + "of 512 tokens (at most 512 new tokens fit)",
                 tooLong.err().strip());
 
-        Run gpu =
+        CliRun gpu =
                 run(
                         "generate",
                         "--model",
@@ -169,7 +151,7 @@ class ModelToolsCliTest {
         assertEquals(2, gpu.code());
         assertEquals("error: backend gpu: the CUDA runtime is not built yet", gpu.err().strip());
 
-        Run badBackend =
+        CliRun badBackend =
                 run(
                         "logits",
                         "--model",
@@ -190,7 +172,7 @@ class ModelToolsCliTest {
 
     @Test
     void theOracleBackendGivesTheSameTokens() throws Exception {
-        Run cpu =
+        CliRun cpu =
                 run(
                         "generate",
                         "--model",
@@ -200,7 +182,7 @@ class ModelToolsCliTest {
                         "--max-new-tokens",
                         "6",
                         "--json");
-        Run oracle =
+        CliRun oracle =
                 run(
                         "generate",
                         "--model",
