@@ -2,53 +2,60 @@ package dev.headroom.quantize;
 
 /**
  * A KIVI-quantized KV cache in host memory, laid out as attention/gpu's kivi_decode.cu reads it
- * (see there), with the dequantized view the reference uses. Plain Java: the GPU module uploads the
- * arrays as they are. Keys: per channel over groups of {@link #KEY_GROUP} tokens; values: per token
- * over groups of {@link #VALUE_GROUP} channels; x = code * scale + zero with bf16 scale and zero;
- * the newest {@code residual} tokens stay bf16.
+ * (see {@link KiviGroups} for the bit layout), with the dequantized view the reference uses. Plain
+ * Java: the GPU module uploads the arrays as they are. Keys: per channel over groups of {@link
+ * #group()} tokens; values: per token over groups of {@link #group()} channels; x = code * scale +
+ * min with fp16 scale and min; the newest {@code residual} tokens stay bf16.
  */
 public final class KiviCacheData {
+    /** The group size the GPU kernel reads (keys and values). */
     public static final int KEY_GROUP = 32;
+
     public static final int VALUE_GROUP = 32;
 
-    private final int bits, kvHeads, headDim, quantized, residual;
-    private final int[] keyCodes,
-            valueCodes; // [kvHeads][quantized][words], bit order as in kivi_decode.cu
-    private final short[] keyScale, keyZero; // [kvHeads][quantized / KEY_GROUP][headDim]
-    private final short[] valueScale, valueZero; // [kvHeads][quantized][headDim / VALUE_GROUP]
-    private final short[] keyResidual, valueResidual; // [kvHeads][residual][headDim]
+    private final int bits, group, kvHeads, headDim, quantized, residual;
+    private final int[] keyCodes, valueCodes; // [kvHeads][quantized][words]
+    private final short[] keyScale, keyZero; // [kvHeads][quantized / group][headDim] fp16
+    private final short[] valueScale, valueZero; // [kvHeads][quantized][headDim / group] fp16
+    private final short[] keyResidual, valueResidual; // [kvHeads][residual][headDim] bf16
 
+    /**
+     * @param codes {keyCodes, valueCodes}
+     * @param scales {keyScale, keyZero, valueScale, valueZero}
+     * @param residuals {keyResidual, valueResidual}
+     */
     KiviCacheData(
             int bits,
+            int group,
             int kvHeads,
             int headDim,
             int quantized,
             int residual,
-            int[] keyCodes,
-            short[] keyScale,
-            short[] keyZero,
-            int[] valueCodes,
-            short[] valueScale,
-            short[] valueZero,
-            short[] keyResidual,
-            short[] valueResidual) {
+            int[][] codes,
+            short[][] scales,
+            short[][] residuals) {
         this.bits = bits;
+        this.group = group;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.quantized = quantized;
         this.residual = residual;
-        this.keyCodes = keyCodes;
-        this.keyScale = keyScale;
-        this.keyZero = keyZero;
-        this.valueCodes = valueCodes;
-        this.valueScale = valueScale;
-        this.valueZero = valueZero;
-        this.keyResidual = keyResidual;
-        this.valueResidual = valueResidual;
+        this.keyCodes = codes[0];
+        this.valueCodes = codes[1];
+        this.keyScale = scales[0];
+        this.keyZero = scales[1];
+        this.valueScale = scales[2];
+        this.valueZero = scales[3];
+        this.keyResidual = residuals[0];
+        this.valueResidual = residuals[1];
     }
 
     public int bits() {
         return bits;
+    }
+
+    public int group() {
+        return group;
     }
 
     public int kvHeads() {
@@ -74,25 +81,27 @@ public final class KiviCacheData {
         return keyCodes;
     }
 
-    /** Key scales, [kvHeads][quantized / KEY_GROUP][headDim] bf16. */
+    /** Key scales, [kvHeads][quantized / group][headDim] fp16. */
     public short[] keyScale() {
         return keyScale;
     }
 
+    /** Key minimums, fp16, as the scales. */
     public short[] keyZero() {
         return keyZero;
     }
 
-    /** Value codes, [kvHeads][quantized][words] (tokens in pairs). */
+    /** Value codes, [kvHeads][quantized / 2][2 * words] (tokens in pairs). */
     public int[] valueCodes() {
         return valueCodes;
     }
 
-    /** Value scales, [kvHeads][quantized][headDim / VALUE_GROUP] bf16. */
+    /** Value scales, [kvHeads][quantized][headDim / group] fp16. */
     public short[] valueScale() {
         return valueScale;
     }
 
+    /** Value minimums, fp16, as the scales. */
     public short[] valueZero() {
         return valueZero;
     }
@@ -108,43 +117,17 @@ public final class KiviCacheData {
 
     /** 32-bit words per token row. */
     int words() {
-        return headDim * bits / 32;
-    }
-
-    /**
-     * Bit position of a code inside its word: the low half holds one member of a pair, the high
-     * half the other.
-     */
-    private int bit(int pairMember, int index) {
-        return pairMember * 16 + index * bits;
-    }
-
-    /**
-     * Keys: word j of a token holds channel pairs (2i, 2i + 1) of channels [2h j, 2h (j + 1)), h =
-     * 16 / bits.
-     */
-    static int keyWord(int kvHead, int quantized, int words, int token, int channel, int bits) {
-        return (kvHead * quantized + token) * words + channel / (32 / bits);
+        return KiviGroups.keyWords(headDim, bits);
     }
 
     int keyCode(int kvHead, int token, int channel) {
-        int half = 16 / bits;
-        int word = keyCodes[keyWord(kvHead, quantized, words(), token, channel, bits)];
-        return (word >>> bit(channel % 2, channel % (2 * half) / 2)) & ((1 << bits) - 1);
-    }
-
-    /**
-     * Values: tokens in pairs; word j of a pair holds channels [h j, h (j + 1)) of both tokens, h =
-     * 16 / bits.
-     */
-    static int valueWord(int kvHead, int quantized, int words, int token, int channel, int bits) {
-        return (kvHead * quantized / 2 + token / 2) * 2 * words + channel / (16 / bits);
+        return KiviGroups.keyCode(keyCodes, (kvHead * quantized + token) * words(), channel, bits);
     }
 
     int valueCode(int kvHead, int token, int channel) {
-        int half = 16 / bits;
-        int word = valueCodes[valueWord(kvHead, quantized, words(), token, channel, bits)];
-        return (word >>> bit(token % 2, channel % half)) & ((1 << bits) - 1);
+        int halves = 2 * words(), perHalf = 16 / bits;
+        int word = valueCodes[(kvHead * quantized / 2 + token / 2) * halves + channel / perHalf];
+        return (word >>> (token % 2 * 16 + channel % perHalf * bits)) & KiviGroups.levels(bits);
     }
 
     /** Dequantized keys of a head then its residual, [quantized + residual][headDim]. */
@@ -152,10 +135,9 @@ public final class KiviCacheData {
         float[] out = new float[(quantized + residual) * headDim];
         for (int t = 0; t < quantized; t++) {
             for (int c = 0; c < headDim; c++) {
-                int g = (kvHead * (quantized / KEY_GROUP) + t / KEY_GROUP) * headDim + c;
+                int g = (kvHead * (quantized / group) + t / group) * headDim + c;
                 out[t * headDim + c] =
-                        keyCode(kvHead, t, c) * Bf16.toFloat(keyScale[g])
-                                + Bf16.toFloat(keyZero[g]);
+                        KiviGroups.dequantize(keyCode(kvHead, t, c), keyScale[g], keyZero[g]);
             }
         }
         for (int i = 0; i < residual * headDim; i++) {
@@ -168,13 +150,12 @@ public final class KiviCacheData {
     /** Dequantized values of a head then its residual, [quantized + residual][headDim]. */
     public float[] values(int kvHead) {
         float[] out = new float[(quantized + residual) * headDim];
-        int groups = headDim / VALUE_GROUP;
+        int groups = headDim / group;
         for (int t = 0; t < quantized; t++) {
             for (int c = 0; c < headDim; c++) {
-                int g = (kvHead * quantized + t) * groups + c / VALUE_GROUP;
+                int g = (kvHead * quantized + t) * groups + c / group;
                 out[t * headDim + c] =
-                        valueCode(kvHead, t, c) * Bf16.toFloat(valueScale[g])
-                                + Bf16.toFloat(valueZero[g]);
+                        KiviGroups.dequantize(valueCode(kvHead, t, c), valueScale[g], valueZero[g]);
             }
         }
         for (int i = 0; i < residual * headDim; i++) {

@@ -1,5 +1,6 @@
 package dev.headroom.attention.cache;
 
+import dev.headroom.attention.pattern.HeadPattern;
 import java.io.Serializable;
 
 /**
@@ -17,4 +18,14 @@ public interface KvFormat extends Serializable {
      * {@code headDim}.
      */
     long bytes(long tokens, int headDim);
+
+    /**
+     * Bytes of one KV head with this pattern after {@code position} tokens: what its cache holds as
+     * this format stores it. Formats whose storage depends on where a token sits (a quantized
+     * format's full-precision regions and groups) count it here; the default counts the held
+     * tokens.
+     */
+    default long bytes(HeadPattern pattern, int position, int headDim) {
+        return bytes(pattern.heldTokens(position), headDim);
+    }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.FullPrecisionKv;
+import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.model.ModelConfig;
 import java.io.IOException;
 import java.io.Serializable;
@@ -26,9 +28,66 @@ public record AttentionPlan(
         List<Integer> profiledLengths,
         List<HeadSpan> heads,
         Map<String, Object> predicted,
-        Map<String, Object> validation)
+        Map<String, Object> validation,
+        KvQuantization kvQuantization)
         implements Serializable {
     public static final int FORMAT_VERSION = 1;
+
+    /** A plan that keeps every head's cache in bf16. */
+    public AttentionPlan(
+            String method,
+            String modelConfigHash,
+            double densityBudget,
+            List<Integer> profiledLengths,
+            List<HeadSpan> heads,
+            Map<String, Object> predicted,
+            Map<String, Object> validation) {
+        this(
+                method,
+                modelConfigHash,
+                densityBudget,
+                profiledLengths,
+                heads,
+                predicted,
+                validation,
+                null);
+    }
+
+    public AttentionPlan {
+        if (kvQuantization != null && kvQuantization.bits().size() != heads.size())
+            throw new IllegalArgumentException(
+                    kvQuantization.bits().size() + " bit widths for " + heads.size() + " heads");
+    }
+
+    /** This plan with per-head KV precision. */
+    public AttentionPlan withKvQuantization(KvQuantization q) {
+        return new AttentionPlan(
+                method,
+                modelConfigHash,
+                densityBudget,
+                profiledLengths,
+                heads,
+                predicted,
+                validation,
+                q);
+    }
+
+    /** The bits of a head's cache: 16 (bf16) unless the plan quantizes it. */
+    public int bits(int layer, int kvHead) {
+        if (kvQuantization == null) return KvQuantization.FULL_PRECISION;
+        for (int i = 0; i < heads.size(); i++) {
+            HeadSpan h = heads.get(i);
+            if (h.layer() == layer && h.kvHead() == kvHead) return kvQuantization.bits().get(i);
+        }
+        throw new IllegalArgumentException("plan has no head (" + layer + ", " + kvHead + ")");
+    }
+
+    /** How a head's cache stores keys and values. */
+    public KvFormat format(int layer, int kvHead) {
+        return kvQuantization == null
+                ? FullPrecisionKv.BF16
+                : kvQuantization.format(bits(layer, kvHead));
+    }
 
     /**
      * The search stage's chosen plan and its DuoAttention baseline, in a run's {@code artifacts/}.
@@ -83,7 +142,8 @@ public record AttentionPlan(
         root.put("density_budget", densityBudget);
         root.put("profiled_lengths", profiledLengths);
         List<Map<String, Object>> hs = new ArrayList<>();
-        for (HeadSpan h : heads) {
+        for (int i = 0; i < heads.size(); i++) {
+            HeadSpan h = heads.get(i);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("layer", h.layer());
             m.put("kv_head", h.kvHead());
@@ -91,9 +151,18 @@ public record AttentionPlan(
             m.put("sink", h.sink());
             m.put("alpha", h.alpha());
             m.put("beta", h.beta());
+            if (kvQuantization != null) m.put("bits", kvQuantization.bits().get(i));
             hs.add(m);
         }
         root.put("heads", hs);
+        if (kvQuantization != null) {
+            Map<String, Object> q = new LinkedHashMap<>();
+            q.put("group", kvQuantization.group());
+            q.put("residual", kvQuantization.residual());
+            q.put("sink", kvQuantization.sink());
+            root.put("kv_quantization", q);
+            root.put("kv_cache_scheme", kvQuantization.kvCacheScheme());
+        }
         root.put("predicted", predicted);
         root.put("validation", validation);
         AtomicFiles.write(

@@ -45,6 +45,8 @@ public final class HeadroomPlanReader {
             throw new HeadroomException(
                     file + ": unsupported plan version " + root.path("version"));
         List<HeadSpan> heads = new ArrayList<>();
+        List<Integer> bits = new ArrayList<>();
+        JsonNode quant = root.path("kv_quantization");
         int i = 0;
         for (JsonNode h : root.path("heads")) {
             String where = file + ": heads[" + i++ + "]";
@@ -54,6 +56,13 @@ public final class HeadroomPlanReader {
             int sink = h.path("sink").asInt(-1);
             if (alpha < 0 || beta < 0 || sink < 0)
                 throw new HeadroomException(where + ": alpha, beta and sink must be >= 0");
+            int b = h.path("bits").asInt(16);
+            if (b != 16 && b != 8 && b != 4 && b != 2)
+                throw new HeadroomException(where + ": bits must be 16, 8, 4 or 2, got " + b);
+            if (b != 16 && quant.isMissingNode())
+                throw new HeadroomException(
+                        where + ": bits " + b + " needs a kv_quantization block (group, residual)");
+            bits.add(b);
             heads.add(
                     new HeadSpan(
                             h.get("layer").asInt(),
@@ -67,6 +76,19 @@ public final class HeadroomPlanReader {
         ObjectMapper om = new ObjectMapper();
         List<Integer> lengths = new ArrayList<>();
         root.path("profiled_lengths").forEach(n -> lengths.add(n.asInt()));
+        KvQuantization q = null;
+        if (!quant.isMissingNode()) {
+            try {
+                q =
+                        new KvQuantization(
+                                quant.path("group").asInt(32),
+                                quant.path("residual").asInt(128),
+                                quant.path("sink").asInt(0),
+                                bits);
+            } catch (IllegalArgumentException e) {
+                throw new HeadroomException(file + ": kv_quantization: " + e.getMessage());
+            }
+        }
         return new AttentionPlan(
                 root.path("method").asText(),
                 root.path("model_config_sha256").asText(),
@@ -74,6 +96,7 @@ public final class HeadroomPlanReader {
                 lengths,
                 heads,
                 om.convertValue(root.path("predicted"), LinkedHashMap.class),
-                om.convertValue(root.path("validation"), LinkedHashMap.class));
+                om.convertValue(root.path("validation"), LinkedHashMap.class),
+                q);
     }
 }

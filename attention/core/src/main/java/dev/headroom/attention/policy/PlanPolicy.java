@@ -3,6 +3,7 @@ package dev.headroom.attention.policy;
 import dev.headroom.attention.cache.FullPrecisionKv;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.AttentionPlan;
+import dev.headroom.attention.plan.KvQuantization;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,13 +36,16 @@ public final class PlanPolicy implements AttentionPolicy {
 
     @Override
     public LayerAttention forLayer(LayerContext context) {
-        FullPrecisionKv format = new FullPrecisionKv(cacheBytesPerElement);
+        FullPrecisionKv unquantized = new FullPrecisionKv(cacheBytesPerElement);
         List<KvHeadAttention> heads = new ArrayList<>();
         for (int h = 0; h < context.config().numKvHeads(); h++) {
+            int l = context.layer();
             heads.add(
                     new KvHeadAttention(
-                            HeadPattern.of(plan.head(context.layer(), h), context.promptLength()),
-                            format));
+                            HeadPattern.of(plan.head(l, h), context.promptLength()),
+                            plan.bits(l, h) == KvQuantization.FULL_PRECISION
+                                    ? unquantized
+                                    : plan.format(l, h)));
         }
         return new LayerAttention(heads);
     }

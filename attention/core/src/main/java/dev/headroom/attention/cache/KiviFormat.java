@@ -1,0 +1,111 @@
+package dev.headroom.attention.cache;
+
+import dev.headroom.attention.pattern.HeadPattern;
+
+/**
+ * KIVI's cache format (Liu et al. 2024): asymmetric {@code bits}-bit integer codes with an fp16
+ * scale and minimum per group. Keys are grouped per channel over {@code group} consecutive tokens,
+ * values per token over {@code group} consecutive channels. The first {@code sink} tokens stay in
+ * bf16 (KVQuant keeps its first token), and so do the newest: keys are flushed to codes a block of
+ * {@code group} tokens at a time once {@code residual + group} have gathered, values one token at a
+ * time once {@code residual} have, so between {@code residual} and {@code residual + group - 1}
+ * keys and exactly {@code min(tokens, residual)} values are in bf16.
+ *
+ * <p>The schedule is a function of the token count alone, so a prompt prefilled at once and the
+ * same tokens appended one by one end in the same state. {@link #bytes(HeadPattern, int, int)}
+ * counts what a cache of that state stores: codes, scales and minimums of every group that still
+ * holds a visible token, and the bf16 regions.
+ */
+public record KiviFormat(int bits, int group, int residual, int sink) implements KvFormat {
+    public static final int DEFAULT_GROUP = 32, DEFAULT_RESIDUAL = 128;
+
+    public KiviFormat {
+        if (bits != 2 && bits != 4 && bits != 8)
+            throw new IllegalArgumentException("KIVI bits are 2, 4 or 8, got " + bits);
+        if (group < 1) throw new IllegalArgumentException("KIVI group must be >= 1, got " + group);
+        if (residual < 0 || residual % group != 0)
+            throw new IllegalArgumentException(
+                    "KIVI residual must be a multiple of the group ("
+                            + group
+                            + "), got "
+                            + residual);
+        if (sink < 0) throw new IllegalArgumentException("KIVI sink must be >= 0, got " + sink);
+    }
+
+    /** KIVI with the default group (32) and residual (128), no sink. */
+    public static KiviFormat of(int bits) {
+        return new KiviFormat(bits, DEFAULT_GROUP, DEFAULT_RESIDUAL, 0);
+    }
+
+    @Override
+    public String name() {
+        return "kivi" + bits + "-g" + group + "-r" + residual + (sink > 0 ? "-s" + sink : "");
+    }
+
+    /**
+     * Keys of the first {@code tokens} after the sink that are codes: whole groups, leaving
+     * residual to residual + group - 1 in bf16.
+     */
+    public long quantizedKeys(long tokens) {
+        return Math.max(0, tokens - residual) / group * group;
+    }
+
+    /** Values of the first {@code tokens} after the sink that are codes: all but the residual. */
+    public long quantizedValues(long tokens) {
+        return Math.max(0, tokens - residual);
+    }
+
+    /** Bytes of one key group: codes for group x headDim channels, an fp16 scale and min each. */
+    public long keyGroupBytes(int headDim) {
+        return (long) group * headDim * bits / 8 + 4L * headDim;
+    }
+
+    /** Bytes of one quantized value token: its codes and an fp16 scale and min per group. */
+    public long valueTokenBytes(int headDim) {
+        return (long) headDim * bits / 8 + 4L * ceilDiv(headDim, group);
+    }
+
+    @Override
+    public long bytes(long tokens, int headDim) {
+        if (tokens > Integer.MAX_VALUE) throw new IllegalArgumentException("tokens " + tokens);
+        return bytes(HeadPattern.full(), (int) tokens, headDim);
+    }
+
+    @Override
+    public long bytes(HeadPattern pattern, int position, int headDim) {
+        // held positions: [0, heldSinkEnd) and [windowStart, position)
+        int windowStart, heldSinkEnd;
+        if (pattern.isFull() || position <= pattern.sink() + pattern.window()) {
+            heldSinkEnd = position;
+            windowStart = position;
+        } else {
+            heldSinkEnd = pattern.sink();
+            windowStart = position - pattern.window();
+        }
+        int after = Math.max(0, position - sink); // tokens after the format's sink
+        long keyEnd = sink + quantizedKeys(after), valueEnd = sink + quantizedValues(after);
+        long[][] held = {{0, heldSinkEnd}, {windowStart, position}};
+        long keyCodes = 0, valueCodes = 0, heldTotal = 0;
+        long groups = 0, lastGroup = -1;
+        for (long[] r : held) {
+            if (r[1] <= r[0]) continue;
+            heldTotal += r[1] - r[0];
+            long k0 = Math.max(r[0], sink), k1 = Math.min(r[1], keyEnd);
+            if (k1 > k0) {
+                keyCodes += k1 - k0;
+                long g0 = (k0 - sink) / group, g1 = (k1 - 1 - sink) / group;
+                if (g0 <= lastGroup) g0 = lastGroup + 1; // a group both ranges touch counts once
+                if (g1 >= g0) groups += g1 - g0 + 1;
+                lastGroup = Math.max(lastGroup, g1);
+            }
+            long v0 = Math.max(r[0], sink), v1 = Math.min(r[1], valueEnd);
+            if (v1 > v0) valueCodes += v1 - v0;
+        }
+        long bf16 = 2L * headDim * ((heldTotal - keyCodes) + (heldTotal - valueCodes));
+        return bf16 + groups * keyGroupBytes(headDim) + valueCodes * valueTokenBytes(headDim);
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.headroom.attention.plan;
+
+import dev.headroom.attention.cache.FullPrecisionKv;
+import dev.headroom.attention.cache.KiviFormat;
+import dev.headroom.attention.cache.KvFormat;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A plan's KV-cache precision: the bits of each head ({@code bits.get(i)} for the plan's {@code
+ * heads.get(i)}: 16 = bf16, or 8, 4, 2 = KIVI codes) and the KIVI group, residual and sink all
+ * quantized heads share.
+ */
+public record KvQuantization(int group, int residual, int sink, List<Integer> bits)
+        implements Serializable {
+    public static final int FULL_PRECISION = 16;
+
+    public KvQuantization {
+        bits = List.copyOf(bits);
+        for (int b : bits) {
+            if (b != 16 && b != 8 && b != 4 && b != 2)
+                throw new IllegalArgumentException("KV bits are 16, 8, 4 or 2, got " + b);
+        }
+        new KiviFormat(2, group, residual, sink); // validates the shared settings
+    }
+
+    /** The cache format of a head with {@code bits}. */
+    public KvFormat format(int headBits) {
+        return headBits == FULL_PRECISION
+                ? FullPrecisionKv.BF16
+                : new KiviFormat(headBits, group, residual, sink);
+    }
+
+    /**
+     * The compressed-tensors style {@code kv_cache_scheme} of the most common quantized width
+     * (asymmetric integer groups), for tools that read those configs; per-head bits are in the
+     * plan's heads.
+     */
+    public Map<String, Object> kvCacheScheme() {
+        int common = 16;
+        long best = 0;
+        for (int b : List.of(8, 4, 2)) {
+            long n = bits.stream().filter(x -> x == b).count();
+            if (n > best) {
+                best = n;
+                common = b;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("num_bits", common);
+        m.put("type", common == 16 ? "float" : "int");
+        m.put("strategy", "group");
+        m.put("group_size", group);
+        m.put("symmetric", false);
+        m.put("dynamic", false);
+        return m;
+    }
+}
