@@ -1,15 +1,16 @@
 // Decode attention over a KIVI-quantized KV cache (2 or 4 bits), dequantization fused into the split-K loop.
 //
 // KIVI: keys are quantized per channel over groups of KEY_GROUP tokens, values per token over groups of
-// VALUE_GROUP channels, asymmetric (x = code * scale + zero). The newest tokens stay in bf16 (the residual).
+// VALUE_GROUP channels, asymmetric (x = code * scale + zero, scale and zero in fp16, as quantize/'s KiviGroups
+// stores them). The newest tokens stay in bf16 (the residual).
 // Layouts per KV head kvh (row-major; W = D * BITS / 32 words per token, H = 16 / BITS codes per half word):
 //   kCodes [numKvHeads][nqCap][W] u32      word j of a token holds channel pairs (2i, 2i + 1) of channels
 //                                          [2H j, 2H (j + 1)): the even channel at bit i*BITS, the odd at 16 + i*BITS
 //   vCodes [numKvHeads][nqCap / 2][2W] u32 tokens in pairs (2p, 2p + 1): word j holds channels [H j, H (j + 1)),
 //                                          token 2p's code of channel H j + i at bit i*BITS,
 //                                          token 2p + 1's at bit 16 + i*BITS
-//   kScale, kZero [numKvHeads][nqCap / KEY_GROUP][D] bf16
-//   vScale, vZero [numKvHeads][nqCap][D / VALUE_GROUP] bf16
+//   kScale, kZero [numKvHeads][nqCap / KEY_GROUP][D] fp16 (IEEE half)
+//   vScale, vZero [numKvHeads][nqCap][D / VALUE_GROUP] fp16
 //   kRes, vRes [numKvHeads][resCap][D] bf16, of which the first `residual` rows hold data
 // The pairing is the one the mma fragments want, so one shift and one mask give two codes as bf16x2 halves
 // (0x4300 | n is the bf16 of 128 + n; the 128s are taken out of the sums afterwards, exactly).
@@ -18,6 +19,8 @@
 // Scores never build dequantized keys: with qs = q * scale (per channel, per token group) and cz = q . zero,
 // q . k = qs . code + cz. Values likewise: p * (code * s + z) summed = (p s) * code + p z.
 // Grid (numKvHeads, nqSplits + 1): splits [0, nqSplits) are quantized, split nqSplits is the bf16 residual.
+#include <cuda_fp16.h>
+
 #include "decode_common.cuh"
 
 #define KEY_GROUP 32
@@ -58,9 +61,9 @@ __device__ __forceinline__ void load_row(uint32_t* dst, const uint32_t* src) {
 // group. Query heads beyond GROUP are zero columns. Fragment names follow the PTX ISA: g = lane / 4, t = lane % 4.
 template <int BITS, int D, int GROUP>
 __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, const uint32_t* __restrict__ kCodes,
-                                     const __nv_bfloat16* __restrict__ kScale, const __nv_bfloat16* __restrict__ kZero,
-                                     const uint32_t* __restrict__ vCodes, const __nv_bfloat16* __restrict__ vScale,
-                                     const __nv_bfloat16* __restrict__ vZero, int n, float scaleLog2, float* scores,
+                                     const __half* __restrict__ kScale, const __half* __restrict__ kZero,
+                                     const uint32_t* __restrict__ vCodes, const __half* __restrict__ vScale,
+                                     const __half* __restrict__ vZero, int n, float scaleLog2, float* scores,
                                      int splitCap, float* qShared, float* reduceBuf, float* stats, float* partO,
                                      float* partM, float* partL, int partStride) {
   static_assert(GROUP <= 8, "one mma n-tile of query heads");
@@ -83,8 +86,8 @@ __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, c
     uint32_t rows[4][W];  // token rows g, g + 8, 16 + g, 24 + g of the group
 #pragma unroll
     for (int r = 0; r < 4; ++r) load_row<W>(rows[r], kCodes + (size_t)(tg * KEY_GROUP + g + 8 * r) * W);
-    const __nv_bfloat16* ks = kScale + (size_t)tg * D;
-    const __nv_bfloat16* kz = kZero + (size_t)tg * D;
+    const __half* ks = kScale + (size_t)tg * D;
+    const __half* kz = kZero + (size_t)tg * D;
     uint32_t qs[KC][2];  // B fragments: qs[head g][channels kc*16 + t*2 + {0, 1, 8, 9}]
     float cz = 0.f;      // q[g] . zero - 128 * sum(bf16 qs) over this lane's channels
 #pragma unroll
@@ -92,8 +95,8 @@ __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, c
 #pragma unroll
       for (int half = 0; half < 2; ++half) {
         const int c = kc * 16 + half * 8 + t * 2;
-        const __nv_bfloat162 sc = *reinterpret_cast<const __nv_bfloat162*>(ks + c);
-        const __nv_bfloat162 zp = *reinterpret_cast<const __nv_bfloat162*>(kz + c);
+        const __half2 sc = *reinterpret_cast<const __half2*>(ks + c);
+        const __half2 zp = *reinterpret_cast<const __half2*>(kz + c);
         const float q0 = qShared[g * D + c], q1 = qShared[g * D + c + 1];
         qs[kc][half] = pack_bf16x2(q0 * __low2float(sc), q1 * __high2float(sc));
         cz = fmaf(q0, __low2float(zp), fmaf(q1, __high2float(zp), cz));
@@ -158,8 +161,8 @@ __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, c
       float ps[4];
 #pragma unroll
       for (int r = 0; r < 4; ++r) {
-        const float sc = __bfloat162float(vScale[(size_t)toks[r] * CG + cg]);
-        const float zp = __bfloat162float(vZero[(size_t)toks[r] * CG + cg]);
+        const float sc = __half2float(vScale[(size_t)toks[r] * CG + cg]);
+        const float zp = __half2float(vZero[(size_t)toks[r] * CG + cg]);
         ps[r] = p[r] * sc;
         zAcc[cg] = fmaf(p[r], zp, zAcc[cg]);
       }
@@ -231,9 +234,9 @@ __device__ __forceinline__ void stage_async(char* dst, const void* src, int byte
 }
 
 template <int BITS, int D, int GROUP>
-__device__ void kivi_partial(const __nv_bfloat16* q, const uint32_t* kCodes, const __nv_bfloat16* kScale,
-                             const __nv_bfloat16* kZero, const uint32_t* vCodes, const __nv_bfloat16* vScale,
-                             const __nv_bfloat16* vZero, const __nv_bfloat16* kRes, const __nv_bfloat16* vRes,
+__device__ void kivi_partial(const __nv_bfloat16* q, const uint32_t* kCodes, const __half* kScale,
+                             const __half* kZero, const uint32_t* vCodes, const __half* vScale,
+                             const __half* vZero, const __nv_bfloat16* kRes, const __nv_bfloat16* vRes,
                              int nq, int nqCap, int residual, int resCap, int splitLen, int maxSplits, float scaleLog2,
                              float* partO, float* partM, float* partL) {
   // Dynamic smem: scores, GROUP * max(splitLen, resCap) floats; then, 16-byte aligned, the staged split, which the
@@ -275,9 +278,9 @@ __device__ void kivi_partial(const __nv_bfloat16* q, const uint32_t* kCodes, con
     stage_async(sVZero, vZero + row0 * CG, n * CG * 2);
     asm volatile("cp.async.commit_group;\n" ::);
     kivi_quantized_split<BITS, D, GROUP>(
-        qGroup, reinterpret_cast<const uint32_t*>(sKCodes), reinterpret_cast<const __nv_bfloat16*>(sKScale),
-        reinterpret_cast<const __nv_bfloat16*>(sKZero), reinterpret_cast<const uint32_t*>(sVCodes),
-        reinterpret_cast<const __nv_bfloat16*>(sVScale), reinterpret_cast<const __nv_bfloat16*>(sVZero), n, scaleLog2,
+        qGroup, reinterpret_cast<const uint32_t*>(sKCodes), reinterpret_cast<const __half*>(sKScale),
+        reinterpret_cast<const __half*>(sKZero), reinterpret_cast<const uint32_t*>(sVCodes),
+        reinterpret_cast<const __half*>(sVScale), reinterpret_cast<const __half*>(sVZero), n, scaleLog2,
         scores, splitCap, qShared, reduceBuf, stats, o, m, l, maxSplits);
   } else if (split == nqSplits && residual > 0) {
     const size_t row0 = (size_t)kvh * resCap;
@@ -290,8 +293,8 @@ __device__ void kivi_partial(const __nv_bfloat16* q, const uint32_t* kCodes, con
 
 #define HR_KIVI_PARTIAL(BITS, D, GROUP)                                                                            \
   extern "C" __global__ void __launch_bounds__(HR_DECODE_THREADS) kivi_decode_partial_b##BITS##_d##D##_g##GROUP(  \
-      const __nv_bfloat16* q, const uint32_t* kCodes, const __nv_bfloat16* kScale, const __nv_bfloat16* kZero,     \
-      const uint32_t* vCodes, const __nv_bfloat16* vScale, const __nv_bfloat16* vZero, const __nv_bfloat16* kRes,  \
+      const __nv_bfloat16* q, const uint32_t* kCodes, const __half* kScale, const __half* kZero,     \
+      const uint32_t* vCodes, const __half* vScale, const __half* vZero, const __nv_bfloat16* kRes,  \
       const __nv_bfloat16* vRes, int nq, int nqCap, int residual, int resCap, int splitLen, int maxSplits,         \
       float scaleLog2, float* partO, float* partM, float* partL) {                                                \
     kivi_partial<BITS, D, GROUP>(q, kCodes, kScale, kZero, vCodes, vScale, vZero, kRes, vRes, nq, nqCap, residual, \

@@ -133,7 +133,7 @@ public final class CudaContext implements AutoCloseable {
 
     /**
      * Launches a kernel on the default stream. Arguments: {@link DeviceBuffer}, Integer, Long,
-     * Float.
+     * Float, or null for a null device pointer.
      *
      * @param grid x, y (and z) block counts; block: threads in x
      */
@@ -141,7 +141,9 @@ public final class CudaContext implements AutoCloseable {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
-            if (a instanceof DeviceBuffer) params[i] = Pointer.to(((DeviceBuffer) a).pointer());
+            if (a == null) params[i] = Pointer.to(new long[] {0});
+            else if (a instanceof DeviceBuffer)
+                params[i] = Pointer.to(((DeviceBuffer) a).pointer());
             else if (a instanceof Integer) params[i] = Pointer.to(new int[] {(Integer) a});
             else if (a instanceof Long) params[i] = Pointer.to(new long[] {(Long) a});
             else if (a instanceof Float) params[i] = Pointer.to(new float[] {(Float) a});

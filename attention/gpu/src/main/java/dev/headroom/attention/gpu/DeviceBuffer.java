@@ -70,6 +70,13 @@ public final class DeviceBuffer implements AutoCloseable {
         return host;
     }
 
+    public int[] downloadInts(int count) {
+        checkFits((long) count * Sizeof.INT);
+        int[] host = new int[count];
+        cuMemcpyDtoH(Pointer.to(host), pointer(), (long) count * Sizeof.INT);
+        return host;
+    }
+
     public float[] downloadFloats(int count) {
         checkFits((long) count * Sizeof.FLOAT);
         float[] host = new float[count];

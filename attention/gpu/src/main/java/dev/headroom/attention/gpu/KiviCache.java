@@ -3,8 +3,9 @@ package dev.headroom.attention.gpu;
 import dev.headroom.quantize.KiviCacheData;
 
 /**
- * A KIVI-quantized KV cache on the GPU, in the layout of kivi_decode.cu. Build with {@link #upload}
- * (from what {@code dev.headroom.quantize.KiviQuantizer} packs) or {@link #random}.
+ * A KIVI-quantized KV cache on the GPU, in the layout of kivi_decode.cu (codes, fp16 scales and
+ * zeros, bf16 residual). Build with {@link #upload} (from what {@code
+ * dev.headroom.quantize.KiviQuantizer} packs, group 32) or {@link #random}.
  */
 public final class KiviCache implements AutoCloseable {
     final int bits, kvHeads, headDim, quantized, residual;
@@ -44,6 +45,12 @@ public final class KiviCache implements AutoCloseable {
     }
 
     public static KiviCache upload(CudaContext cuda, KiviCacheData data) {
+        if (data.group() != KiviCacheData.KEY_GROUP)
+            throw new IllegalArgumentException(
+                    "the KIVI decode kernel reads groups of "
+                            + KiviCacheData.KEY_GROUP
+                            + " tokens and channels, not "
+                            + data.group());
         KiviCache c =
                 new KiviCache(
                         cuda,
@@ -68,8 +75,8 @@ public final class KiviCache implements AutoCloseable {
     }
 
     /**
-     * Benchmark helper: random codes, scales in [0.01, 0.1), zeros in [-0.5, 0), residual in [-1,
-     * 1).
+     * Benchmark helper: random codes, fp16 scales in [0.01, 0.1), fp16 zeros in [-0.5, 0), bf16
+     * residual in [-1, 1).
      */
     public static KiviCache random(
             CudaContext cuda,
@@ -82,10 +89,10 @@ public final class KiviCache implements AutoCloseable {
         KiviCache c = new KiviCache(cuda, bits, kvHeads, headDim, quantized, residual);
         RandomFill.randomWords(cuda, c.keyCodes, c.keyCodes.bytes() / 4, seed);
         RandomFill.randomWords(cuda, c.valueCodes, c.valueCodes.bytes() / 4, seed + 1);
-        RandomFill.uniformBf16(cuda, c.keyScale, c.keyScale.bytes() / 2, seed + 2, 0.01f, 0.1f);
-        RandomFill.uniformBf16(cuda, c.keyZero, c.keyZero.bytes() / 2, seed + 3, -0.5f, 0f);
-        RandomFill.uniformBf16(cuda, c.valueScale, c.valueScale.bytes() / 2, seed + 4, 0.01f, 0.1f);
-        RandomFill.uniformBf16(cuda, c.valueZero, c.valueZero.bytes() / 2, seed + 5, -0.5f, 0f);
+        RandomFill.uniformF16(cuda, c.keyScale, c.keyScale.bytes() / 2, seed + 2, 0.01f, 0.1f);
+        RandomFill.uniformF16(cuda, c.keyZero, c.keyZero.bytes() / 2, seed + 3, -0.5f, 0f);
+        RandomFill.uniformF16(cuda, c.valueScale, c.valueScale.bytes() / 2, seed + 4, 0.01f, 0.1f);
+        RandomFill.uniformF16(cuda, c.valueZero, c.valueZero.bytes() / 2, seed + 5, -0.5f, 0f);
         RandomFill.uniformBf16(cuda, c.keyResidual, c.keyResidual.bytes() / 2, seed + 6, -1f, 1f);
         RandomFill.uniformBf16(
                 cuda, c.valueResidual, c.valueResidual.bytes() / 2, seed + 7, -1f, 1f);

@@ -21,6 +21,20 @@ public final class RandomFill {
                 hi);
     }
 
+    public static void uniformF16(
+            CudaContext cuda, DeviceBuffer dst, long count, long seed, float lo, float hi) {
+        cuda.launch(
+                cuda.function("util", "fill_uniform_f16"),
+                new int[] {gridFor(count)},
+                256,
+                0,
+                dst,
+                count,
+                seed,
+                lo,
+                hi);
+    }
+
     public static void randomWords(CudaContext cuda, DeviceBuffer dst, long count, long seed) {
         cuda.launch(
                 cuda.function("util", "fill_random_u32"),

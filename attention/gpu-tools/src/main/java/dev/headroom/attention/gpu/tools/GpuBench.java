@@ -1,10 +1,5 @@
 package dev.headroom.attention.gpu.tools;
 
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventDestroy;
-import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-
 import dev.headroom.attention.gpu.AttentionShape;
 import dev.headroom.attention.gpu.CompressedDecodeKernel;
 import dev.headroom.attention.gpu.CompressedKvCache;
@@ -24,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import jcuda.driver.CUevent;
 
 /**
  * Times headroom's kernels on the issue's shapes (B = 1, 32 query heads, head dim 128, bf16) with
@@ -40,47 +34,17 @@ public final class GpuBench {
     private final boolean quick;
     private final List<String> rows = new ArrayList<>();
 
-    private final DeviceBuffer l2Flush;
+    private final EventTimer timer;
 
     private GpuBench(CudaContext cuda, boolean quick) {
         this.cuda = cuda;
         this.quick = quick;
-        l2Flush = cuda.allocate(256L << 20);
+        timer = new EventTimer(cuda);
     }
 
-    /**
-     * Median milliseconds of {@code reps} runs after {@code warmup} runs, timed as triton's
-     * do_bench times the peers: before each run the L2 cache is flushed by a 256 MB memset, and the
-     * host never waits inside the loop, so it enqueues each run while the flush executes and the
-     * events measure device time only (no launch gaps).
-     */
+    /** Median milliseconds of {@code reps} runs after {@code warmup} runs ({@link EventTimer}). */
     private double medianMs(Runnable run, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) run.run();
-        cuda.synchronize();
-        CUevent[] start = new CUevent[reps], stop = new CUevent[reps];
-        for (int i = 0; i < reps; i++) {
-            start[i] = new CUevent();
-            stop[i] = new CUevent();
-            cuEventCreate(start[i], 0);
-            cuEventCreate(stop[i], 0);
-        }
-        for (int i = 0; i < reps; i++) {
-            l2Flush.fillWordsAsync(i);
-            cuEventRecord(start[i], null);
-            run.run();
-            cuEventRecord(stop[i], null);
-        }
-        cuda.synchronize();
-        double[] ms = new double[reps];
-        float[] elapsed = new float[1];
-        for (int i = 0; i < reps; i++) {
-            cuEventElapsedTime(elapsed, start[i], stop[i]);
-            ms[i] = elapsed[0];
-            cuEventDestroy(start[i]);
-            cuEventDestroy(stop[i]);
-        }
-        Arrays.sort(ms);
-        return ms[reps / 2];
+        return timer.medianMs(run, warmup, reps);
     }
 
     private void row(
@@ -262,6 +226,18 @@ public final class GpuBench {
         return patterns;
     }
 
+    /** The forward-pass kernels' rows (linear layers, norms, RoPE, ...), into the same file. */
+    private ForwardBench forward() {
+        return new ForwardBench(
+                cuda,
+                timer,
+                quick,
+                json -> {
+                    rows.add(json);
+                    System.out.println(json);
+                });
+    }
+
     private void prefillRows() {
         for (int length : quick ? new int[] {8192} : new int[] {8192, 32768}) {
             prefill(length, 32, "dense_prefill_L" + length + "_kv32", dense(32));
@@ -314,13 +290,14 @@ public final class GpuBench {
     }
 
     /**
-     * Usage: GpuBench OUT.jsonl [quick] [prefill|decode|kivi|linear ...]; rows are appended to
-     * OUT.jsonl.
+     * Usage: GpuBench OUT.jsonl [quick] [prefill|decode|kivi|linear|gemm|gemv|forward ...]; rows
+     * are appended to OUT.jsonl.
      */
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
             System.err.println(
-                    "usage: GpuBench OUT.jsonl [quick] [prefill|decode|kivi|linear ...]");
+                    "usage: GpuBench OUT.jsonl [quick]"
+                            + " [prefill|decode|kivi|linear|gemm|gemv|forward ...]");
             System.exit(2);
         }
         GpuAvailability gpu = GpuAvailability.probe();
@@ -348,6 +325,15 @@ public final class GpuBench {
                     case "linear":
                         bench.linear(8192, 8);
                         break;
+                    case "gemm":
+                        bench.forward().gemmRows();
+                        break;
+                    case "gemv":
+                        bench.forward().gemvRows();
+                        break;
+                    case "forward":
+                        bench.forward().forwardRows();
+                        break;
                     default:
                         throw new IllegalArgumentException("unknown family " + family);
                 }
@@ -358,7 +344,7 @@ public final class GpuBench {
                     java.nio.charset.StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
-            bench.l2Flush.close();
+            bench.timer.close();
         }
     }
 }

@@ -28,15 +28,24 @@ import java.util.Random;
 public final class GpuParityCheck {
     public static final double BOUND = 1e-2;
 
-    /** One comparison. NaN in the output makes relL2 NaN, which never passes. */
-    public record Result(String name, double relL2) {
+    /**
+     * One comparison, passing below its bound ({@link #BOUND} unless given). NaN in the output
+     * makes relL2 NaN, which never passes.
+     */
+    public record Result(String name, double relL2, double bound) {
+        public Result(String name, double relL2) {
+            this(name, relL2, BOUND);
+        }
+
         public boolean passed() {
-            return relL2 < BOUND; // false for NaN
+            return relL2 < bound; // false for NaN
         }
 
         @Override
         public String toString() {
-            return String.format("%-58s rel L2 %.2e  %s", name, relL2, passed() ? "ok" : "FAIL");
+            return String.format(
+                    "%-58s rel L2 %.2e (bound %.0e)  %s",
+                    name, relL2, bound, passed() ? "ok" : "FAIL");
         }
     }
 
@@ -326,9 +335,13 @@ public final class GpuParityCheck {
         return out;
     }
 
-    /** Results of one family: prefill, compressed, kivi or linear. */
+    /** Results of one family: prefill, compressed, kivi, linear, gemm or forward. */
     public List<Result> family(String name) {
         switch (name) {
+            case "gemm":
+                return new ForwardParityCheck(cuda, random.nextLong()).gemm();
+            case "forward":
+                return new ForwardParityCheck(cuda, random.nextLong()).forward();
             case "prefill":
                 return prefill();
             case "compressed":
@@ -343,8 +356,8 @@ public final class GpuParityCheck {
     }
 
     /**
-     * Usage: GpuParityCheck [--seed N] [prefill|compressed|kivi|linear ...] (all families when none
-     * named).
+     * Usage: GpuParityCheck [--seed N] [prefill|compressed|kivi|linear|gemm|forward ...] (all
+     * families when none named).
      */
     public static void main(String[] args) {
         long seed = System.nanoTime();
@@ -353,14 +366,21 @@ public final class GpuParityCheck {
             if (args[i].equals("--seed")) seed = Long.parseLong(args[++i]);
             else families.add(args[i]);
         }
-        if (families.isEmpty()) families = List.of("prefill", "compressed", "kivi", "linear");
+        if (families.isEmpty())
+            families = List.of("prefill", "compressed", "kivi", "linear", "gemm", "forward");
         GpuAvailability gpu = GpuAvailability.probe();
         if (!gpu.available()) {
             System.out.println("parity: skipped, " + gpu.description());
             System.exit(2);
         }
         System.out.println(
-                "parity on " + gpu.description() + ", seed " + seed + ", bound " + BOUND);
+                "parity on "
+                        + gpu.description()
+                        + ", seed "
+                        + seed
+                        + ", bound "
+                        + BOUND
+                        + " unless stated");
         int failed = 0;
         try (CudaContext cuda = new CudaContext()) {
             GpuParityCheck check = new GpuParityCheck(cuda, seed);

@@ -60,4 +60,14 @@ class GpuParityTest {
     void linear() {
         check(GpuParityCheck::linear);
     }
+
+    @Test
+    void linearLayers() {
+        check(c -> c.family("gemm"));
+    }
+
+    @Test
+    void forwardKernels() {
+        check(c -> c.family("forward"));
+    }
 }
