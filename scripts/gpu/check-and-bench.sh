@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repo root, with .gpu/ carried (scripts/gpu/stage-gpu-dir.sh builds it here):
 #   scripts/gpu/check-and-bench.sh [quick]
-# 1. parity of every kernel family against the core's float64 oracle (one JVM per family, so a crash stays local),
-# 2. our kernels' timings (GpuBench; both in attention/gpu-tools), 3. the peers and ceilings in the same job, joined into the table.
-# Logs and the table go to $OUT (or the git-ignored .gpu/out when OUT is unset). While iterating on one kernel:
+# 1. parity of every kernel family against float64 references (the core's oracle for attention, ForwardReference for
+# the linear layers and the rest of the forward pass; one JVM per family, so a crash stays local),
+# 2. our kernels' timings (GpuBench; both in attention/gpu-tools), 3. the peers and ceilings in the same job, joined
+# into the tables: bench/attention_bench.py for attention (PEERS=0 skips it), scripts/gpu/kernel_peers.py for the
+# gemm, gemv and forward rows (torch.matmul on the same shapes, a copy; KPEERS=0 skips it).
+# SASS=1 also compiles the GEMM sources here and counts their tensor-core instructions (cuobjdump).
+# Logs and the tables go to $OUT (or the git-ignored .gpu/out when OUT is unset). While iterating on one kernel:
 #   PARITY="kivi" BENCH="kivi" PEERS=0 scripts/gpu/check-and-bench.sh
+#   PARITY="gemm forward" BENCH="gemm gemv forward" PEERS=0 scripts/gpu/check-and-bench.sh
 set -uo pipefail
 out=${OUT:-.gpu/out}
 mkdir -p "$out"
@@ -12,25 +17,38 @@ quick=${1:-}
 java=.gpu/jre/bin/java
 cp='.gpu/lib/*'  # the slim classpath stage-gpu-dir.sh builds (core, quantize, attention/gpu, gpu-tools, JCuda)
 tools=dev.headroom.attention.gpu.tools
-# $OUT returns at most 8 files: run.log, parity.log, ours.jsonl and bench.{txt,json,csv,parquet}.
+# $OUT returns at most 8 files: run.log, parity.log, ours.jsonl, kernels.json and bench.{txt,json,csv,parquet}.
 exec > >(tee "$out/run.log") 2>&1
 started=$(date +%s)
 echo "check-and-bench $(date -u '+%Y-%m-%d %H:%M:%S UTC') ${quick:-full}"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw,memory.used \
   --format=csv 2>&1
 echo "slim classpath: $(cat .gpu/lib/*.jar | wc -c) bytes of jars in $(ls .gpu/lib | wc -l) jars"
+if [ "${SASS:-0}" != 0 ]; then
+  src=attention/gpu/src/main/cuda
+  for f in gemm gemm_sm90a; do
+    case $f in *_sm90a) arch=-gencode=arch=compute_90a,code=sm_90a ;; *) arch=-arch=sm_90 ;; esac
+    nvcc $arch -O3 -std=c++17 -cubin -Xptxas -v -o "/tmp/$f.cubin" "$src/$f.cu" 2>&1 | grep -E "entry|registers|spill"
+    echo "$f SASS: $(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'HGMMA') HGMMA," \
+      "$(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'HMMA') HMMA," \
+      "$(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'LDL|STL') local loads/stores"
+  done
+fi
 status=0
-for family in ${PARITY:-prefill compressed kivi linear}; do
-  timeout 120 $java -cp "$cp" $tools.GpuParityCheck $family 2>&1 | tee -a "$out/parity.log"
+for family in ${PARITY:-prefill compressed kivi linear gemm forward}; do
+  timeout 240 $java -cp "$cp" $tools.GpuParityCheck $family 2>&1 | tee -a "$out/parity.log"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
 done
 rm -f "$out/ours.jsonl"
-for family in ${BENCH:-prefill decode kivi linear}; do
+for family in ${BENCH:-prefill decode kivi linear gemm gemv forward}; do
   timeout 150 $java -Xmx8g -cp "$cp" $tools.GpuBench "$out/ours.jsonl" $quick $family 2>&1
 done
 if [ "${PEERS:-1}" != 0 ]; then
   PYTHONUNBUFFERED=1 timeout 300 python3 bench/attention_bench.py --ours "$out/ours.jsonl" --out "$out" \
     ${quick:+--quick} 2>&1
+fi
+if [ "${KPEERS:-1}" != 0 ] && grep -qE '"family":"(gemm|gemv|forward)"' "$out/ours.jsonl" 2>/dev/null; then
+  PYTHONUNBUFFERED=1 timeout 240 python3 scripts/gpu/kernel_peers.py --ours "$out/ours.jsonl" --out "$out" 2>&1
 fi
 grep -h "parity:" "$out/parity.log"
 echo "check-and-bench took $(( $(date +%s) - started )) s, exit $status"

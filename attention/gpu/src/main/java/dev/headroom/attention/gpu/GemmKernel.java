@@ -51,6 +51,7 @@ public final class GemmKernel {
 
     private final CudaContext cuda;
     private final GemvKernel gemv;
+    private final java.util.Set<Variant> sharedAllowed = java.util.EnumSet.noneOf(Variant.class);
 
     public GemmKernel(CudaContext cuda) {
         this.cuda = cuda;
@@ -80,7 +81,7 @@ public final class GemmKernel {
             Variant variant) {
         checkShape(x, w, y, m, n, k, out);
         CUfunction f = cuda.function(variant.module, variant.kernel);
-        cuda.allowDynamicShared(f, variant.sharedBytes);
+        if (sharedAllowed.add(variant)) cuda.allowDynamicShared(f, variant.sharedBytes);
         cuda.launch(
                 f,
                 new int[] {blocks(m, n, variant)},

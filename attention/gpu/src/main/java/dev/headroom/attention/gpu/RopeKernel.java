@@ -47,6 +47,8 @@ public final class RopeKernel implements AutoCloseable {
             long offset) {
         if (offset + (long) heads * headDim > rowStride)
             throw new IllegalArgumentException("heads run past the row");
+        if (rowStride % 2 != 0 || offset % 2 != 0)
+            throw new IllegalArgumentException("RoPE rows and offsets must be even (bf16 pairs)");
         if (x.bytes() < 2 * rowStride * tokens || positions.bytes() < 4L * tokens)
             throw new IllegalArgumentException("RoPE buffers smaller than the shape");
         long threads = (long) tokens * heads * (headDim / 4);
