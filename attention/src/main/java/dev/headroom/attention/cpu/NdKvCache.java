@@ -24,12 +24,14 @@ abstract class NdKvCache implements KvCache {
     protected int[] positionBySlot = new int[0];
     protected int held, position;
     private long batch = 1;
+    private final BufferQuantizer quantizer; // null for a full-precision format
 
     NdKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
         this.pattern = pattern;
         this.format = format;
         this.kvHeads = kvHeads.clone();
         this.headDim = headDim;
+        this.quantizer = BufferQuantizer.of(format, pattern, kvHeads.length, headDim);
     }
 
     /** The cache for a pattern: a growing one for a full head, a sink + ring window otherwise. */
@@ -45,7 +47,10 @@ abstract class NdKvCache implements KvCache {
      */
     final void append(NDArray k, NDArray v) {
         batch = k.getShape().get(0);
-        store(k.stopGradient(), v.stopGradient(), (int) k.getShape().get(2));
+        int from = position, t = (int) k.getShape().get(2);
+        Object before = quantizer == null ? null : quantizer.beforeStore(this, from, from + t);
+        store(k.stopGradient(), v.stopGradient(), t);
+        if (quantizer != null) quantizer.afterStore(this, before, k, v, from, position);
     }
 
     protected abstract void store(NDArray k, NDArray v, int t);
@@ -109,7 +114,19 @@ abstract class NdKvCache implements KvCache {
 
     @Override
     public long bytes() {
-        return batch * kvHeads.length * format.bytes(held, headDim);
+        return batch * kvHeads.length * format.bytes(pattern, position, headDim);
+    }
+
+    /**
+     * Bytes counted from the storage itself: the packed codes, scales and full-precision rows a
+     * quantized format keeps (equal to {@link #bytes()}, which counts from the format's schedule).
+     */
+    long storedBytes() {
+        return quantizer == null ? bytes() : quantizer.storedBytes();
+    }
+
+    BufferQuantizer quantizer() {
+        return quantizer;
     }
 
     @Override

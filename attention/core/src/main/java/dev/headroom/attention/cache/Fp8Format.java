@@ -9,7 +9,9 @@ package dev.headroom.attention.cache;
 public record Fp8Format(Fp8Scaling scaling) implements KvFormat {
     /** Where an fp8 cache's scale is shared. */
     public enum Fp8Scaling {
+        @com.fasterxml.jackson.annotation.JsonProperty("per_tensor")
         PER_TENSOR,
+        @com.fasterxml.jackson.annotation.JsonProperty("per_kv_head")
         PER_KV_HEAD
     }
 
