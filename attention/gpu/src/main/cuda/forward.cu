@@ -28,7 +28,7 @@ __device__ __forceinline__ float silu(float g) { return g / (1.f + expf(-g)); }
 // ---- RMSNorm: y[r] = bf16(x[r] / sqrt(mean(x[r]^2) + eps) * weight), one CTA per row ----
 // With delta != null the residual add comes first, in place: x[r] += delta[r] (bf16), then x[r] is normalized.
 // dim: any multiple of 4.
-extern "C" __global__ void __launch_bounds__(NORM_THREADS)
+extern "C" __global__ void
     rmsnorm_f32(float* __restrict__ x, const __nv_bfloat16* __restrict__ delta, const __nv_bfloat16* __restrict__ weight,
                 __nv_bfloat16* __restrict__ y, int dim, float eps) {
   __shared__ float scratch[NORM_THREADS / 32];
@@ -64,28 +64,44 @@ extern "C" __global__ void __launch_bounds__(NORM_THREADS)
 // k heads of a fused QKV row are contiguous, so one launch rotates both). Dimension i pairs with i + headDim / 2:
 //   out[i] = x[i] cos - x[i + h] sin,  out[i + h] = x[i + h] cos + x[i] sin,  angle = invFreq[i] * position (fp32),
 // as attention/core's RotaryTable; the scaling (default, linear, llama3) is all in invFreq, which the host computes.
-// One thread per two adjacent pairs (headDim a multiple of 4).
+// One thread per (token, two adjacent pairs, ROPE_HEADS heads): the angles depend on the token and the pair only, so
+// one sincos serves ROPE_HEADS heads, whose loads are all issued before the first store (headDim a multiple of 4).
+constexpr int ROPE_HEADS = 8;
+
 extern "C" __global__ void rope_bf16(__nv_bfloat16* __restrict__ x, const int* __restrict__ positions,
                                      const float* __restrict__ invFreq, int tokens, int heads, int headDim,
                                      long long rowStride, long long offset) {
   const int half = headDim / 2, pairs = half / 2;
-  const long long n = (long long)tokens * heads * pairs;
+  const int chunks = (heads + ROPE_HEADS - 1) / ROPE_HEADS;
+  const long long n = (long long)tokens * chunks * pairs;
   for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < n;
        idx += (long long)gridDim.x * blockDim.x) {
     const int p = (int)(idx % pairs);
-    const long long th = idx / pairs;
-    const int head = (int)(th % heads), token = (int)(th / heads);
-    const int i = 2 * p;
-    __nv_bfloat16* base = x + token * rowStride + offset + (long long)head * headDim;
+    const long long tc = idx / pairs;
+    const int chunk = (int)(tc % chunks), token = (int)(tc / chunks);
+    const int i = 2 * p, head0 = chunk * ROPE_HEADS;
     const float pos = (float)positions[token];
     float s0, c0, s1, c1;
     sincosf(invFreq[i] * pos, &s0, &c0);
     sincosf(invFreq[i + 1] * pos, &s1, &c1);
-    const uint32_t lo = *reinterpret_cast<const uint32_t*>(base + i);
-    const uint32_t hi = *reinterpret_cast<const uint32_t*>(base + i + half);
-    const float a0 = bf16_lo(lo), a1 = bf16_hi(lo), b0 = bf16_lo(hi), b1 = bf16_hi(hi);
-    *reinterpret_cast<uint32_t*>(base + i) = pack_bf16x2(a0 * c0 - b0 * s0, a1 * c1 - b1 * s1);
-    *reinterpret_cast<uint32_t*>(base + i + half) = pack_bf16x2(b0 * c0 + a0 * s0, b1 * c1 + a1 * s1);
+    __nv_bfloat16* row = x + token * rowStride + offset + (long long)head0 * headDim;
+    uint32_t lo[ROPE_HEADS], hi[ROPE_HEADS];
+#pragma unroll
+    for (int h = 0; h < ROPE_HEADS; ++h) {
+      if (head0 + h < heads) {
+        lo[h] = *reinterpret_cast<const uint32_t*>(row + h * headDim + i);
+        hi[h] = *reinterpret_cast<const uint32_t*>(row + h * headDim + i + half);
+      }
+    }
+#pragma unroll
+    for (int h = 0; h < ROPE_HEADS; ++h) {
+      if (head0 + h < heads) {
+        const float a0 = bf16_lo(lo[h]), a1 = bf16_hi(lo[h]), b0 = bf16_lo(hi[h]), b1 = bf16_hi(hi[h]);
+        *reinterpret_cast<uint32_t*>(row + h * headDim + i) = pack_bf16x2(a0 * c0 - b0 * s0, a1 * c1 - b1 * s1);
+        *reinterpret_cast<uint32_t*>(row + h * headDim + i + half) =
+            pack_bf16x2(b0 * c0 + a0 * s0, b1 * c1 + a1 * s1);
+      }
+    }
   }
 }
 

@@ -181,8 +181,9 @@ __device__ void gemm_mma(const __nv_bfloat16* __restrict__ x, const __nv_bfloat1
 // and the kernel is bound by reading W once. A dot product does not care about the order of k, so each thread
 // loads 16 contiguous bytes of a W row and of an x row (channels 8t .. 8t + 7 of a 32-channel block) and both
 // operands use the same permutation of k: fragments come straight from global memory, with no shared memory.
-// One CTA = 4 warps = 16 rows of W; the warps split K (interleaved 32-channel blocks) and add through shared memory.
-constexpr int GEMV_WARPS = 4, GEMV_UNROLL = 4;
+// One CTA = WARPS warps (4, 8 or 16) = 16 rows of W; the warps split K (interleaved 32-channel blocks) and add
+// through shared memory. More warps per row block keep more loads in flight when W has few rows (4096).
+constexpr int GEMV_UNROLL = 4;
 
 __device__ __forceinline__ uint4 load_stream(const __nv_bfloat16* p) {  // W: read once, keep it out of L1
   uint4 v;
@@ -191,6 +192,7 @@ __device__ __forceinline__ uint4 load_stream(const __nv_bfloat16* p) {  // W: re
   return v;
 }
 
+template <int GEMV_WARPS>
 __device__ void gemv_mma(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w, void* y,
                          int batch, int N, int K, int mode) {
   __shared__ float partial[GEMV_WARPS][32][4];
@@ -253,7 +255,11 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2)
   gemm_mma(x, w, y, M, N, K, mode);
 }
 
-extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)
-    gemv_bf16(const __nv_bfloat16* x, const __nv_bfloat16* w, void* y, int batch, int N, int K, int mode) {
-  gemv_mma(x, w, y, batch, N, K, mode);
-}
+#define HR_GEMV(WARPS)                                                                                     \
+  extern "C" __global__ void __launch_bounds__(WARPS * 32) gemv_bf16_w##WARPS(                            \
+      const __nv_bfloat16* x, const __nv_bfloat16* w, void* y, int batch, int N, int K, int mode) {       \
+    gemv_mma<WARPS>(x, w, y, batch, N, K, mode);                                                          \
+  }
+HR_GEMV(4)
+HR_GEMV(8)
+HR_GEMV(16)

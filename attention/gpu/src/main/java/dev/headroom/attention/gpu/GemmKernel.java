@@ -10,9 +10,19 @@ import jcuda.driver.CUfunction;
  * m and n are arbitrary. {@link #linear} takes the bandwidth-bound {@link GemvKernel} for m ≤ 8.
  */
 public final class GemmKernel {
-    /** Which implementation runs: wgmma needs sm_90a; mma.sync runs on any sm_80+ GPU. */
+    /**
+     * Which implementation runs: the wgmma kernels (128 x 256 or 192 x 256 tiles) need sm_90a;
+     * mma.sync runs on any sm_80+ GPU.
+     */
     public enum Variant {
         WGMMA("gemm_sm90a", "gemm_bf16_wgmma", 128, 256, 256, 4 * (128 + 256) * 64 * 2 + 1024),
+        WGMMA_M192(
+                "gemm_sm90a",
+                "gemm_bf16_wgmma_m192",
+                192,
+                256,
+                384,
+                4 * (192 + 256) * 64 * 2 + 1024),
         MMA_SYNC("gemm", "gemm_bf16_mma", 128, 128, 256, 3 * (128 + 128) * 64 * 2);
         final String module, kernel;
 
@@ -27,6 +37,19 @@ public final class GemmKernel {
             this.threads = threads;
             this.sharedBytes = sharedBytes;
         }
+
+        /** Whether this variant needs a Hopper GPU (compute capability 9.0, sm_90a). */
+        public boolean hopperOnly() {
+            return module.endsWith("_sm90a");
+        }
+    }
+
+    /** The variants this GPU runs. */
+    public java.util.List<Variant> variants() {
+        java.util.List<Variant> list = new java.util.ArrayList<>();
+        for (Variant v : Variant.values())
+            if (!v.hopperOnly() || cuda.computeCapability() == 90) list.add(v);
+        return list;
     }
 
     /** What the kernel writes: the mode argument of the kernels and the bytes per element. */

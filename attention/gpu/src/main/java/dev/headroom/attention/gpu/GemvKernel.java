@@ -11,13 +11,37 @@ import jcuda.driver.CUfunction;
 public final class GemvKernel {
     public static final int MAX_BATCH = 8;
 
-    /** W rows per CTA and threads per CTA, as in the kernel (16 rows, GEMV_WARPS = 4). */
-    static final int ROWS = 16, THREADS = 128;
+    /** W rows per CTA, as in the kernel. */
+    static final int ROWS = 16;
+
+    /**
+     * Warps per CTA, which split K between them (gemv_bf16_w4, _w8, _w16): more warps keep more
+     * loads in flight when W has few rows.
+     */
+    public enum Variant {
+        W4(4),
+        W8(8),
+        W16(16);
+        final int warps;
+
+        Variant(int warps) {
+            this.warps = warps;
+        }
+    }
 
     private final CudaContext cuda;
 
     public GemvKernel(CudaContext cuda) {
         this.cuda = cuda;
+    }
+
+    /** The variant for a W of n rows: more warps per row block when there are few row blocks. */
+    public Variant defaultVariant(int n) {
+        return defaultVariant(n, cuda.multiprocessors());
+    }
+
+    static Variant defaultVariant(int n, int multiprocessors) {
+        return blocks(n) < 8 * multiprocessors ? Variant.W8 : Variant.W4;
     }
 
     public void run(
@@ -28,11 +52,24 @@ public final class GemvKernel {
             int n,
             int k,
             GemmKernel.Output out) {
+        run(x, w, y, batch, n, k, out, defaultVariant(n));
+    }
+
+    public void run(
+            DeviceBuffer x,
+            DeviceBuffer w,
+            DeviceBuffer y,
+            int batch,
+            int n,
+            int k,
+            GemmKernel.Output out,
+            Variant variant) {
         if (batch < 1 || batch > MAX_BATCH)
             throw new IllegalArgumentException("GEMV batch " + batch + " outside 1.." + MAX_BATCH);
         GemmKernel.checkShape(x, w, y, batch, n, k, out);
-        CUfunction f = cuda.function("gemm", "gemv_bf16");
-        cuda.launch(f, new int[] {blocks(n)}, THREADS, 0, x, w, y, batch, n, k, out.mode);
+        CUfunction f = cuda.function("gemm", "gemv_bf16_w" + variant.warps);
+        cuda.launch(
+                f, new int[] {blocks(n)}, 32 * variant.warps, 0, x, w, y, batch, n, k, out.mode);
     }
 
     static int blocks(int n) {

@@ -82,7 +82,7 @@ final class ForwardBench {
         return most;
     }
 
-    /** The linear layers as GEMM: both variants at 8192 tokens, the default one at 8 and 1. */
+    /** The linear layers as GEMM: every variant at 8192 tokens, the default one at 8 and 1. */
     void gemmRows() {
         GemmKernel gemm = new GemmKernel(cuda);
         long xElems = (long) TOKENS * FFN, yElems = (long) TOKENS * VOCAB;
@@ -92,8 +92,7 @@ final class ForwardBench {
             RandomFill.uniformBf16(cuda, x, xElems, 51, -1, 1);
             RandomFill.uniformBf16(cuda, w, maxWeight(), 52, -0.05f, 0.05f);
             for (int m : quick ? new int[] {TOKENS, 1} : new int[] {TOKENS, 8, 1}) {
-                for (GemmKernel.Variant v : GemmKernel.Variant.values()) {
-                    if (v == GemmKernel.Variant.WGMMA && cuda.computeCapability() != 90) continue;
+                for (GemmKernel.Variant v : gemm.variants()) {
                     if (v != gemm.defaultVariant() && m != TOKENS) continue;
                     for (Object[] l : LAYERS) {
                         String layer = (String) l[0];
@@ -125,7 +124,7 @@ final class ForwardBench {
         }
     }
 
-    /** The linear layers as GEMV at batch 1 and 8 (the decode path). */
+    /** The linear layers as GEMV at batch 1 and 8 (the decode path), each warp count. */
     void gemvRows() {
         GemvKernel gemv = new GemvKernel(cuda);
         long xElems = (long) GemvKernel.MAX_BATCH * FFN;
@@ -134,25 +133,37 @@ final class ForwardBench {
                 DeviceBuffer y = cuda.allocate(4L * GemvKernel.MAX_BATCH * VOCAB)) {
             RandomFill.uniformBf16(cuda, x, xElems, 61, -1, 1);
             RandomFill.uniformBf16(cuda, w, maxWeight(), 62, -0.05f, 0.05f);
-            for (int batch : new int[] {1, 8}) {
-                for (Object[] l : LAYERS) {
-                    String layer = (String) l[0];
-                    int n = (Integer) l[1], k = (Integer) l[2];
-                    double ms =
-                            timer.medianMs(
-                                    () -> gemv.run(x, w, y, batch, n, k, GemmKernel.Output.BF16),
-                                    10,
-                                    quick ? 20 : 100);
-                    row(
-                            "gemv",
-                            "gemv_" + layer + "_B" + batch,
-                            batch,
-                            n,
-                            k,
-                            ms,
-                            GemmKernel.flops(batch, n, k),
-                            GemmKernel.bytes(batch, n, k, GemmKernel.Output.BF16),
-                            "MMA_SYNC");
+            for (GemvKernel.Variant v : GemvKernel.Variant.values()) {
+                for (int batch : new int[] {1, 8}) {
+                    for (Object[] l : LAYERS) {
+                        String layer = (String) l[0];
+                        int n = (Integer) l[1], k = (Integer) l[2];
+                        double ms =
+                                timer.medianMs(
+                                        () ->
+                                                gemv.run(
+                                                        x,
+                                                        w,
+                                                        y,
+                                                        batch,
+                                                        n,
+                                                        k,
+                                                        GemmKernel.Output.BF16,
+                                                        v),
+                                        10,
+                                        quick ? 20 : 100);
+                        String tag = v.name().toLowerCase(Locale.ROOT);
+                        row(
+                                "gemv",
+                                "gemv_" + tag + "_" + layer + "_B" + batch,
+                                batch,
+                                n,
+                                k,
+                                ms,
+                                GemmKernel.flops(batch, n, k),
+                                GemmKernel.bytes(batch, n, k, GemmKernel.Output.BF16),
+                                v.name() + (v == gemv.defaultVariant(n) ? " default" : ""));
+                    }
                 }
             }
         }

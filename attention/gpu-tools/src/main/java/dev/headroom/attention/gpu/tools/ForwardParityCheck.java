@@ -90,8 +90,7 @@ public final class ForwardParityCheck {
         List<Result> results = new ArrayList<>();
         GemmKernel gemm = new GemmKernel(cuda);
         GemvKernel gemv = new GemvKernel(cuda);
-        List<GemmKernel.Variant> variants = new ArrayList<>(List.of(GemmKernel.Variant.MMA_SYNC));
-        if (cuda.computeCapability() == 90) variants.add(0, GemmKernel.Variant.WGMMA);
+        List<GemmKernel.Variant> variants = gemm.variants();
         int[][] gemmCases = { // m, n, k: edges in every dimension, many row groups, a vocab-wide n
             {1, 200, 64},
             {8, 136, 4096},
@@ -115,13 +114,15 @@ public final class ForwardParityCheck {
             {1, 100, 64}, {3, 4113, 4104}, {8, 520, 14336}, {8, 128256, 64}, {5, 33, 8}
         };
         for (int[] c : gemvCases) {
-            results.addAll(
-                    linearCase(
-                            "gemv",
-                            c[0],
-                            c[1],
-                            c[2],
-                            (x, w, y, out) -> gemv.run(x, w, y, c[0], c[1], c[2], out)));
+            for (GemvKernel.Variant v : GemvKernel.Variant.values()) {
+                results.addAll(
+                        linearCase(
+                                "gemv " + v,
+                                c[0],
+                                c[1],
+                                c[2],
+                                (x, w, y, out) -> gemv.run(x, w, y, c[0], c[1], c[2], out, v)));
+            }
         }
         for (GemmKernel.Variant v : variants) results.add(sampledGemm(gemm, v, 8192, 6144, 4096));
         return results;
