@@ -49,20 +49,17 @@ public final class KiviGroups {
         return code * Fp16.toFloat(scale) + Fp16.toFloat(min);
     }
 
-    /** 32-bit words of one packed key row. */
+    /** 32-bit words of one packed key row (the last one partly used when they do not fill it). */
     public static int keyWords(int headDim, int bits) {
-        return headDim * bits / 32;
+        return (headDim * bits + 31) / 32;
     }
 
     /** 16-bit halves of one packed value row. */
     public static int valueHalves(int headDim, int bits) {
-        return headDim * bits / 16;
+        return (headDim * bits + 15) / 16;
     }
 
     public static void checkShape(int headDim, int bits, int group) {
-        if (headDim % (32 / bits) != 0)
-            throw new IllegalArgumentException(
-                    "head dim " + headDim + " does not pack into words of " + bits + "-bit codes");
         if (headDim % group != 0)
             throw new IllegalArgumentException(
                     "head dim " + headDim + " is not a multiple of the value group " + group);

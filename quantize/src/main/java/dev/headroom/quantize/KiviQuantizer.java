@@ -33,6 +33,13 @@ public final class KiviQuantizer {
         if (bits != 2 && bits != 4 && bits != 8)
             throw new IllegalArgumentException("KIVI bits must be 2, 4 or 8: " + bits);
         KiviGroups.checkShape(headDim, bits, group);
+        if (headDim * bits % 32 != 0)
+            throw new IllegalArgumentException(
+                    "the GPU layout needs whole words: head dim "
+                            + headDim
+                            + " at "
+                            + bits
+                            + " bits");
         int quantized = Math.max(0, tokens - minResidual) / group * group;
         int residual = tokens - quantized;
         int words = KiviGroups.keyWords(headDim, bits), halves = 2 * words;

@@ -2,6 +2,7 @@ package dev.headroom.attention.cpu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.runtime.RuntimeSequence;
 
 /**
@@ -63,6 +64,37 @@ final class CpuSequence implements RuntimeSequence {
     @Override
     public double density() {
         return state.density();
+    }
+
+    @Override
+    public RuntimeSequence fork(AttentionPolicy policy) {
+        try (NDScope scope = new NDScope()) {
+            return new CpuSequence(model, state.fork(policy));
+        }
+    }
+
+    @Override
+    public float[][] cachedKeys(int layer, int kvHead) {
+        try (NDScope scope = new NDScope()) {
+            return state.cached(layer, kvHead, true);
+        }
+    }
+
+    @Override
+    public float[][] cachedValues(int layer, int kvHead) {
+        try (NDScope scope = new NDScope()) {
+            return state.cached(layer, kvHead, false);
+        }
+    }
+
+    @Override
+    public void recordQueries() {
+        state.recordQueries();
+    }
+
+    @Override
+    public float[][][] lastQueries(int layer) {
+        return state.lastQueries(layer);
     }
 
     @Override

@@ -23,8 +23,11 @@ public final class InferenceState implements AutoCloseable {
     private final NdKvCache[][] caches; // [L][group]
     private final AttentionKernel[][] kernels; // [L][group]
     private final int[][] cacheOfHead; // [L][KV] -> group
+    private final int promptLength;
+    private final ArtifactResolver artifacts;
     private int position;
     private long pairs, causalPairs;
+    private float[][][][] queries; // [L][H][T][hd] of the last call, when recording
 
     /**
      * @param promptLength the input length, for policies whose spans scale with it
@@ -40,6 +43,8 @@ public final class InferenceState implements AutoCloseable {
             ArtifactResolver artifacts) {
         this.config = config;
         this.policy = policy;
+        this.promptLength = promptLength;
+        this.artifacts = artifacts;
         this.caches = new NdKvCache[config.numLayers()][];
         this.kernels = new AttentionKernel[config.numLayers()][];
         this.cacheOfHead = new int[config.numLayers()][config.numKvHeads()];
@@ -87,6 +92,7 @@ public final class InferenceState implements AutoCloseable {
                 g = config.groupSize(),
                 hd = config.headDim();
         NDArray q5 = q.reshape(b, kv, g, t, hd); // [B, KV, G, T, hd]
+        if (queries != null) queries[l] = record(q, t, hd);
         NdKvCache[] layer = caches[l];
         if (layer.length > 1 && observer != AttentionObserver.NONE) {
             throw new IllegalStateException(
@@ -176,6 +182,96 @@ public final class InferenceState implements AutoCloseable {
     /** The fraction of causal query-key pairs computed so far (1.0 for dense attention). */
     public double density() {
         return causalPairs == 0 ? 1.0 : (double) pairs / causalPairs;
+    }
+
+    /** Sequence 0's queries q [B, H, T, hd] as [H][T][hd]. */
+    private float[][][] record(NDArray q, int t, int hd) {
+        int h = config.numHeads();
+        float[] flat = q.get(new NDIndex("0")).toFloatArray();
+        float[][][] out = new float[h][t][hd];
+        for (int i = 0; i < h; i++)
+            for (int j = 0; j < t; j++) System.arraycopy(flat, (i * t + j) * hd, out[i][j], 0, hd);
+        return out;
+    }
+
+    void recordQueries() {
+        if (queries == null) queries = new float[config.numLayers()][][][];
+    }
+
+    float[][][] lastQueries(int layer) {
+        if (queries == null || queries[layer] == null)
+            throw new IllegalStateException("no queries recorded for layer " + layer);
+        return queries[layer];
+    }
+
+    /** Sequence 0's cached keys (or values) of one head, [held][hd] in position order. */
+    float[][] cached(int layer, int kvHead, boolean keys) {
+        NdKvCache c = caches[layer][cacheOfHead[layer][kvHead]];
+        int index = java.util.Arrays.binarySearch(c.kvHeads(), kvHead);
+        if (c.isEmpty()) return new float[0][];
+        int[] positions = c.positions();
+        NDArray buffer = keys ? c.keys() : c.values();
+        float[] flat = buffer.get(new NDIndex("0, {}", index)).toFloatArray(); // [held, hd]
+        int hd = config.headDim();
+        Integer[] order = new Integer[positions.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (x, y) -> Integer.compare(positions[x], positions[y]));
+        float[][] out = new float[positions.length][hd];
+        for (int i = 0; i < order.length; i++) System.arraycopy(flat, order[i] * hd, out[i], 0, hd);
+        return out;
+    }
+
+    /**
+     * A copy whose caches follow {@code newPolicy} (same patterns, any formats), filled with this
+     * state's keys and values in one append per cache. Every cache here must hold all positions in
+     * full precision.
+     */
+    InferenceState fork(AttentionPolicy newPolicy) {
+        InferenceState copy = new InferenceState(config, newPolicy, promptLength, artifacts);
+        for (int l = 0; l < caches.length; l++) {
+            for (NdKvCache target : copy.caches[l]) {
+                int[] heads = target.kvHeads();
+                NDList ks = new NDList(), vs = new NDList();
+                for (int h : heads) {
+                    NdKvCache source = caches[l][cacheOfHead[l][h]];
+                    if (!source.pattern().equals(target.pattern()))
+                        throw new IllegalArgumentException(
+                                "fork: layer "
+                                        + l
+                                        + " head "
+                                        + h
+                                        + " is "
+                                        + source.pattern()
+                                        + " here and "
+                                        + target.pattern()
+                                        + " in "
+                                        + newPolicy.name());
+                    if (!(source.format() instanceof dev.headroom.attention.cache.FullPrecisionKv)
+                            || source.heldTokens() != position)
+                        throw new IllegalArgumentException(
+                                "fork: layer "
+                                        + l
+                                        + " head "
+                                        + h
+                                        + " does not hold all "
+                                        + position
+                                        + " positions in full precision");
+                    if (position == 0) continue;
+                    int i = java.util.Arrays.binarySearch(source.kvHeads(), h);
+                    NDIndex one = new NDIndex(":, {}:{}", i, i + 1);
+                    ks.add(source.keys().get(one));
+                    vs.add(source.values().get(one));
+                }
+                if (position == 0) continue;
+                NDArray k = ks.size() == 1 ? ks.get(0) : NDArrays.concat(ks, 1),
+                        v = vs.size() == 1 ? vs.get(0) : NDArrays.concat(vs, 1);
+                target.append(k.duplicate(), v.duplicate());
+            }
+        }
+        copy.position = position;
+        copy.pairs = pairs;
+        copy.causalPairs = causalPairs;
+        return copy;
     }
 
     @Override

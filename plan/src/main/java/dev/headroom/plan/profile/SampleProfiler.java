@@ -132,15 +132,31 @@ public final class SampleProfiler {
      */
     public static double loss(LoadedModel model, CalibrationSample s, AttentionPolicy policy) {
         int[] ids = s.ids();
+        int prompt = s.lossPositions()[0] + 1;
         try (NDScope scope = new NDScope();
-                InferenceState state = model.newState(policy, s.lossPositions()[0] + 1)) {
-            NDArray logits =
+                InferenceState state = model.newState(policy, prompt)) {
+            // the prompt first, then the answer over the cache the prompt left (a quantized
+            // format's codes, as generation would see them)
+            NDArray head =
                     model.transformer()
                             .forward(
-                                    model.idsArray(ids),
+                                    model.idsArray(java.util.Arrays.copyOf(ids, prompt)),
                                     state,
                                     dev.headroom.attention.cpu.AttentionObserver.NONE,
                                     false);
+            NDArray logits = head;
+            if (prompt < ids.length) {
+                NDArray tail =
+                        model.transformer()
+                                .forward(
+                                        model.idsArray(
+                                                java.util.Arrays.copyOfRange(
+                                                        ids, prompt, ids.length)),
+                                        state,
+                                        dev.headroom.attention.cpu.AttentionObserver.NONE,
+                                        false);
+                logits = head.concat(tail, 1); // [1, T, V]
+            }
             return answerLoss(logits, ids, s.lossPositions()).getFloat();
         }
     }

@@ -55,14 +55,20 @@ public record KiviFormat(int bits, int group, int residual, int sink) implements
         return Math.max(0, tokens - residual);
     }
 
-    /** Bytes of one key group: codes for group x headDim channels, an fp16 scale and min each. */
+    /**
+     * Bytes of one key group: per token a row of 32-bit words of codes (whole words: headDim x bits
+     * / 8 bytes when that is a multiple of 4), and an fp16 scale and min per channel.
+     */
     public long keyGroupBytes(int headDim) {
-        return (long) group * headDim * bits / 8 + 4L * headDim;
+        return (long) group * 4 * ceilDiv((long) headDim * bits, 32) + 4L * headDim;
     }
 
-    /** Bytes of one quantized value token: its codes and an fp16 scale and min per group. */
+    /**
+     * Bytes of one quantized value token: its codes in 16-bit halves and an fp16 scale and min per
+     * group.
+     */
     public long valueTokenBytes(int headDim) {
-        return (long) headDim * bits / 8 + 4L * ceilDiv(headDim, group);
+        return 2 * ceilDiv((long) headDim * bits, 16) + 4L * ceilDiv(headDim, group);
     }
 
     @Override

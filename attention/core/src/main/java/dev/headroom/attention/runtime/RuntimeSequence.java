@@ -35,6 +35,45 @@ public interface RuntimeSequence extends AutoCloseable {
      */
     double density();
 
+    /**
+     * A copy of this sequence whose caches store keys and values as {@code policy} says: the same
+     * pattern per head, possibly another format. The copy holds the keys and values this sequence
+     * computed, stored anew (quantized where the new format quantizes, as if they had been appended
+     * in the new format), so a prompt is prefilled once for several formats. This sequence must
+     * hold every position it has seen in full precision.
+     *
+     * @throws UnsupportedOperationException where the runtime cannot fork
+     */
+    default RuntimeSequence fork(dev.headroom.attention.policy.AttentionPolicy policy) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot fork");
+    }
+
+    /** The keys a head's cache holds now, [held][headDim] in position order, as stored. */
+    default float[][] cachedKeys(int layer, int kvHead) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not show keys");
+    }
+
+    /** The values a head's cache holds now, as {@link #cachedKeys}. */
+    default float[][] cachedValues(int layer, int kvHead) {
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " does not show values");
+    }
+
+    /**
+     * Keep the rotated queries of the next calls, for {@link #lastQueries}: diagnostics that
+     * compare attention outputs.
+     */
+    default void recordQueries() {
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " does not record queries");
+    }
+
+    /** The rotated queries of layer {@code layer} in the last call, [query head][T][headDim]. */
+    default float[][][] lastQueries(int layer) {
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " does not record queries");
+    }
+
     @Override
     void close();
 }

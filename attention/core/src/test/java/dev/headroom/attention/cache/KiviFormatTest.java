@@ -15,18 +15,19 @@ class KiviFormatTest {
         // group 4, residual 8, sink 2, head dim 8, 2 bits; 23 tokens, so 21 after the sink:
         // keys: (21 - 8) / 4 = 3 whole groups = 12 codes, 9 in bf16 + 2 sink = 11 bf16 rows;
         // values: 21 - 8 = 13 codes, 8 + 2 = 10 bf16 rows.
-        // bf16: (11 + 10) rows x 8 x 2 B = 336; key groups: 3 x (4 x 8 x 2 / 8 + 8 x 4) = 120;
+        // bf16: (11 + 10) rows x 8 x 2 B = 336; key groups: a token's 16 bits of codes take one
+        // whole 32-bit word, so 3 x (4 x 4 + 8 x 4) = 144;
         // value rows: 13 x (8 x 2 / 8 + 4 x 2 groups) = 130.
         KiviFormat f = new KiviFormat(2, 4, 8, 2);
         assertEquals(12, f.quantizedKeys(21));
         assertEquals(13, f.quantizedValues(21));
-        assertEquals(336 + 120 + 130, f.bytes(HeadPattern.full(), 23, 8));
-        assertEquals(336 + 120 + 130, f.bytes(23, 8));
+        assertEquals(336 + 144 + 130, f.bytes(HeadPattern.full(), 23, 8));
+        assertEquals(336 + 144 + 130, f.bytes(23, 8));
         // sink 2 + window 10 after 23 tokens holds positions 0, 1 and 13 .. 22. Keys quantized:
         // positions 2 .. 13, of which 13 is held: 1 code, group 2 (positions 10 .. 13) stored.
         // Values quantized: 2 .. 14, held 13 and 14. bf16 rows: (12 - 1) + (12 - 2) = 21 -> 336;
-        // one key group 40; two value rows 20.
-        assertEquals(336 + 40 + 20, f.bytes(HeadPattern.sinkWindow(2, 10), 23, 8));
+        // one key group 48; two value rows 20.
+        assertEquals(336 + 48 + 20, f.bytes(HeadPattern.sinkWindow(2, 10), 23, 8));
         // below the residual nothing is quantized: all bf16
         assertEquals(FullPrecisionKv.BF16.bytes(9, 8), f.bytes(9, 8));
         // exactly residual + group after the sink flushes the first key group
@@ -64,7 +65,10 @@ class KiviFormatTest {
             boolean valueCode = pos >= f.sink() && pos < valueEnd;
             if (keyCode) groups.add((long) (pos - f.sink()) / f.group());
             else bytes += 2L * hd;
-            if (valueCode) bytes += hd * f.bits() / 8 + 4L * ((hd + f.group() - 1) / f.group());
+            if (valueCode)
+                bytes +=
+                        hd * f.bits() / 8
+                                + 4L * ((hd + f.group() - 1) / f.group()); // hd 32: whole words
             else bytes += 2L * hd;
         }
         return bytes + groups.size() * ((long) f.group() * hd * f.bits() / 8 + 4L * hd);
