@@ -35,13 +35,18 @@ public final class GemvKernel {
         this.cuda = cuda;
     }
 
-    /** The variant for a W of n rows: more warps per row block when there are few row blocks. */
+    /**
+     * The variant for a W of n rows: 16 warps per row block when there are fewer than 2.5 row
+     * blocks per multiprocessor, else 8. Chosen from the H200 run of 2026-12-02
+     * (bench/results/2026-12-02-h200-kernels): 16 warps were fastest for 4096 rows (o_proj,
+     * down_proj), 8 for 6144 rows and more; 4 was never faster than 8.
+     */
     public Variant defaultVariant(int n) {
         return defaultVariant(n, cuda.multiprocessors());
     }
 
     static Variant defaultVariant(int n, int multiprocessors) {
-        return blocks(n) < 8 * multiprocessors ? Variant.W8 : Variant.W4;
+        return 2L * blocks(n) < 5L * multiprocessors ? Variant.W16 : Variant.W8;
     }
 
     public void run(

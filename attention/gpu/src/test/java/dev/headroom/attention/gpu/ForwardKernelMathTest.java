@@ -49,8 +49,9 @@ class ForwardKernelMathTest {
         assertEquals(64 * 1002, GemmKernel.blocks(8192, 128256, GemmKernel.Variant.MMA_SYNC));
         assertEquals(43 * 16, GemmKernel.blocks(8192, 4096, GemmKernel.Variant.WGMMA_M192));
         assertEquals(8016, GemvKernel.blocks(128256));
-        assertEquals(GemvKernel.Variant.W8, GemvKernel.defaultVariant(4096, 132));
-        assertEquals(GemvKernel.Variant.W4, GemvKernel.defaultVariant(128256, 132));
+        assertEquals(GemvKernel.Variant.W16, GemvKernel.defaultVariant(4096, 132));
+        assertEquals(GemvKernel.Variant.W8, GemvKernel.defaultVariant(6144, 132));
+        assertEquals(GemvKernel.Variant.W8, GemvKernel.defaultVariant(128256, 132));
         assertEquals(1, GemvKernel.blocks(5));
         assertEquals(63, ArgmaxKernel.chunks(128256));
         assertEquals(2.0 * 8192 * 4096 * 4096, GemmKernel.flops(8192, 4096, 4096));
