@@ -1,16 +1,24 @@
 package dev.headroom.stages.evaluate;
 
+import dev.headroom.attention.runtime.LanguageModelRuntime;
+import dev.headroom.eval.harness.ModelCache;
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
+import dev.headroom.eval.task.CellCoordinate;
+import dev.headroom.eval.task.TaskGenerator;
 import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.pipeline.api.MethodSpec;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.ParquetTables;
 import dev.headroom.pipeline.report.RunReport;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Create;
@@ -20,6 +28,9 @@ import org.apache.beam.sdk.values.PCollection;
  * The {@code evaluate} stage: builds the grid, runs it through {@link EvaluateCases}, aggregates it
  * with {@link SummarizeCells} and writes {@code reports/eval_results.parquet} and {@code
  * reports/eval_summary.parquet}.
+ *
+ * <p>Coordinates of a cell that give the same case (the {@code kl} windows of depths that pick the
+ * same document) run once: the cell's interval counts distinct cases.
  *
  * <p>Graph: {@code Create grid} → {@code Evaluate} → {@code Write eval_results}; {@code Evaluate} →
  * {@code Summarize} → {@code Write eval_summary}.
@@ -78,15 +89,50 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
                 params.seedOrDefault());
     }
 
+    /**
+     * The grid's distinct cases: each (task, length) cell reduced to the coordinates its generator
+     * says give different cases ({@link TaskGenerator#distinctCoordinates}), built here from the
+     * model the workers load; a line on {@code err} for every cell that loses some.
+     */
+    static List<EvalCase> distinctCases(
+            EvalGrid grid, LanguageModelRuntime model, boolean addBos, PrintStream err) {
+        Map<TaskSpec, TaskGenerator> generators = new HashMap<>();
+        return grid.cases(
+                (task, length, depths, samples, seed) -> {
+                    List<CellCoordinate> kept =
+                            generators
+                                    .computeIfAbsent(task, t -> TaskFactory.build(t, model, addBos))
+                                    .distinctCoordinates(length, depths, samples, seed);
+                    List<CellCoordinate> all =
+                            EvalGrid.CellCoordinates.ALL.of(task, length, depths, samples, seed);
+                    if (kept.size() < all.size()) {
+                        err.printf(
+                                Locale.ROOT,
+                                "evaluate: %s at %d tokens: %d of %d depth x sample coordinates"
+                                        + " give distinct cases; each runs once%n",
+                                task.name(),
+                                length,
+                                kept.size(),
+                                all.size());
+                    }
+                    return kept;
+                });
+    }
+
     @Override
     public void run(EvaluateParams params, StageContext context) {
         EvalGrid grid = grid(params, context);
+        List<EvalCase> cases =
+                distinctCases(
+                        grid,
+                        ModelCache.get(context.model().directory()),
+                        params.addBosOrDefault(),
+                        context.err());
         Pipeline pipeline = context.newPipeline();
         PCollection<CaseResult> results =
                 pipeline.apply(
                                 "Create grid",
-                                Create.of(grid.cases())
-                                        .withCoder(SerializableCoder.of(EvalCase.class)))
+                                Create.of(cases).withCoder(SerializableCoder.of(EvalCase.class)))
                         .apply(
                                 "Evaluate",
                                 new EvaluateCases(
@@ -102,7 +148,7 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
                 "Write eval_summary",
                 ParquetTables.write(
                         EvalTables.SUMMARY, context.reports(), context.tempDirectory()));
-        context.run(pipeline, grid.size(), "cases");
+        context.run(pipeline, cases.size(), "cases");
     }
 
     @Override
