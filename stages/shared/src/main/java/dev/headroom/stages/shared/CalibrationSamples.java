@@ -18,6 +18,28 @@ import java.util.List;
 public final class CalibrationSamples {
     private CalibrationSamples() {}
 
+    /**
+     * The sample a spec names: a given text or ids, or a task case generated (and its generator
+     * kept in {@code generators} for the next spec).
+     */
+    public static CalibrationSample forSpec(
+            CalibrationSpec spec,
+            LoadedModel model,
+            boolean addBos,
+            java.util.Map<dev.headroom.eval.harness.TaskSpec, dev.headroom.eval.task.TaskGenerator>
+                    generators) {
+        if (spec.isGiven()) return ofGiven(spec, model, addBos);
+        dev.headroom.eval.task.TaskGenerator g =
+                generators.computeIfAbsent(
+                        spec.task(),
+                        t -> dev.headroom.eval.harness.TaskFactory.build(t, model, addBos));
+        return of(
+                g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()),
+                model,
+                addBos,
+                spec.alignAnswers());
+    }
+
     public static CalibrationSample of(
             TaskCase c, LoadedModel model, boolean addBos, boolean alignAnswers) {
         return c.isTokenLevel() ? ofTokens(c) : ofText(c, model, addBos, alignAnswers);

@@ -1,0 +1,152 @@
+package dev.headroom.stages.shared;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.headroom.attention.AtomicFiles;
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.plan.KvQuantization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code artifacts/kv_quant.json}, what the quantize_kv stage decided and measured: the KIVI group,
+ * residual and sink, the bits applied to each (layer, KV head), each head's measured sensitivity
+ * per width (the search's bit costs), and a compressed-tensors style {@code kv_cache_scheme}.
+ *
+ * @param bits [layer][kvHead] applied widths (16 = bf16)
+ * @param sensitivity [layer][kvHead] width -> answer-loss increase
+ */
+public record KvQuantArtifact(
+        int group,
+        int residual,
+        int sink,
+        int[][] bits,
+        List<List<Map<Integer, Double>>> sensitivity) {
+    public static final String FILE = "kv_quant.json", FORMAT = "headroom-kv-quant";
+
+    public int layers() {
+        return bits.length;
+    }
+
+    public int kvHeads() {
+        return bits[0].length;
+    }
+
+    /** The measured sensitivity of a head at a width: 0 at 16 bits. */
+    public double sensitivity(int layer, int kvHead, int width) {
+        if (width == KvQuantization.FULL_PRECISION) return 0;
+        Double s = sensitivity.get(layer).get(kvHead).get(width);
+        if (s == null)
+            throw new HeadroomException(
+                    FILE
+                            + ": no sensitivity measured for layer "
+                            + layer
+                            + " head "
+                            + kvHead
+                            + " at "
+                            + width
+                            + " bits");
+        return s;
+    }
+
+    /** The widths measured (besides 16), ascending. */
+    public List<Integer> measuredBits() {
+        return new ArrayList<>(new java.util.TreeSet<>(sensitivity.get(0).get(0).keySet()));
+    }
+
+    /** The applied scheme as a plan's per-head quantization, in (layer, KV head) order. */
+    public KvQuantization quantization() {
+        List<Integer> b = new ArrayList<>();
+        for (int[] layer : bits) for (int x : layer) b.add(x);
+        return new KvQuantization(group, residual, sink, b);
+    }
+
+    public void write(Path artifacts) throws IOException {
+        Files.createDirectories(artifacts);
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("format", FORMAT);
+        root.put("version", 1);
+        root.put("group", group);
+        root.put("residual", residual);
+        root.put("sink", sink);
+        root.put("kv_cache_scheme", quantization().kvCacheScheme());
+        List<Map<String, Object>> heads = new ArrayList<>();
+        for (int l = 0; l < bits.length; l++)
+            for (int h = 0; h < bits[l].length; h++) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("layer", l);
+                m.put("kv_head", h);
+                m.put("bits", bits[l][h]);
+                Map<String, Double> s = new TreeMap<>();
+                sensitivity.get(l).get(h).forEach((w, v) -> s.put(String.valueOf(w), v));
+                m.put("sensitivity", s);
+                heads.add(m);
+            }
+        root.put("heads", heads);
+        AtomicFiles.write(
+                artifacts.resolve(FILE),
+                tmp ->
+                        new ObjectMapper()
+                                .enable(SerializationFeature.INDENT_OUTPUT)
+                                .writeValue(tmp.toFile(), root));
+    }
+
+    public static KvQuantArtifact read(Path artifacts, int layers, int kvHeads) {
+        Path f = artifacts.resolve(FILE);
+        if (!Files.isRegularFile(f))
+            throw new HeadroomException(
+                    f
+                            + ": not found; a joint span and bits search needs a quantize_kv stage before it");
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(f.toFile());
+        } catch (IOException e) {
+            throw new HeadroomException(f + ": not valid JSON: " + e.getMessage().split("\n")[0]);
+        }
+        if (!FORMAT.equals(root.path("format").asText()))
+            throw new HeadroomException(f + ": not a " + FORMAT + " file");
+        int[][] bits = new int[layers][kvHeads];
+        List<List<Map<Integer, Double>>> sens = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            List<Map<Integer, Double>> row = new ArrayList<>();
+            for (int h = 0; h < kvHeads; h++) row.add(null);
+            sens.add(row);
+        }
+        int i = 0;
+        for (JsonNode h : root.path("heads")) {
+            String where = f + ": heads[" + i++ + "]";
+            int l = h.path("layer").asInt(-1), k = h.path("kv_head").asInt(-1);
+            if (l < 0 || l >= layers || k < 0 || k >= kvHeads)
+                throw new HeadroomException(
+                        where + ": (" + l + ", " + k + ") is outside the model");
+            bits[l][k] = h.path("bits").asInt(16);
+            Map<Integer, Double> s = new TreeMap<>();
+            h.path("sensitivity")
+                    .fields()
+                    .forEachRemaining(
+                            e -> s.put(Integer.parseInt(e.getKey()), e.getValue().asDouble()));
+            sens.get(l).set(k, s);
+        }
+        for (int l = 0; l < layers; l++)
+            for (int k = 0; k < kvHeads; k++)
+                if (sens.get(l).get(k) == null)
+                    throw new HeadroomException(f + ": no entry for layer " + l + " head " + k);
+        try {
+            return new KvQuantArtifact(
+                    root.path("group").asInt(),
+                    root.path("residual").asInt(),
+                    root.path("sink").asInt(),
+                    bits,
+                    sens);
+        } catch (IllegalArgumentException e) {
+            throw new HeadroomException(f + ": " + e.getMessage());
+        }
+    }
+}
