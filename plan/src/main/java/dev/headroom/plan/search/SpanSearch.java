@@ -117,17 +117,7 @@ public final class SpanSearch {
             double densityBudget, int maxPerLayer, CpSatSpanSearch solver, boolean[] pinnedFull) {
         SpanSearchProblem base = problem(densityBudget, maxPerLayer, pinnedFull);
         Map<String, Candidate> found = new LinkedHashMap<>();
-        List<long[]> weightings = new ArrayList<>();
-        for (int n = 0; n < lengths.length; n++) {
-            long[] w = new long[lengths.length];
-            Arrays.fill(w, 1);
-            w[n] = 1000; // this length first, the others break ties
-            weightings.add(w);
-        }
-        long[] equal = new long[lengths.length];
-        Arrays.fill(equal, 1);
-        weightings.add(equal);
-        for (long[] w : weightings) {
+        for (long[] w : weightings(lengths.length)) {
             SpanSolution s = solver.solve(base.withWeights(w));
             if (!s.feasible()) continue;
             found.putIfAbsent(Arrays.toString(s.choice()), toCandidate(s));
@@ -146,6 +136,21 @@ public final class SpanSearch {
                                 Arrays.stream(a.predictedLoss()).sum(),
                                 Arrays.stream(b.predictedLoss()).sum()));
         return front;
+    }
+
+    /** The objective weightings of a front: each profiled length first, then all equally. */
+    static List<long[]> weightings(int lengths) {
+        List<long[]> weightings = new ArrayList<>();
+        for (int n = 0; n < lengths; n++) {
+            long[] w = new long[lengths];
+            Arrays.fill(w, 1);
+            w[n] = 1000; // this length first, the others break ties
+            weightings.add(w);
+        }
+        long[] equal = new long[lengths];
+        Arrays.fill(equal, 1);
+        weightings.add(equal);
+        return weightings;
     }
 
     private Candidate toCandidate(SpanSolution s) {
@@ -173,7 +178,7 @@ public final class SpanSearch {
         return new Candidate(heads, loss, dens, s.optimal());
     }
 
-    private static boolean dominates(double[] a, double[] b) {
+    static boolean dominates(double[] a, double[] b) {
         boolean strictly = false;
         for (int i = 0; i < a.length; i++) {
             if (a[i] > b[i] + 1e-12) return false;

@@ -17,6 +17,9 @@ public record KvQuantization(int group, int residual, int sink, List<Integer> bi
         implements Serializable {
     public static final int FULL_PRECISION = 16;
 
+    /** Bytes of one bf16 element, the unquantized cache's. */
+    public static final int FULL_PRECISION_BYTES_PER_ELEMENT = 2;
+
     public KvQuantization {
         bits = List.copyOf(bits);
         for (int b : bits) {
