@@ -8,12 +8,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Registers {@code backend: gpu}. The kernels are here, the model runtime on them is not yet: until
- * it is, this provider answers that it cannot run, without probing JCuda (so {@code auto} stays on
- * the CPU and costs no driver load), and {@link #open} fails with the same line.
+ * Registers {@code backend: gpu}: the {@link CudaModel} runtime, available when a CUDA driver and
+ * GPU answer ({@link GpuAvailability}, probed once per JVM, never throwing). The precision is
+ * {@link CudaPrecision#configured()} (bf16 unless {@code -Dheadroom.gpu.precision=fp32}).
  */
 public final class CudaRuntimeProvider implements RuntimeProvider {
-    static final String NOT_BUILT = "the CUDA runtime is not built yet";
 
     @Override
     public Backend backend() {
@@ -22,11 +21,14 @@ public final class CudaRuntimeProvider implements RuntimeProvider {
 
     @Override
     public Optional<String> unavailableReason() {
-        return Optional.of(NOT_BUILT);
+        GpuAvailability gpu = GpuAvailability.probe();
+        return gpu.available() ? Optional.empty() : Optional.of(gpu.description());
     }
 
     @Override
     public LanguageModelRuntime open(Path directory) {
-        throw new HeadroomException(NOT_BUILT);
+        Optional<String> why = unavailableReason();
+        if (why.isPresent()) throw new HeadroomException("backend gpu: " + why.get());
+        return CudaModel.load(directory, CudaPrecision.configured());
     }
 }

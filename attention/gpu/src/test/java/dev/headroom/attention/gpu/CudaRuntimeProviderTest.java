@@ -14,8 +14,8 @@ import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 /**
- * The GPU backend's registration: found by ServiceLoader, says it cannot run yet, and opening fails
- * in one line.
+ * The GPU backend's registration: found by ServiceLoader; where no GPU answers it says why, and
+ * opening fails in one line.
  */
 class CudaRuntimeProviderTest {
     @Test
@@ -29,13 +29,17 @@ class CudaRuntimeProviderTest {
     }
 
     @Test
-    void notBuiltYet() {
+    void unavailableOnlyWhereNoGpuAnswers() {
         CudaRuntimeProvider provider = new CudaRuntimeProvider();
-        assertEquals(
-                Optional.of("the CUDA runtime is not built yet"), provider.unavailableReason());
+        GpuAvailability gpu = GpuAvailability.probe();
+        if (gpu.available()) {
+            assertEquals(Optional.empty(), provider.unavailableReason());
+            return;
+        }
+        assertEquals(Optional.of(gpu.description()), provider.unavailableReason());
         HeadroomException e =
                 assertThrows(HeadroomException.class, () -> provider.open(Path.of("models/none")));
-        assertEquals("the CUDA runtime is not built yet", e.getMessage());
+        assertEquals("backend gpu: " + gpu.description(), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,188 @@
+package dev.headroom.attention.gpu;
+
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.FullPrecisionKv;
+import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.pattern.HeadPattern;
+import dev.headroom.attention.policy.ArtifactResolver;
+import dev.headroom.attention.policy.AttentionPolicy;
+import dev.headroom.attention.policy.KvHeadAttention;
+import dev.headroom.attention.policy.LayerAttention;
+import dev.headroom.attention.policy.LayerContext;
+
+/**
+ * A sequence's KV caches on the device and the position reached: the State of the forward pass.
+ * Each layer keeps K[KV][capacity][hd] and V likewise (fp32), each KV head in the slots of its
+ * pattern ({@code KvSlots}: a full head appends, a sink + window head keeps its sink and a ring of
+ * window slots), and the patterns as sink[KV], window[KV] on the device. The policy is read as the
+ * CPU's InferenceState reads it (per layer, limited to the model's sliding window), and bytes, held
+ * tokens and density are counted as it counts them.
+ */
+final class CudaKvState implements AutoCloseable {
+    private final CudaContext cuda;
+    private final RuntimeKernels kernels;
+    private final ModelConfig c;
+    final LayerAttention[] layers;
+    final DeviceBuffer[] sink, window, keys, values; // [L]
+    private final int[] capacity; // [L] slots per KV head
+    private int position;
+    private long pairs, causalPairs;
+
+    CudaKvState(
+            CudaContext cuda,
+            RuntimeKernels kernels,
+            ModelConfig c,
+            AttentionPolicy policy,
+            int promptLength,
+            ArtifactResolver artifacts) {
+        this.cuda = cuda;
+        this.kernels = kernels;
+        this.c = c;
+        int nl = c.numLayers(), kv = c.numKvHeads();
+        layers = new LayerAttention[nl];
+        for (int l = 0; l < nl; l++) {
+            layers[l] =
+                    policy.forLayer(new LayerContext(c, l, promptLength, artifacts))
+                            .limitedTo(c.slidingWindow());
+            check(policy, l, layers[l], kv);
+        }
+        sink = new DeviceBuffer[nl];
+        window = new DeviceBuffer[nl];
+        keys = new DeviceBuffer[nl];
+        values = new DeviceBuffer[nl];
+        capacity = new int[nl];
+        try {
+            for (int l = 0; l < nl; l++) {
+                int[] s = new int[kv], w = new int[kv];
+                for (int h = 0; h < kv; h++) {
+                    HeadPattern p = layers[l].head(h).pattern();
+                    s[h] = p.sink();
+                    w[h] = p.window();
+                }
+                sink[l] = cuda.allocate(4L * kv).upload(s);
+                window[l] = cuda.allocate(4L * kv).upload(w);
+                int cap = Math.max(16, slotsNeeded(l, Math.max(1, promptLength)));
+                keys[l] = cuda.allocate(4L * kv * cap * c.headDim());
+                values[l] = cuda.allocate(4L * kv * cap * c.headDim());
+                capacity[l] = cap;
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Refuses, in one line, what this runtime cannot store yet. */
+    private static void check(AttentionPolicy policy, int l, LayerAttention la, int kvHeads) {
+        if (la.kvHeads() != kvHeads) {
+            throw new IllegalArgumentException(
+                    policy.name()
+                            + ": layer "
+                            + l
+                            + " has "
+                            + la.kvHeads()
+                            + " KV heads, the model "
+                            + kvHeads);
+        }
+        for (int h = 0; h < kvHeads; h++) {
+            KvHeadAttention a = la.head(h);
+            if (!(a.format() instanceof FullPrecisionKv)) {
+                throw new HeadroomException(
+                        "backend gpu: KV format "
+                                + a.format().name()
+                                + " (policy "
+                                + policy.name()
+                                + ", layer "
+                                + l
+                                + ", KV head "
+                                + h
+                                + ") is not supported yet; the CUDA runtime stores full-precision"
+                                + " caches only");
+            }
+        }
+    }
+
+    /** Slots layer l needs once {@code tokens} positions are cached: the most any head holds. */
+    int slotsNeeded(int l, int tokens) {
+        int need = 0;
+        for (int h = 0; h < c.numKvHeads(); h++)
+            need = Math.max(need, layers[l].head(h).pattern().heldTokens(tokens));
+        return need;
+    }
+
+    int capacity(int l) {
+        return capacity[l];
+    }
+
+    /** Makes room for {@code tokens} more positions in every layer (doubling, slots kept). */
+    void reserve(int tokens) {
+        int kv = c.numKvHeads(), hd = c.headDim();
+        for (int l = 0; l < capacity.length; l++) {
+            int need = slotsNeeded(l, position + tokens);
+            if (need <= capacity[l]) continue;
+            int cap = Math.max(need, 2 * capacity[l]);
+            DeviceBuffer k = cuda.allocate(4L * kv * cap * hd),
+                    v = cuda.allocate(4L * kv * cap * hd);
+            kernels.cacheGrow(keys[l], k, kv, capacity[l], cap, hd);
+            kernels.cacheGrow(values[l], v, kv, capacity[l], cap, hd);
+            keys[l].close();
+            values[l].close();
+            keys[l] = k;
+            values[l] = v;
+            capacity[l] = cap;
+        }
+    }
+
+    int position() {
+        return position;
+    }
+
+    /** After every layer appended the call's T tokens: counts the pairs and moves on. */
+    void advance(int tokens) {
+        for (LayerAttention la : layers) {
+            for (int h = 0; h < la.kvHeads(); h++) {
+                HeadPattern p = la.head(h).pattern();
+                for (int i = position; i < position + tokens; i++) {
+                    pairs += p.visibleKeys(i);
+                    causalPairs += i + 1L;
+                }
+            }
+        }
+        position += tokens;
+    }
+
+    long cacheBytes() {
+        long sum = 0;
+        for (LayerAttention la : layers)
+            for (int h = 0; h < la.kvHeads(); h++) {
+                KvHeadAttention a = la.head(h);
+                sum += a.format().bytes(a.pattern(), position, c.headDim());
+            }
+        return sum;
+    }
+
+    int heldTokens(int layer, int kvHead) {
+        return layers[layer].head(kvHead).pattern().heldTokens(position);
+    }
+
+    double density() {
+        return causalPairs == 0 ? 1.0 : (double) pairs / causalPairs;
+    }
+
+    /** Device bytes the caches take now (allocated slots, fp32). */
+    long deviceBytes() {
+        long sum = 0;
+        for (int l = 0; l < keys.length; l++) if (keys[l] != null) sum += 2 * keys[l].bytes();
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        for (DeviceBuffer[] group : new DeviceBuffer[][] {sink, window, keys, values})
+            for (int l = 0; l < group.length; l++)
+                if (group[l] != null) {
+                    group[l].close();
+                    group[l] = null;
+                }
+    }
+}
