@@ -10,6 +10,11 @@
 # Logs and the tables go to $OUT (or the git-ignored .gpu/out when OUT is unset). While iterating on one kernel:
 #   PARITY="kivi" BENCH="kivi" PEERS=0 scripts/gpu/check-and-bench.sh
 #   PARITY="gemm forward" BENCH="gemm gemv forward" PEERS=0 scripts/gpu/check-and-bench.sh
+# The CUDA runtime (CudaModel): RUNTIME=1 runs RuntimeParityCheck (stories260K golden greedy, the transformers
+# fixtures, policies against the float64 oracle; fp32 and bf16); CASES=DIR runs the demo model's token cases through
+# RunCases on the GPU (fp32) for each DIR/cpu-POLICY.jsonl the CPU wrote and compares them (CompareCases). "none" in
+# PARITY or BENCH skips those families:
+#   RUNTIME=1 CASES=bench/results/2026-12-02-h200-runtime PARITY=none BENCH=none PEERS=0 scripts/gpu/check-and-bench.sh
 set -uo pipefail
 out=${OUT:-.gpu/out}
 mkdir -p "$out"
@@ -36,13 +41,33 @@ if [ "${SASS:-0}" != 0 ]; then
 fi
 status=0
 for family in ${PARITY:-prefill compressed kivi linear gemm forward}; do
+  [ "$family" = none ] && continue
   timeout 240 $java -cp "$cp" $tools.GpuParityCheck $family 2>&1 | tee -a "$out/parity.log"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
 done
 rm -f "$out/ours.jsonl"
 for family in ${BENCH:-prefill decode kivi linear gemm gemv forward}; do
+  [ "$family" = none ] && continue
   timeout 150 $java -Xmx8g -cp "$cp" $tools.GpuBench "$out/ours.jsonl" $quick $family 2>&1
 done
+if [ "${RUNTIME:-0}" != 0 ]; then
+  timeout 360 $java -Xmx8g -cp "$cp" $tools.RuntimeParityCheck --stories .gpu/models/stories260K \
+    --fixtures attention/src/test/resources/hf-fixtures --precision "${PRECISION:-fp32,bf16}" 2>&1 \
+    | tee -a "$out/parity.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+fi
+if [ -n "${CASES:-}" ]; then
+  for cpu in "$CASES"/cpu-*.jsonl; do
+    name=$(basename "$cpu" .jsonl); name=${name#cpu-}
+    policy=$(echo "$name" | tr '-' ':')
+    started_cases=$(date +%s)
+    timeout 240 $java -Xmx4g -cp "$cp" $tools.RunCases --model models/demo --backend gpu --precision fp32 \
+      --tasks copy,mqar --lengths 512,1024,2048 --samples 12 --seed 2026 --policy "$policy" > "$out/gpu-$name.jsonl"
+    echo "cases $policy: $(grep '^run-cases' "$out/gpu-$name.jsonl"), $(( $(date +%s) - started_cases )) s wall"
+    $java -cp "$cp" $tools.CompareCases "$cpu" "$out/gpu-$name.jsonl" 2>&1 | tee -a "$out/parity.log" | tail -15
+    [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  done
+fi
 if [ "${PEERS:-1}" != 0 ]; then
   PYTHONUNBUFFERED=1 timeout 300 python3 bench/attention_bench.py --ours "$out/ours.jsonl" --out "$out" \
     ${quick:+--quick} 2>&1
@@ -50,7 +75,7 @@ fi
 if [ "${KPEERS:-1}" != 0 ] && grep -qE '"family":"(gemm|gemv|forward)"' "$out/ours.jsonl" 2>/dev/null; then
   PYTHONUNBUFFERED=1 timeout 240 python3 scripts/gpu/kernel_peers.py --ours "$out/ours.jsonl" --out "$out" 2>&1
 fi
-grep -h "parity:" "$out/parity.log"
+grep -hE "parity:|^cases:" "$out/parity.log"
 echo "check-and-bench took $(( $(date +%s) - started )) s, exit $status"
 sleep 1  # let tee flush run.log
 exit $status

@@ -18,6 +18,11 @@ for natives in .gpu/lib/jcuda-natives-*.jar; do
   zip -q -d "$natives" 'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' || true
 done
 [ -x .gpu/jre/bin/java ] || ../shared/gpu/make-jre.sh .gpu/jre
+# the pretrained checkpoint of the runtime's golden check (../shared does not travel; the hf fixtures are tracked)
+if [ -d ../shared/models/stories260K ]; then
+  mkdir -p .gpu/models && rm -rf .gpu/models/stories260K && cp -r ../shared/models/stories260K .gpu/models/
+  chmod -R u+w .gpu/models
+fi
 ls -l .gpu/lib
 bytes=$(cat .gpu/lib/*.jar | wc -c)
 awk -v b="$bytes" 'BEGIN { printf "slim classpath: %.2f MB of jars (limit 15 MB)\n", b / 1e6 }'

@@ -33,7 +33,9 @@ import java.util.Map;
  * </pre>
  *
  * Policies: {@code dense}, {@code uniform:SINK:WINDOW}, {@code plan:FILE} (a headroom plan.json).
- * Exit 0, or 2 with one line on bad input (an unbuilt backend included).
+ * {@code --depths 0,0.5,1} gives needle depths; {@code --precision bf16|fp32} the CUDA runtime's
+ * precision. Each line carries the generated (or teacher-forced argmax) ids as {@code output}. Exit
+ * 0, or 2 with one line on bad input (an unbuilt backend included).
  */
 public final class RunCases {
     private RunCases() {}
@@ -65,7 +67,11 @@ public final class RunCases {
                                 "--policy",
                                 "dense",
                                 "--seed",
-                                "1"));
+                                "1",
+                                "--precision",
+                                "bf16",
+                                "--depths",
+                                "0.5"));
         for (int i = 0; i < args.length; i++) {
             if (!opt.containsKey(args[i]) && !args[i].equals("--model"))
                 throw new IllegalArgumentException("unknown option " + args[i]);
@@ -76,6 +82,7 @@ public final class RunCases {
         if (!opt.containsKey("--model"))
             throw new IllegalArgumentException("--model DIR is required");
         Path model = Path.of(opt.get("--model"));
+        System.setProperty("headroom.gpu.precision", opt.get("--precision"));
         ObjectMapper json = new ObjectMapper();
         int cases = 0;
         double score = 0;
@@ -88,32 +95,35 @@ public final class RunCases {
                 if (!TaskFactory.TOKEN_TASKS.contains(task))
                     throw new IllegalArgumentException("task " + task + " is not a token task");
                 TaskGenerator generator = TaskFactory.build(TaskSpec.of(task), runtime, true);
-                for (String length : opt.get("--lengths").split(",")) {
-                    for (int sample = 0;
-                            sample < Integer.parseInt(opt.get("--samples"));
-                            sample++) {
-                        TaskCase c =
-                                generator.generate(
-                                        Integer.parseInt(length),
-                                        0.5,
-                                        sample,
-                                        Long.parseLong(opt.get("--seed")));
-                        CaseOutcome o = runner.run(c, policy);
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        row.put("task", task);
-                        row.put("length", Integer.parseInt(length));
-                        row.put("sample", sample);
-                        row.put("backend", runtime.backend().label());
-                        row.put("policy", policy.name());
-                        row.put("score", o.score());
-                        row.put("kv_cache_bytes", o.kvCacheBytes());
-                        row.put("density", o.density());
-                        row.put("prefill_ms", o.prefillNanos() / 1e6);
-                        System.out.println(json.writeValueAsString(row));
-                        cases++;
-                        score += o.score();
+                for (String length : opt.get("--lengths").split(","))
+                    for (String depth : opt.get("--depths").split(",")) {
+                        for (int sample = 0;
+                                sample < Integer.parseInt(opt.get("--samples"));
+                                sample++) {
+                            TaskCase c =
+                                    generator.generate(
+                                            Integer.parseInt(length),
+                                            Double.parseDouble(depth),
+                                            sample,
+                                            Long.parseLong(opt.get("--seed")));
+                            CaseOutcome o = runner.run(c, policy);
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            row.put("task", task);
+                            row.put("length", Integer.parseInt(length));
+                            row.put("depth", Double.parseDouble(depth));
+                            row.put("sample", sample);
+                            row.put("backend", runtime.backend().label());
+                            row.put("policy", policy.name());
+                            row.put("score", o.score());
+                            row.put("kv_cache_bytes", o.kvCacheBytes());
+                            row.put("density", o.density());
+                            row.put("prefill_ms", o.prefillNanos() / 1e6);
+                            row.put("output", o.outputIds());
+                            System.out.println(json.writeValueAsString(row));
+                            cases++;
+                            score += o.score();
+                        }
                     }
-                }
             }
         }
         System.out.printf(
