@@ -20,6 +20,8 @@ import java.util.List;
  * @param layerBits per-layer widths, over apply_bits
  * @param headBits per-(layer, KV head) widths, over both
  * @param addBos prepend the model's BOS id to the calibration prompts (default true)
+ * @param lengths calibration lengths to measure at (default: the calibration section's); a width's
+ *     harm grows with the context, so measure at the lengths the cache must serve
  * @param lossTemperature the sensitivity's answer loss is the cross-entropy of logits / T (default
  *     1); raise it for a model that answers with near certainty, as for the profile stage
  */
@@ -32,6 +34,7 @@ public record QuantizeKvParams(
         List<LayerBits> layerBits,
         List<HeadBits> headBits,
         Boolean addBos,
+        List<Integer> lengths,
         Double lossTemperature)
         implements StageParams {
 
@@ -91,6 +94,8 @@ public record QuantizeKvParams(
         }
         p.range(group, "group", 1, hd);
         p.range(lossTemperature, "loss_temperature", 0.01, 1000);
+        if (lengths != null)
+            p.nonEmptyInRange(lengths, "lengths", 2, model.config().maxPositions());
         p.range(residual, "residual", 0, model.config().maxPositions());
         p.range(sink, "sink", 0, model.config().maxPositions());
         int g = groupOrDefault();

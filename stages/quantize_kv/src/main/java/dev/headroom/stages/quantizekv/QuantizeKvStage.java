@@ -58,7 +58,9 @@ public final class QuantizeKvStage implements StageDefinition<QuantizeKvParams> 
 
     @Override
     public void run(QuantizeKvParams params, StageContext context) {
-        List<CalibrationSpec> specs = new CalibrationSource(context.calibration()).fitting(false);
+        CalibrationSource source = new CalibrationSource(context.calibration());
+        if (params.lengths() != null) source = source.withLengths(params.lengths());
+        List<CalibrationSpec> specs = source.fitting(false);
         Pipeline pipeline = context.newPipeline();
         PCollection<KvQuantRow> rows =
                 pipeline.apply(

@@ -26,6 +26,14 @@ import java.util.List;
  * @param validationObjective how a plan's held-out answer losses are summarized to rank the front:
  *     {@code worst} (default: the largest per-sample loss, so a plan that loses the needle at one
  *     depth ranks below one that keeps it everywhere) or {@code mean}
+ * @param kvBytesBudget with it, the search also picks one (span, width) per KV head under a KV byte
+ *     budget: this fraction of the dense bf16 KV bytes at each budget length (real bytes: codes,
+ *     scales and bf16 regions). Needs a quantize_kv stage before it, whose measured sensitivities
+ *     price the widths. Writes kv_plan.json and the spans-only plan at the same budget,
+ *     spans_same_bytes_plan.json
+ * @param kvBytesPerToken the same budget given as bytes per token of the budget length
+ * @param kvBitsWeight weight of the measured width sensitivity against the profiled span loss
+ *     (default 1)
  */
 public record SearchParams(
         Double densityBudget,
@@ -39,8 +47,21 @@ public record SearchParams(
         Integer validationSamples,
         Integer duoWindow,
         Double retrievalWeight,
-        String validationObjective)
+        String validationObjective,
+        Double kvBytesBudget,
+        Double kvBytesPerToken,
+        Double kvBitsWeight)
         implements StageParams {
+
+    /** Whether the joint span and bits search runs. */
+    public boolean hasKvBudget() {
+        return kvBytesBudget != null || kvBytesPerToken != null;
+    }
+
+    public double kvBitsWeightOrDefault() {
+        return kvBitsWeight == null ? 1.0 : kvBitsWeight;
+    }
+
     public static final String WORST = "worst", MEAN = "mean";
 
     public boolean validateByWorstSample() {
@@ -100,6 +121,24 @@ public record SearchParams(
         p.range(validationSamples, "validation_samples", 1, 10_000);
         p.range(duoWindow, "duo_window", 1, max);
         p.range(retrievalWeight, "retrieval_weight", 0, 1000);
+        if (kvBytesBudget != null && !(kvBytesBudget > 0 && kvBytesBudget <= 1))
+            p.error("kv_bytes_budget", kvBytesBudget + " is out of range (0, 1]");
+        p.range(kvBytesPerToken, "kv_bytes_per_token", 1, 1e12);
+        p.range(kvBitsWeight, "kv_bits_weight", 0, 1e6);
+        if (kvBytesBudget != null && kvBytesPerToken != null)
+            p.error(
+                    "kv_bytes_per_token",
+                    "give either kv_bytes_budget or kv_bytes_per_token, not both");
+        if (hasKvBudget()
+                && !p.context().earlierOutputs().contains("artifacts/kv_quant.json")
+                && (p.context().runDirectory() == null
+                        || !java.nio.file.Files.isRegularFile(
+                                p.context().runDirectory().resolve("artifacts/kv_quant.json")))) {
+            p.error(
+                    kvBytesBudget != null ? "kv_bytes_budget" : "kv_bytes_per_token",
+                    "a KV byte budget prices each head's widths by quantize_kv's sensitivities;"
+                            + " put '- stage: quantize_kv' before this search");
+        }
         if (validationObjective != null && !List.of(WORST, MEAN).contains(validationObjective)) {
             p.error(
                     "validation_objective",

@@ -3,6 +3,7 @@ package dev.headroom.stages.search;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.attention.plan.ModelIdentity;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
@@ -14,6 +15,7 @@ import dev.headroom.plan.search.PlanSearchRunner;
 import dev.headroom.plan.search.SearchSettings;
 import dev.headroom.stages.shared.CalibrationSource;
 import dev.headroom.stages.shared.CalibrationSpec;
+import dev.headroom.stages.shared.KvQuantArtifact;
 import dev.headroom.stages.shared.ProfileSettings;
 import dev.headroom.stages.shared.ProfileTables;
 import java.io.IOException;
@@ -75,13 +77,20 @@ public final class SearchStage implements StageDefinition<SearchParams> {
 
     @Override
     public List<String> outputs(SearchParams params) {
-        return List.of(
-                "artifacts/" + PLAN_FILE,
-                "artifacts/" + DUO_PLAN_FILE,
-                "artifacts/moa_plan.json",
-                "artifacts/full_attention_heads.tsv",
-                "reports/" + PlanTables.HEADS.fileName(),
-                "reports/" + PlanTables.FRONT.fileName());
+        List<String> out =
+                new ArrayList<>(
+                        List.of(
+                                "artifacts/" + PLAN_FILE,
+                                "artifacts/" + DUO_PLAN_FILE,
+                                "artifacts/moa_plan.json",
+                                "artifacts/full_attention_heads.tsv",
+                                "reports/" + PlanTables.HEADS.fileName(),
+                                "reports/" + PlanTables.FRONT.fileName()));
+        if (params.hasKvBudget()) {
+            out.add("artifacts/" + KvPlans.KV_PLAN_FILE);
+            out.add("artifacts/" + KvPlans.SPANS_SAME_BYTES_FILE);
+        }
+        return out;
     }
 
     private List<Integer> budgetLengths(SearchParams p) {
@@ -122,8 +131,38 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                         .heldOut(params.validationLength(), params.validationSamplesOrDefault());
         List<List<HeadSpan>> plans = new ArrayList<>();
         for (PlanSearchRunner.Candidate c : candidates.front()) plans.add(c.heads());
-        plans.add(candidates.duoHeads()); // the last candidate: duo, validated for its record only
-        List<ValidatePlans.ValidationCase> cases = ValidatePlans.cases(plans, heldOut);
+        plans.add(candidates.duoHeads()); // after the front: duo, validated for its record only
+        List<KvQuantization> widths = new ArrayList<>();
+        for (int i = 0; i < plans.size(); i++) widths.add(null);
+        int kvOffset = plans.size();
+        KvPlans kvPlans = null;
+        if (params.hasKvBudget()) {
+            boolean[] retrieval = new boolean[cfg.numLayers() * cfg.numKvHeads()];
+            for (HeadSpan h : candidates.duoHeads())
+                retrieval[h.layer() * cfg.numKvHeads() + h.kvHead()] = h.kind().equals("retrieval");
+            kvPlans =
+                    KvPlans.search(
+                            settings,
+                            params,
+                            rows,
+                            KvQuantArtifact.read(
+                                    context.artifacts(), cfg.numLayers(), cfg.numKvHeads()),
+                            cfg,
+                            retrieval);
+            for (KvPlans.Entry e : kvPlans.entries) {
+                plans.add(e.heads());
+                widths.add(e.spansOnly() ? null : e.quantization());
+            }
+            context.err()
+                    .println(
+                            "search: "
+                                    + kvPlans.entries.size()
+                                    + " joint and spans-only plans under "
+                                    + java.util.Arrays.toString(kvPlans.byteCap)
+                                    + " KV bytes at "
+                                    + budgetLengths(params));
+        }
+        List<ValidatePlans.ValidationCase> cases = ValidatePlans.cases(plans, widths, heldOut);
         context.err()
                 .println(
                         "search: validating "
@@ -171,6 +210,20 @@ public final class SearchStage implements StageDefinition<SearchParams> {
                                         .withSideInputs(lossView)
                                         .withOutputTags(
                                                 ChooseFn.HEADS, TupleTagList.of(ChooseFn.FRONT)));
+        if (kvPlans != null) {
+            pipeline.apply("Start KV choice", Create.of("choose"))
+                    .apply(
+                            "Choose KV plans",
+                            ParDo.of(
+                                            new KvPlans.ChooseFn(
+                                                    kvPlans,
+                                                    kvOffset,
+                                                    lossView,
+                                                    context.artifacts().toString(),
+                                                    hash,
+                                                    settings.densityBudget()))
+                                    .withSideInputs(lossView));
+        }
         var tmp = context.tempDirectory();
         chosen.get(ChooseFn.HEADS)
                 .setCoder(SerializableCoder.of(PlanTables.PlanHead.class))

@@ -3,6 +3,7 @@ package dev.headroom.stages.search;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.attention.policy.PlanPolicy;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.TaskFactory;
@@ -64,11 +65,16 @@ public final class ValidatePlans
      *
      * @param candidate candidate index (the combine key)
      * @param heads the candidate's spans, one per KV head
+     * @param quantization the candidate's per-head KV widths, null for bf16 everywhere
      * @param sample the sample's position among the held-out samples (orders the mean)
      * @param spec the held-out sample, generated on the worker
      */
     public record ValidationCase(
-            int candidate, List<HeadSpan> heads, int sample, CalibrationSpec spec)
+            int candidate,
+            List<HeadSpan> heads,
+            KvQuantization quantization,
+            int sample,
+            CalibrationSpec spec)
             implements Serializable {}
 
     /**
@@ -123,10 +129,22 @@ public final class ValidatePlans
      */
     public static List<ValidationCase> cases(
             List<List<HeadSpan>> candidates, List<CalibrationSpec> samples) {
+        List<KvQuantization> none = new ArrayList<>();
+        for (int c = 0; c < candidates.size(); c++) none.add(null);
+        return cases(candidates, none, samples);
+    }
+
+    /** As above, candidate c's cache widths {@code quantizations.get(c)} (null: bf16). */
+    public static List<ValidationCase> cases(
+            List<List<HeadSpan>> candidates,
+            List<KvQuantization> quantizations,
+            List<CalibrationSpec> samples) {
         List<ValidationCase> out = new ArrayList<>();
         for (int c = 0; c < candidates.size(); c++) {
             for (int i = 0; i < samples.size(); i++)
-                out.add(new ValidationCase(c, candidates.get(c), i, samples.get(i)));
+                out.add(
+                        new ValidationCase(
+                                c, candidates.get(c), quantizations.get(c), i, samples.get(i)));
         }
         return out;
     }
@@ -149,7 +167,11 @@ public final class ValidatePlans
      * The policy a candidate is validated with (the plan's method and name are not used by the
      * attention).
      */
-    static PlanPolicy policy(List<HeadSpan> heads, String configHash, double densityBudget) {
+    static PlanPolicy policy(
+            List<HeadSpan> heads,
+            KvQuantization quantization,
+            String configHash,
+            double densityBudget) {
         return new PlanPolicy(
                 new AttentionPlan(
                         "candidate",
@@ -158,7 +180,8 @@ public final class ValidatePlans
                         List.of(),
                         heads,
                         Map.of(),
-                        Map.of()),
+                        Map.of(),
+                        quantization),
                 "candidate");
     }
 
@@ -226,7 +249,9 @@ public final class ValidatePlans
                 sample = sample(c.spec(), model, addBos, generators);
                 loss =
                         SampleProfiler.loss(
-                                model, sample, policy(c.heads(), configHash, densityBudget));
+                                model,
+                                sample,
+                                policy(c.heads(), c.quantization(), configHash, densityBudget));
             } catch (RuntimeException e) {
                 throw new CaseFailedException(
                         "validate candidate " + c.candidate() + " on " + c.spec().coordinates(), e);

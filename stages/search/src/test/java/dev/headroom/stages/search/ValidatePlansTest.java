@@ -56,7 +56,7 @@ class ValidatePlansTest {
     static double serial(
             Path model, List<HeadSpan> heads, List<CalibrationSpec> specs, boolean worst) {
         LoadedModel m = LoadedModel.shared(model);
-        var policy = ValidatePlans.policy(heads, "hash", 0.35);
+        var policy = ValidatePlans.policy(heads, null, "hash", 0.35);
         double sum = 0, max = 0;
         for (CalibrationSpec s : specs) {
             double loss =

@@ -46,6 +46,14 @@ public final class CalibrationSource {
      * Held-out samples at {@code length}: synthetic tasks drawn with another seed, or the JSONL
      * lines after the fitting ones. Answers are the references.
      */
+    /** The same data at other lengths (a stage that must measure at its target lengths). */
+    public CalibrationSource withLengths(List<Integer> lengths) {
+        CalibrationSettings c = settings;
+        return new CalibrationSource(
+                new CalibrationSettings(
+                        c.source(), c.tasks(), lengths, c.samples(), c.seed(), c.jsonl()));
+    }
+
     public List<CalibrationSpec> heldOut(int length, int samples) {
         CalibrationSettings c = settings;
         CalibrationSettings shifted =
@@ -61,7 +69,7 @@ public final class CalibrationSource {
 
     private static List<CalibrationSpec> specs(
             CalibrationSettings c, boolean align, int firstLine) {
-        if (CalibrationSettings.JSONL.equals(c.sourceOrDefault())) {
+        if (c.sourceOrDefault() == CalibrationSettings.Source.JSONL) {
             return JsonlCalibration.read(
                     Path.of(c.jsonl()), c.lengths(), firstLine, c.samplesOrDefault());
         }
