@@ -1,5 +1,7 @@
 package dev.headroom.pipeline.cli;
 
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.pipeline.config.RunnerKind;
 import dev.headroom.pipeline.runner.HeadroomRun;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,10 +50,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        RunnerKind kind;
+        try {
+            kind = runner == null ? null : RunnerKind.of(runner);
+        } catch (IllegalArgumentException e) {
+            throw new HeadroomException("--runner: " + e.getMessage());
+        }
         new HeadroomRun(System.out, System.err)
-                .run(
-                        config,
-                        new HeadroomRun.RunnerOverrides(runner, flinkMaster, parallelism, yes));
+                .run(config, new HeadroomRun.RunnerOverrides(kind, flinkMaster, parallelism, yes));
         return 0;
     }
 }

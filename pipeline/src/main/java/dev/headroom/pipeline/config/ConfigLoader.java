@@ -16,6 +16,7 @@ import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.pipeline.api.ConfigPointer;
 import dev.headroom.pipeline.api.ConfigProblems;
+import dev.headroom.pipeline.api.ConfigWord;
 import dev.headroom.pipeline.api.MethodSpec;
 import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageParams;
@@ -310,6 +311,14 @@ public final class ConfigLoader {
     private static String describeType(Class<?> type) {
         if (type == null) {
             return "another value";
+        }
+        if (type.isEnum() && ConfigWord.class.isAssignableFrom(type)) {
+            return "one of "
+                    + String.join(
+                            ", ",
+                            java.util.Arrays.stream(type.getEnumConstants())
+                                    .map(c -> ((ConfigWord) c).word())
+                                    .toList());
         }
         if (type == Integer.class
                 || type == int.class

@@ -1,25 +1,21 @@
 package dev.headroom.pipeline.config;
 
 import dev.headroom.pipeline.api.ConfigProblems;
-import dev.headroom.pipeline.api.Suggestions;
-import java.util.List;
 
 /**
  * The {@code runner} section. Command-line flags override it.
  *
- * @param name {@code direct} (default) or {@code flink}
+ * @param name the runner; default {@link RunnerKind#DIRECT}
  * @param parallelism workers; default: the machine's cores
  * @param flinkMaster {@code [local]} (default: an embedded mini-cluster) or {@code host:port} of a
  *     session cluster
  * @param maxUnits the most units of work (evaluate cases, profile samples) one stage runs without
  *     confirmation; default {@value #DEFAULT_MAX_UNITS}; {@code --yes} lifts it
  */
-public record RunnerSettings(String name, Integer parallelism, String flinkMaster, Long maxUnits) {
+public record RunnerSettings(
+        RunnerKind name, Integer parallelism, String flinkMaster, Long maxUnits) {
 
-    public static final String DIRECT = "direct";
-    public static final String FLINK = "flink";
     public static final String LOCAL_FLINK = "[local]";
-    public static final List<String> NAMES = List.of(DIRECT, FLINK);
     public static final long DEFAULT_MAX_UNITS = 100_000;
 
     public static RunnerSettings defaults() {
@@ -30,8 +26,8 @@ public record RunnerSettings(String name, Integer parallelism, String flinkMaste
         return maxUnits == null ? DEFAULT_MAX_UNITS : maxUnits;
     }
 
-    public String nameOrDefault() {
-        return name == null ? DIRECT : name;
+    public RunnerKind nameOrDefault() {
+        return name == null ? RunnerKind.DIRECT : name;
     }
 
     public int parallelismOrDefault() {
@@ -46,9 +42,10 @@ public record RunnerSettings(String name, Integer parallelism, String flinkMaste
      * These settings with the non-null overrides applied; a Flink master alone implies the Flink
      * runner.
      */
-    public RunnerSettings overriddenBy(String runner, Integer parallelismOverride, String master) {
+    public RunnerSettings overriddenBy(
+            RunnerKind runner, Integer parallelismOverride, String master) {
         if (runner == null && master != null) {
-            runner = FLINK;
+            runner = RunnerKind.FLINK;
         }
         return new RunnerSettings(
                 runner != null ? runner : name,
@@ -58,9 +55,6 @@ public record RunnerSettings(String name, Integer parallelism, String flinkMaste
     }
 
     void validate(ConfigProblems p) {
-        if (name != null && !NAMES.contains(name)) {
-            p.error("name", "unknown runner '" + name + "'" + Suggestions.hint(name, NAMES));
-        }
         p.range(parallelism, "parallelism", 1, 1024);
         p.range(maxUnits, "max_units", 1, Long.MAX_VALUE);
         if (flinkMaster != null && !isValidFlinkMaster(flinkMaster)) {

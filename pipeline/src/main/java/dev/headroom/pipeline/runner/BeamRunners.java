@@ -1,5 +1,6 @@
 package dev.headroom.pipeline.runner;
 
+import dev.headroom.pipeline.config.RunnerKind;
 import dev.headroom.pipeline.config.RunnerSettings;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
@@ -18,7 +19,7 @@ public final class BeamRunners {
 
     public static PipelineOptions options(RunnerSettings settings, String jobName) {
         int parallelism = settings.parallelismOrDefault();
-        if (RunnerSettings.FLINK.equals(settings.nameOrDefault())) {
+        if (settings.nameOrDefault() == RunnerKind.FLINK) {
             FlinkPipelineOptions flink = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
             flink.setRunner(FlinkRunner.class);
             flink.setFlinkMaster(settings.flinkMasterOrDefault());

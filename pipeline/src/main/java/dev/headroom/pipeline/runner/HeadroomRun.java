@@ -9,6 +9,7 @@ import dev.headroom.pipeline.api.StageParams;
 import dev.headroom.pipeline.config.ConfigLoader;
 import dev.headroom.pipeline.config.ConfigMapper;
 import dev.headroom.pipeline.config.ResolvedConfig;
+import dev.headroom.pipeline.config.RunnerKind;
 import dev.headroom.pipeline.config.RunnerSettings;
 import dev.headroom.pipeline.registry.StageRegistry;
 import dev.headroom.pipeline.report.RunReport;
@@ -36,10 +37,10 @@ public final class HeadroomRun {
      * @param yes run stages of any size ({@code --yes}): lifts {@code runner.max_units}
      */
     public record RunnerOverrides(
-            String runner, String flinkMaster, Integer parallelism, boolean yes) {
+            RunnerKind runner, String flinkMaster, Integer parallelism, boolean yes) {
         public static final RunnerOverrides NONE = new RunnerOverrides(null, null, null, false);
 
-        public RunnerOverrides(String runner, String flinkMaster, Integer parallelism) {
+        public RunnerOverrides(RunnerKind runner, String flinkMaster, Integer parallelism) {
             this(runner, flinkMaster, parallelism, false);
         }
     }
@@ -60,13 +61,6 @@ public final class HeadroomRun {
     /** Validates a config without running it. */
     public ResolvedConfig load(Path configFile, RunnerOverrides overrides, Path workingDir) {
         // Overrides are checked like the config's own runner section, before the config is read.
-        if (overrides.runner() != null && !RunnerSettings.NAMES.contains(overrides.runner())) {
-            throw new HeadroomException(
-                    "--runner: unknown runner '"
-                            + overrides.runner()
-                            + "'; valid: "
-                            + String.join(", ", RunnerSettings.NAMES));
-        }
         if (overrides.parallelism() != null && overrides.parallelism() < 1) {
             throw new HeadroomException(
                     "--parallelism must be at least 1, got " + overrides.parallelism());

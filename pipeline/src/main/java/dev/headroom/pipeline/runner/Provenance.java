@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.headroom.pipeline.config.ResolvedConfig;
+import dev.headroom.pipeline.config.RunnerKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -74,9 +75,9 @@ public final class Provenance {
                         + System.getProperty("java.runtime.version"));
         n.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         n.putPOJO("libraries", libraries());
-        n.put("runner", config.runner().nameOrDefault());
+        n.put("runner", config.runner().nameOrDefault().word());
         n.put("parallelism", config.runner().parallelismOrDefault());
-        if ("flink".equals(config.runner().nameOrDefault())) {
+        if (config.runner().nameOrDefault() == RunnerKind.FLINK) {
             n.put("flink_master", config.runner().flinkMasterOrDefault());
         }
         n.put("started", started.toString());

@@ -48,6 +48,18 @@ class HelpAndConfigErrorsCliTest {
     }
 
     @Test
+    void anUnknownRunnerFlagIsOneLineWithTheAllowedRunners() throws Exception {
+        Path config = dir.resolve("any.yaml");
+        Files.writeString(config, "model: " + TestModels.tinyLlama() + "\n");
+        CliRun r = run("run", "--runner", "flnk", config.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(
+                "error: --runner: unknown runner 'flnk' (did you mean 'flink'?); one of: direct,"
+                        + " flink",
+                r.err().strip());
+    }
+
+    @Test
     void aMissingRequiredOptionIsStillAnError() {
         CliRun r = run("inspect");
         assertEquals(2, r.code());

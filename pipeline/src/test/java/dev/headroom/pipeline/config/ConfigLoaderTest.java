@@ -123,19 +123,26 @@ class ConfigLoaderTest {
     @Test
     void entriesMustNameTheirStageAndMethod() {
         // Stages and methods register themselves through META-INF/services; the names are listed
-        // sorted.
+        // sorted, whichever modules are on the classpath.
+        StageRegistry registry = StageRegistry.load();
+        java.util.List<String> stages = registry.stageNames(), methods = registry.methodNames();
+        assertEquals(stages.stream().sorted().toList(), stages);
+        assertEquals(methods.stream().sorted().toList(), methods);
+        assertTrue(
+                stages.containsAll(java.util.List.of("evaluate", "profile", "search")),
+                "" + stages);
+        assertTrue(
+                methods.containsAll(java.util.List.of("dense", "plan", "uniform")), "" + methods);
         String stage = error(config("").replace("- stage: evaluate\n    tasks", "- tasks"));
-        assertTrue(
-                stage.startsWith(
-                        file
-                                + ":4:5: stages[0].stage: missing; name one of: evaluate, profile, search"),
-                stage);
+        assertEquals(
+                file + ":4:5: stages[0].stage: missing; name one of: " + String.join(", ", stages),
+                stage.lines().findFirst().orElseThrow());
         String method = error(config("").replace("- method: dense", "- label: d"));
-        assertTrue(
-                method.startsWith(
-                        file
-                                + ":8:9: stages[0].methods[0].method: missing; name one of: dense, plan, uniform"),
-                method);
+        assertEquals(
+                file
+                        + ":8:9: stages[0].methods[0].method: missing; name one of: "
+                        + String.join(", ", methods),
+                method.lines().findFirst().orElseThrow());
     }
 
     @Test
@@ -175,6 +182,36 @@ class ConfigLoaderTest {
         assertEquals(
                 file + ":2:3: runner.parallelism: 0 is out of range [1, 1024]",
                 error("runner:\n  parallelism: 0\n" + config("")));
+    }
+
+    @Test
+    void runnerAndCalibrationSourceAreWordsOfTheirEnums() throws IOException {
+        ResolvedConfig flink = load("runner:\n  name: flink\n" + config(""));
+        assertEquals(RunnerKind.FLINK, flink.runner().nameOrDefault());
+        assertEquals(RunnerKind.DIRECT, load(config("")).runner().nameOrDefault());
+        assertEquals(
+                file
+                        + ":2:3: runner.name: unknown runner 'flnk' (did you mean 'flink'?); one of:"
+                        + " direct, flink",
+                error("runner:\n  name: flnk\n" + config("")));
+        assertEquals(
+                file + ":2:3: runner.name: unknown runner 'spark'; one of: direct, flink",
+                error("runner:\n  name: spark\n" + config("")));
+        assertEquals(
+                file + ":2:3: runner.name: expected one of direct, flink, got a list",
+                error("runner:\n  name: [flink]\n" + config("")));
+        String calibration = "calibration:\n  source: %s\n  lengths: [32]\n";
+        ResolvedConfig synthetic = load(calibration.formatted("synthetic") + config(""));
+        assertEquals(
+                dev.headroom.pipeline.api.CalibrationSettings.Source.SYNTHETIC,
+                synthetic.calibration().sourceOrDefault());
+        assertEquals(
+                file
+                        + ":2:3: calibration.source: unknown calibration source 'json' (did you"
+                        + " mean 'jsonl'?); one of: synthetic, jsonl",
+                error(calibration.formatted("json") + config("")));
+        // the words are what the canonical config (and so the run's hash) holds
+        assertTrue(synthetic.canonicalJson().contains("\"source\":\"synthetic\""));
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.api.EvalMethod;
+import dev.headroom.pipeline.config.RunnerKind;
 import dev.headroom.pipeline.config.RunnerSettings;
 import dev.headroom.stages.evaluate.EvalCase;
 import dev.headroom.stages.evaluate.EvaluateCases;
@@ -56,7 +57,8 @@ class PipelineFailuresTest {
         Pipeline p =
                 Pipeline.create(
                         BeamRunners.options(
-                                new RunnerSettings("flink", 1, "[local]", null), "failing-case"));
+                                new RunnerSettings(RunnerKind.FLINK, 1, "[local]", null),
+                                "failing-case"));
         p.apply(Create.of(List.of(bad)).withCoder(SerializableCoder.of(EvalCase.class)))
                 .apply(new EvaluateCases(TestModels.tinyLlama().toString(), false, null));
         RuntimeException failure =

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.TestModels;
+import dev.headroom.pipeline.config.RunnerKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +78,10 @@ class RerunAndLimitsTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         HeadroomRun.Outcome again =
                 new HeadroomRun(sink(new ByteArrayOutputStream()), sink(err))
-                        .run(config, new HeadroomRun.RunnerOverrides("flink", null, 1), dir);
+                        .run(
+                                config,
+                                new HeadroomRun.RunnerOverrides(RunnerKind.FLINK, null, 1),
+                                dir);
         assertEquals(List.of("evaluate"), again.skippedStages());
         assertEquals(
                 made,

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.TinyWordModel;
+import dev.headroom.pipeline.config.RunnerKind;
 import dev.headroom.pipeline.report.ParquetTables;
 import dev.headroom.plan.profile.ProfileRow;
 import dev.headroom.stages.evaluate.CellSummary;
@@ -155,12 +156,12 @@ class RunnerEqualityTest {
                 new HeadroomRun(quiet, quiet)
                         .run(
                                 shrunkDemo("direct"),
-                                new HeadroomRun.RunnerOverrides("direct", null, 2));
+                                new HeadroomRun.RunnerOverrides(RunnerKind.DIRECT, null, 2));
         HeadroomRun.Outcome flink =
                 new HeadroomRun(quiet, quiet)
                         .run(
                                 shrunkDemo("flink"),
-                                new HeadroomRun.RunnerOverrides("flink", "[local]", 2));
+                                new HeadroomRun.RunnerOverrides(RunnerKind.FLINK, "[local]", 2));
         Map<String, Double> profileDirect = profileValues(direct.runDirectory());
         Map<String, Double> profileFlink = profileValues(flink.runDirectory());
         assertTrue(

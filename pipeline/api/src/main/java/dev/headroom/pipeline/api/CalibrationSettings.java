@@ -1,5 +1,7 @@
 package dev.headroom.pipeline.api;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.headroom.eval.harness.TaskFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +11,7 @@ import java.util.List;
  * The {@code calibration} section: the data stages that fit something to the model (profile,
  * search) draw from.
  *
- * @param source {@code synthetic} (the task generators) or {@code jsonl} (one {"text": ...} per
- *     line)
+ * @param source where the samples come from; default {@link Source#SYNTHETIC}
  * @param tasks generator names for {@code synthetic}
  * @param lengths prompt lengths in tokens
  * @param samples samples per task and length
@@ -18,19 +19,52 @@ import java.util.List;
  * @param jsonl the file for {@code jsonl}, relative to the working directory
  */
 public record CalibrationSettings(
-        String source,
+        Source source,
         List<String> tasks,
         List<Integer> lengths,
         Integer samples,
         Long seed,
         String jsonl) {
 
-    public static final String SYNTHETIC = "synthetic";
-    public static final String JSONL = "jsonl";
-    public static final List<String> SOURCES = List.of(SYNTHETIC, JSONL);
+    /** {@code calibration.source}. */
+    public enum Source implements ConfigWord {
+        /** The task generators ({@code tasks}). */
+        SYNTHETIC("synthetic"),
+        /**
+         * One {@code {"text": ...}} or {@code {"ids": [...]}} per line of the file {@code jsonl}.
+         */
+        JSONL("jsonl");
 
-    public String sourceOrDefault() {
-        return source == null ? SYNTHETIC : source;
+        private final String word;
+
+        Source(String word) {
+            this.word = word;
+        }
+
+        @JsonValue
+        @Override
+        public String word() {
+            return word;
+        }
+
+        /** The config's value, as bound: refused unless it is one of the words. */
+        @JsonCreator
+        static Source fromConfig(Object value) {
+            return ConfigWord.parse(Source.class, value, "calibration source");
+        }
+
+        public static Source of(String text) {
+            return ConfigWord.parse(Source.class, text, "calibration source");
+        }
+
+        @Override
+        public String toString() {
+            return word;
+        }
+    }
+
+    public Source sourceOrDefault() {
+        return source == null ? Source.SYNTHETIC : source;
     }
 
     public int samplesOrDefault() {
@@ -42,18 +76,13 @@ public record CalibrationSettings(
     }
 
     public void validate(ConfigProblems p, ModelFacts model, Path workingDir) {
-        if (source != null && !SOURCES.contains(source)) {
-            p.error(
-                    "source",
-                    "unknown source '" + source + "'" + Suggestions.hint(source, SOURCES));
-        }
         p.nonEmptyInRange(
                 lengths,
                 "lengths",
                 2,
                 model == null ? Integer.MAX_VALUE : model.config().maxPositions());
         p.range(samples, "samples", 1, 100_000);
-        if (JSONL.equals(source)) {
+        if (source == Source.JSONL) {
             if (p.required(jsonl, "jsonl") && !Files.isRegularFile(workingDir.resolve(jsonl))) {
                 p.error("jsonl", "no such file: " + workingDir.resolve(jsonl));
             }
