@@ -67,6 +67,12 @@ if [ -n "${CASES:-}" ]; then
     $java -cp "$cp" $tools.CompareCases "$cpu" "$out/gpu-$name.jsonl" 2>&1 | tee -a "$out/parity.log" | tail -15
     [ "${PIPESTATUS[0]}" = 0 ] || status=1
   done
+  if [ "${CASES_BF16:-0}" != 0 ]; then  # the same dense cases in bf16, reported beside (bf16 rounding moves answers)
+    timeout 240 $java -Xmx4g -cp "$cp" $tools.RunCases --model models/demo --backend gpu --precision bf16 \
+      --tasks copy,mqar --lengths 512,1024,2048 --samples 12 --seed 2026 --policy dense > "$out/gpu-bf16-dense.jsonl"
+    $java -cp "$cp" $tools.CompareCases "$CASES/cpu-dense.jsonl" "$out/gpu-bf16-dense.jsonl" --min-percent 0 2>&1 \
+      | sed 's/^cases:/cases (bf16):/' | tee -a "$out/parity.log" | tail -15
+  fi
 fi
 if [ "${PEERS:-1}" != 0 ]; then
   PYTHONUNBUFFERED=1 timeout 300 python3 bench/attention_bench.py --ours "$out/ours.jsonl" --out "$out" \
@@ -75,7 +81,7 @@ fi
 if [ "${KPEERS:-1}" != 0 ] && grep -qE '"family":"(gemm|gemv|forward)"' "$out/ours.jsonl" 2>/dev/null; then
   PYTHONUNBUFFERED=1 timeout 240 python3 scripts/gpu/kernel_peers.py --ours "$out/ours.jsonl" --out "$out" 2>&1
 fi
-grep -hE "parity:|^cases:" "$out/parity.log"
+grep -hE "parity:|^cases" "$out/parity.log"
 echo "check-and-bench took $(( $(date +%s) - started )) s, exit $status"
 sleep 1  # let tee flush run.log
 exit $status
