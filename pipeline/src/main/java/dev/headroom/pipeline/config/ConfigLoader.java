@@ -19,6 +19,7 @@ import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.ConfigWord;
 import dev.headroom.pipeline.api.MethodSpec;
 import dev.headroom.pipeline.api.ModelFacts;
+import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.api.StageParams;
 import dev.headroom.pipeline.api.Suggestions;
 import dev.headroom.pipeline.registry.StageRegistry;
@@ -73,6 +74,15 @@ public final class ConfigLoader {
      * @param workingDir the directory relative paths in the config are resolved against
      */
     public ResolvedConfig load(Path file, Path workingDir) {
+        return load(file, workingDir, false);
+    }
+
+    /**
+     * @param workingDir the directory relative paths in the config are resolved against
+     * @param confirmed {@code --yes}: a stage may plan more units of work than {@code
+     *     runner.max_units}
+     */
+    public ResolvedConfig load(Path file, Path workingDir, boolean confirmed) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -163,6 +173,9 @@ public final class ConfigLoader {
                                                 + earlier
                                                 + "]; a run directory holds one stage of this kind"));
                 earlierOutputs.addAll(outputs);
+                if (!confirmed) {
+                    checkPlannedWork(s, config.runnerOrDefault().maxUnitsOrDefault(), file, entry);
+                }
             }
         }
         if (!problems.isEmpty()) {
@@ -179,6 +192,27 @@ public final class ConfigLoader {
                 List.copyOf(config.stages()),
                 canonical,
                 sha256(canonical));
+    }
+
+    /** A stage that plans more units of work than {@code maxUnits} needs {@code --yes}. */
+    private void checkPlannedWork(StageParams s, long maxUnits, Path file, ConfigProblems entry) {
+        StageDefinition.PlannedWork work = registry.definitionOf(s).plannedWork(s);
+        if (work == null || work.units() <= maxUnits) {
+            return;
+        }
+        entry.error(
+                StageParams.TYPE_KEY,
+                String.format(
+                        java.util.Locale.ROOT,
+                        "%,d %s, more than the %,d a stage runs without confirmation"
+                                + " (runner.max_units); to run them, add --yes, or set 'max_units:"
+                                + " %d' under 'runner:' in %s (the runner section does not change"
+                                + " the run's hash)",
+                        work.units(),
+                        work.unit(),
+                        maxUnits,
+                        work.units(),
+                        file.getFileName()));
     }
 
     /**

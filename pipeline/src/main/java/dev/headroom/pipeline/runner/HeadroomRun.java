@@ -72,7 +72,8 @@ public final class HeadroomRun {
                             + overrides.flinkMaster()
                             + "' is neither [local] nor host:port");
         }
-        ResolvedConfig config = new ConfigLoader(registry).load(configFile, workingDir);
+        ResolvedConfig config =
+                new ConfigLoader(registry).load(configFile, workingDir, overrides.yes());
         return config.withRunner(
                 config.runner()
                         .overriddenBy(

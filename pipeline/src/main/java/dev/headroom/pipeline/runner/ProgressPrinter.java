@@ -12,9 +12,9 @@ import java.util.function.LongSupplier;
 /**
  * Prints "stage: done/total unit, elapsed, ETA" to stderr every 5 s while a stage's pipeline runs
  * in this JVM, reading {@link RunProgress}. It prints every 5 s even when the count does not move
- * (a stage whose DoFns report no units still shows its elapsed time), announces the total when it
- * starts, and once the pipeline has run for {@link #ESTIMATE_AFTER_SECONDS} prints an estimate of
- * the whole from the rate of those first seconds.
+ * (a stage whose DoFns report no units still shows its elapsed time) and announces the total when
+ * it starts; the ETA on each line follows the rate so far. (The evaluate stage prints its own
+ * estimate before it starts, from timed probe cases.)
  *
  * <p>{@link #watch} is the stage-level side, opened by {@link HeadroomRun} around a whole stage: it
  * ticks "stage: running, 0:35 elapsed" every 5 s while the stage works outside a counted pipeline
@@ -24,12 +24,6 @@ import java.util.function.LongSupplier;
 public final class ProgressPrinter implements AutoCloseable {
 
     static final long PERIOD_MILLIS = 5_000;
-
-    /**
-     * The estimate is the rate of this many first seconds (model loading included) applied to the
-     * total.
-     */
-    static final int ESTIMATE_AFTER_SECONDS = 20;
 
     /** Stage watches by progress key: the unit limit, and whether a counting printer is running. */
     private static final Map<String, Watch> WATCHES = new ConcurrentHashMap<>();
@@ -44,7 +38,6 @@ public final class ProgressPrinter implements AutoCloseable {
     private final Watch watch;
     private final Thread thread;
     private volatile boolean running = true;
-    private boolean estimated;
 
     public ProgressPrinter(String stage, String key, long total, String unit, PrintStream err) {
         this(stage, key, total, unit, err, System::nanoTime, true);
@@ -86,15 +79,7 @@ public final class ProgressPrinter implements AutoCloseable {
             watch.counting = true;
         }
         if (total > 0) {
-            err.println(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: %,d %s to run; an estimate of the time follows after %d s, from the rate"
-                                    + " of those first seconds",
-                            stage,
-                            total,
-                            unit,
-                            ESTIMATE_AFTER_SECONDS));
+            err.println(String.format(Locale.ROOT, "%s: %,d %s to run", stage, total, unit));
         }
         if (thread) {
             this.thread = new Thread(this::loop, "headroom-progress-" + stage);
@@ -118,32 +103,9 @@ public final class ProgressPrinter implements AutoCloseable {
         }
     }
 
-    /** One period: the progress line, and the estimate once the first seconds have passed. */
+    /** One period: the progress line. */
     void tick() {
-        long done = RunProgress.done(key);
-        err.println(line(done));
-        double elapsed = elapsedSeconds();
-        if (!estimated
-                && total > 0
-                && done > 0
-                && done < total
-                && elapsed >= ESTIMATE_AFTER_SECONDS) {
-            estimated = true;
-            double rate = done / elapsed;
-            err.println(
-                    String.format(
-                            Locale.ROOT,
-                            "%s: estimate: %s for all %,d %s (%,d in the first %s: %.3g %s/s, model loading"
-                                    + " included; the ETA on each line follows the rate so far)",
-                            stage,
-                            clock(total / rate),
-                            total,
-                            unit,
-                            done,
-                            clock(elapsed),
-                            rate,
-                            unit));
-        }
+        err.println(line(RunProgress.done(key)));
     }
 
     private double elapsedSeconds() {

@@ -78,6 +78,11 @@ public final class RunStageContext implements StageContext {
     }
 
     @Override
+    public int parallelism() {
+        return config.runner().parallelismOrDefault();
+    }
+
+    @Override
     public PrintStream out() {
         return out;
     }

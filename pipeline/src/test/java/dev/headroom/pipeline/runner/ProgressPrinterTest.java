@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Progress lines on a fake clock: ticking without units, the early estimate, the stage watch and
- * its unit limit.
+ * Progress lines on a fake clock: ticking without units, the ETA, the stage watch and its unit
+ * limit.
  */
 class ProgressPrinterTest {
 
@@ -44,11 +44,7 @@ class ProgressPrinterTest {
     void aStageThatReportsNoUnitsStillShowsItsElapsedTimeEveryPeriod() {
         try (ProgressPrinter p =
                 new ProgressPrinter("search", "k-none", 18, "rows", err, nanos::get, false)) {
-            assertEquals(
-                    List.of(
-                            "search: 18 rows to run; an estimate of the time follows after 20 s, from the rate of those first"
-                                    + " seconds"),
-                    lines());
+            assertEquals(List.of("search: 18 rows to run"), lines());
             advance(5);
             p.tick();
             advance(5);
@@ -72,40 +68,25 @@ class ProgressPrinterTest {
     }
 
     @Test
-    void printsAnEstimateFromTheRateOfTheFirstSeconds() {
+    void announcesTheTotalAndFollowsTheRateOnEachLine() {
         try (ProgressPrinter p =
                 new ProgressPrinter(
                         "evaluate", "k-est", 720_000, "cases", err, nanos::get, false)) {
-            assertEquals(
-                    List.of(
-                            "evaluate: 720,000 cases to run; an estimate of the time follows after 20 s, from the rate of"
-                                    + " those first seconds"),
-                    lines());
-            for (int i = 0; i < 40; i++) {
+            assertEquals(List.of("evaluate: 720,000 cases to run"), lines());
+            for (int i = 0; i < 80; i++) {
                 RunProgress.workDone("k-est");
             }
-            advance(10);
-            p.tick();
-            assertEquals(1, lines().size(), "no estimate before 20 s");
-            for (int i = 0; i < 40; i++) {
-                RunProgress.workDone("k-est");
-            }
-            advance(10);
+            advance(20);
             p.tick();
             assertEquals(
-                    List.of(
-                            "evaluate: 80/720000 cases (0%), 0:20 elapsed, ETA 49:59:40",
-                            "evaluate: estimate: 50:00:00 for all 720,000 cases (80 in the first 0:20: 4.00 cases/s, model loading included;"
-                                    + " the ETA on each line follows the rate so far)"),
-                    lines());
-            advance(5);
-            p.tick();
-            assertEquals(1, lines().size(), "the estimate is printed once");
+                    List.of("evaluate: 80/720000 cases (0%), 0:20 elapsed, ETA 49:59:40"),
+                    lines(),
+                    "one line per period, no estimate of its own (evaluate probes before)");
         }
         List<String> last = lines();
         assertEquals(1, last.size());
         assertTrue(
-                last.get(0).startsWith("evaluate: 80/720000 cases (0%), 0:25 elapsed, ETA "),
+                last.get(0).startsWith("evaluate: 80/720000 cases (0%), 0:20 elapsed, ETA "),
                 last.get(0));
     }
 

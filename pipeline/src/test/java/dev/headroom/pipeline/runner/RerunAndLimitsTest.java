@@ -131,7 +131,7 @@ class RerunAndLimitsTest {
     }
 
     @Test
-    void aStageAboveMaxUnitsIsRefusedUntilConfirmed() throws Exception {
+    void aGridAboveMaxUnitsIsRefusedWithTheConfigUntilConfirmed() throws Exception {
         Path config = writeConfig("  max_units: 7\n"); // the grid has 2 x 1 x 2 x 2 = 8 cases
         HeadroomException refused =
                 assertThrows(
@@ -142,20 +142,37 @@ class RerunAndLimitsTest {
                                                 sink(new ByteArrayOutputStream()))
                                         .run(config, HeadroomRun.RunnerOverrides.NONE, dir));
         assertEquals(
-                "evaluate: 8 cases to run, more than the 7 a stage runs without confirmation (runner.max_units); to run"
-                        + " them, add --yes, or set 'max_units: 8' under 'runner:' in a.yaml (the runner section does not change the run's"
-                        + " hash)",
+                config
+                        + ":7:5: stages[0].stage: 8 cases, more than the 7 a stage runs without"
+                        + " confirmation (runner.max_units); to run them, add --yes, or set"
+                        + " 'max_units: 8' under 'runner:' in a.yaml (the runner section does not"
+                        + " change the run's hash)",
                 refused.getMessage());
+        assertFalse(Files.exists(dir.resolve("run")), "refused before the run directory is made");
 
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         HeadroomRun.Outcome ran =
                 new HeadroomRun(sink(new ByteArrayOutputStream()), sink(err))
                         .run(config, new HeadroomRun.RunnerOverrides(null, null, null, true), dir);
         assertEquals(List.of(), ran.skippedStages());
-        String log = err.toString(StandardCharsets.UTF_8);
+        List<String> log = err.toString(StandardCharsets.UTF_8).lines().toList();
+        int probe = indexOf(log, "evaluate: probe: dense copy at 32 tokens ");
+        int estimate = indexOf(log, "evaluate: 8 cases, estimated ");
+        int counting = indexOf(log, "evaluate: 8 cases to run");
         assertTrue(
-                log.contains("evaluate: 8 cases to run; an estimate of the time follows after 20 s")
-                        && log.contains("8/8 cases"),
-                log);
+                probe >= 0 && probe < estimate && estimate < counting,
+                "probe, estimate, then the pipeline:\n" + String.join("\n", log));
+        assertTrue(log.get(probe).contains(", at 64 tokens "), log.get(probe));
+        assertTrue(
+                log.get(estimate).endsWith(" at parallelism 2 (every method timed like dense)"),
+                log.get(estimate));
+        assertTrue(log.stream().anyMatch(l -> l.contains("8/8 cases")), String.join("\n", log));
+    }
+
+    private static int indexOf(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) return i;
+        }
+        return -1;
     }
 }

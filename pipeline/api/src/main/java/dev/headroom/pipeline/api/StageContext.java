@@ -35,6 +35,11 @@ public interface StageContext {
         return runDirectory().resolve(".beam-temp");
     }
 
+    /** Workers the configured runner runs at once (the {@code runner.parallelism} in force). */
+    default int parallelism() {
+        return 1;
+    }
+
     PrintStream out();
 
     PrintStream err();

@@ -26,6 +26,22 @@ public interface StageDefinition<P extends StageParams> {
      */
     List<String> outputs(P params);
 
+    /**
+     * Units of work its params fix before the stage runs (an evaluate grid's elements).
+     *
+     * @param units how many
+     * @param unit what they are, plural ("cases")
+     */
+    record PlannedWork(long units, String unit) {}
+
+    /**
+     * The work {@code params} plan, for the {@code runner.max_units} check at config validation;
+     * null when the stage learns its size only as it runs.
+     */
+    default PlannedWork plannedWork(P params) {
+        return null;
+    }
+
     /** Builds and runs the stage's Beam pipeline(s) and writes {@link #outputs}. */
     void run(P params, StageContext context);
 

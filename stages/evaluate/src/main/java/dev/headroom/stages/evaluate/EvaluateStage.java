@@ -1,6 +1,8 @@
 package dev.headroom.stages.evaluate;
 
+import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
+import dev.headroom.eval.harness.CaseRunner;
 import dev.headroom.eval.harness.ModelCache;
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
@@ -19,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Create;
@@ -31,6 +34,9 @@ import org.apache.beam.sdk.values.PCollection;
  *
  * <p>Coordinates of a cell that give the same case (the {@code kl} windows of depths that pick the
  * same document) run once: the cell's interval counts distinct cases.
+ *
+ * <p>Before the pipeline it prints the number of cases and an estimate of their time from a couple
+ * of real cases timed in the driver ({@link EvalProbe}).
  *
  * <p>Graph: {@code Create grid} → {@code Evaluate} → {@code Write eval_results}; {@code Evaluate} →
  * {@code Summarize} → {@code Write eval_summary}.
@@ -52,6 +58,21 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
     @Override
     public Class<EvaluateParams> paramsType() {
         return EvaluateParams.class;
+    }
+
+    /** The grid's elements, identical cases counted each time (they run once). */
+    @Override
+    public PlannedWork plannedWork(EvaluateParams params) {
+        if (params.methods() == null || params.tasks() == null || params.lengths() == null) {
+            return null;
+        }
+        return new PlannedWork(
+                (long) params.methods().size()
+                        * params.tasks().size()
+                        * params.lengths().size()
+                        * params.depthsOrDefault().size()
+                        * params.samplesOrDefault(),
+                "cases");
     }
 
     @Override
@@ -96,12 +117,30 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
      */
     static List<EvalCase> distinctCases(
             EvalGrid grid, LanguageModelRuntime model, boolean addBos, PrintStream err) {
-        Map<TaskSpec, TaskGenerator> generators = new HashMap<>();
+        return distinctCases(grid, generators(model, addBos), err);
+    }
+
+    /** The task generators of {@code model}, built on first use. */
+    static Function<TaskSpec, TaskGenerator> generators(
+            LanguageModelRuntime model, boolean addBos) {
+        Map<TaskSpec, TaskGenerator> built = new HashMap<>();
+        return task -> {
+            try {
+                return built.computeIfAbsent(task, t -> TaskFactory.build(t, model, addBos));
+            } catch (RuntimeException e) {
+                throw new HeadroomException(
+                        "evaluate: task " + task.name() + ": " + e.getMessage());
+            }
+        };
+    }
+
+    static List<EvalCase> distinctCases(
+            EvalGrid grid, Function<TaskSpec, TaskGenerator> generators, PrintStream err) {
         return grid.cases(
                 (task, length, depths, samples, seed) -> {
                     List<CellCoordinate> kept =
                             generators
-                                    .computeIfAbsent(task, t -> TaskFactory.build(t, model, addBos))
+                                    .apply(task)
                                     .distinctCoordinates(length, depths, samples, seed);
                     List<CellCoordinate> all =
                             EvalGrid.CellCoordinates.ALL.of(task, length, depths, samples, seed);
@@ -122,12 +161,19 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
     @Override
     public void run(EvaluateParams params, StageContext context) {
         EvalGrid grid = grid(params, context);
-        List<EvalCase> cases =
-                distinctCases(
-                        grid,
-                        ModelCache.get(context.model().directory()),
-                        params.addBosOrDefault(),
-                        context.err());
+        LanguageModelRuntime model = ModelCache.get(context.model().directory());
+        Function<TaskSpec, TaskGenerator> generators = generators(model, params.addBosOrDefault());
+        List<EvalCase> cases = distinctCases(grid, generators, context.err());
+        List<EvalProbe.Timing> timings =
+                EvalProbe.time(
+                        cases,
+                        c -> generators.apply(c.task()),
+                        new CaseRunner(model, params.addBosOrDefault()),
+                        System::nanoTime);
+        EvalProbe.lines(
+                        EvalProbe.estimate(cases, timings, context.parallelism()),
+                        context.parallelism())
+                .forEach(context.err()::println);
         Pipeline pipeline = context.newPipeline();
         PCollection<CaseResult> results =
                 pipeline.apply(

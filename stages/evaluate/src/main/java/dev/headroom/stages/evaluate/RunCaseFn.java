@@ -63,40 +63,15 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
 
     @ProcessElement
     public void processElement(@Element EvalCase element, OutputReceiver<CaseResult> out) {
-        CaseResult result;
+        TaskGenerator generator;
         try {
-            TaskGenerator generator =
+            generator =
                     generators.computeIfAbsent(
                             element.task(), spec -> TaskFactory.build(spec, model, addBos));
-            TaskCase taskCase =
-                    generator.generate(
-                            element.length(), element.depth(), element.sample(), element.seed());
-            CaseOutcome o = runner.run(taskCase, element.method().policy());
-            result =
-                    CaseResult.builder()
-                            .method(element.method().label())
-                            .policy(policyName(element.method().policy()))
-                            .task(taskCase.task())
-                            .scoringRule(taskCase.scoringRule())
-                            .length(element.length())
-                            .depth(element.depth())
-                            .sample(element.sample())
-                            .seed(element.seed())
-                            .promptTokens(o.promptTokens())
-                            .newTokens(o.newTokens())
-                            .score(o.score())
-                            .correct(o.correct())
-                            .prediction(o.prediction())
-                            .kvCacheBytes(o.kvCacheBytes())
-                            .density(o.density())
-                            .prefillMillis(o.prefillNanos() / 1e6)
-                            .decodeMillis(o.decodeNanos() / 1e6)
-                            .klDivergence(o.klDivergence())
-                            .perplexity(o.perplexity())
-                            .build();
         } catch (RuntimeException e) {
             throw new CaseFailedException(element.coordinates(), e);
         }
+        CaseResult result = run(element, generator, runner);
         casesRun.inc();
         if (result.correct()) {
             casesCorrect.inc();
@@ -107,6 +82,42 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
         decodeMicros.update(Math.round(result.decodeMillis() * 1000));
         out.output(result);
         RunProgress.workDone(progressKey);
+    }
+
+    /**
+     * One grid element: its case generated from its coordinates and run under its method's policy.
+     * Throws a {@link CaseFailedException} naming the coordinates.
+     */
+    static CaseResult run(EvalCase element, TaskGenerator generator, CaseRunner runner) {
+        try {
+            TaskCase taskCase =
+                    generator.generate(
+                            element.length(), element.depth(), element.sample(), element.seed());
+            CaseOutcome o = runner.run(taskCase, element.method().policy());
+            return CaseResult.builder()
+                    .method(element.method().label())
+                    .policy(policyName(element.method().policy()))
+                    .task(taskCase.task())
+                    .scoringRule(taskCase.scoringRule())
+                    .length(element.length())
+                    .depth(element.depth())
+                    .sample(element.sample())
+                    .seed(element.seed())
+                    .promptTokens(o.promptTokens())
+                    .newTokens(o.newTokens())
+                    .score(o.score())
+                    .correct(o.correct())
+                    .prediction(o.prediction())
+                    .kvCacheBytes(o.kvCacheBytes())
+                    .density(o.density())
+                    .prefillMillis(o.prefillNanos() / 1e6)
+                    .decodeMillis(o.decodeNanos() / 1e6)
+                    .klDivergence(o.klDivergence())
+                    .perplexity(o.perplexity())
+                    .build();
+        } catch (RuntimeException e) {
+            throw new CaseFailedException(element.coordinates(), e);
+        }
     }
 
     /**
