@@ -18,15 +18,24 @@ public enum CudaPrecision {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "GPU precision must be bf16 or fp32, not '" + text + "'", e);
+                    "GPU precision must be bf16, fp32 or auto, not '" + text + "'", e);
         }
     }
 
-    /** The precision the system property or the environment asks for, else bf16. */
-    public static CudaPrecision configured() {
+    /** Models up to this many parameters run in fp32 unless bf16 is asked for. */
+    public static final long SMALL_MODEL_PARAMETERS = 500_000_000L;
+
+    /** The precision the system property or the environment asks for, {@code auto} by default. */
+    public static CudaPrecision configured(long parameters) {
         String p = System.getProperty("headroom.gpu.precision");
         if (p == null) p = System.getenv("HEADROOM_GPU_PRECISION");
-        return p == null || p.isBlank() ? BF16 : parse(p);
+        return choose(p, parameters);
+    }
+
+    static CudaPrecision choose(String setting, long parameters) {
+        if (setting == null || setting.isBlank() || setting.trim().equalsIgnoreCase("auto"))
+            return parameters <= SMALL_MODEL_PARAMETERS ? FP32 : BF16;
+        return parse(setting);
     }
 
     public String label() {

@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * Registers {@code backend: gpu}: the {@link CudaModel} runtime, available when a CUDA driver and
  * GPU answer ({@link GpuAvailability}, probed once per JVM, never throwing). The precision is
- * {@link CudaPrecision#configured()} (bf16 unless {@code -Dheadroom.gpu.precision=fp32}).
+ * {@link CudaPrecision#configured} ({@code auto}: fp32 for small models, bf16 above; or {@code
+ * -Dheadroom.gpu.precision=bf16|fp32}).
  */
 public final class CudaRuntimeProvider implements RuntimeProvider {
 
@@ -29,6 +30,8 @@ public final class CudaRuntimeProvider implements RuntimeProvider {
     public LanguageModelRuntime open(Path directory) {
         Optional<String> why = unavailableReason();
         if (why.isPresent()) throw new HeadroomException("backend gpu: " + why.get());
-        return CudaModel.load(directory, CudaPrecision.configured());
+        long parameters =
+                dev.headroom.attention.model.ConfigReader.read(directory).parameterCount();
+        return CudaModel.load(directory, CudaPrecision.configured(parameters));
     }
 }

@@ -31,5 +31,11 @@ class CudaRuntimeHostTest {
         assertEquals(CudaPrecision.FP32, CudaPrecision.parse(" FP32 "));
         assertEquals(CudaPrecision.BF16, CudaPrecision.parse("bf16"));
         assertThrows(IllegalArgumentException.class, () -> CudaPrecision.parse("fp16"));
+        long small = CudaPrecision.SMALL_MODEL_PARAMETERS, large = small + 1;
+        assertEquals(CudaPrecision.FP32, CudaPrecision.choose(null, small));
+        assertEquals(CudaPrecision.FP32, CudaPrecision.choose("auto", 600_000));
+        assertEquals(CudaPrecision.BF16, CudaPrecision.choose(" ", large));
+        assertEquals(CudaPrecision.BF16, CudaPrecision.choose("bf16", small));
+        assertEquals(CudaPrecision.FP32, CudaPrecision.choose("fp32", large));
     }
 }

@@ -33,9 +33,10 @@ import java.util.Map;
  * </pre>
  *
  * Policies: {@code dense}, {@code uniform:SINK:WINDOW}, {@code plan:FILE} (a headroom plan.json).
- * {@code --depths 0,0.5,1} gives needle depths; {@code --precision bf16|fp32} the CUDA runtime's
- * precision. Each line carries the generated (or teacher-forced argmax) ids as {@code output}. Exit
- * 0, or 2 with one line on bad input (an unbuilt backend included).
+ * {@code --depths 0,0.5,1} gives needle depths; {@code --precision bf16|fp32|auto} the CUDA
+ * runtime's precision (auto: fp32 for small models). Each line carries the generated (or
+ * teacher-forced argmax) ids as {@code output}. Exit 0, or 2 with one line on bad input (an unbuilt
+ * backend included).
  */
 public final class RunCases {
     private RunCases() {}
@@ -69,7 +70,7 @@ public final class RunCases {
                                 "--seed",
                                 "1",
                                 "--precision",
-                                "bf16",
+                                "auto",
                                 "--depths",
                                 "0.5"));
         for (int i = 0; i < args.length; i++) {
@@ -82,7 +83,8 @@ public final class RunCases {
         if (!opt.containsKey("--model"))
             throw new IllegalArgumentException("--model DIR is required");
         Path model = Path.of(opt.get("--model"));
-        System.setProperty("headroom.gpu.precision", opt.get("--precision"));
+        if (!opt.get("--precision").equals("auto"))
+            System.setProperty("headroom.gpu.precision", opt.get("--precision"));
         ObjectMapper json = new ObjectMapper();
         int cases = 0;
         double score = 0;
