@@ -75,8 +75,8 @@ public final class TrainingData {
         generators.put(NIAH, NiahTask.single(counter).withOptions(options));
         generators.put(NIAH_MULTIKEY, NiahTask.multiKey(counter).withOptions(options));
         // Variable names from the whole pool, values from the split: a word-level model can only
-        // say names it was
-        // trained to say; the values, chains and filler of a held-out case are still unseen.
+        // say names it was trained to say; the values, chains and filler of a held-out case stay
+        // unseen.
         generators.put(
                 VT,
                 new VariableTrackingTask(counter).withOptions(options).withNameSplit(Split.ANY));

@@ -137,8 +137,8 @@ public final class HeadroomRun {
                 status.put(i + "-" + stage.name(), "skipped (complete)");
             } else {
                 if (!ranAny) {
-                    // This run makes results: provenance.json describes it from now on; the one
-                    // before goes to the history.
+                    // This run makes results: provenance.json describes it, and the provenance it
+                    // replaces goes to the history.
                     ranAny = true;
                     Provenance.supersede(provenance, history, started);
                 }
