@@ -85,7 +85,7 @@ public final class JointSpanBitsSearch {
 
     /** Bytes of head h's cache with span c at width w after n tokens. */
     public long bytes(SpanCandidate c, int width, int n) {
-        KvFormat f = shared.format(width);
+        KvFormat f = dev.headroom.attention.policy.KvFormats.of(shared, width);
         return f.bytes(HeadPattern.of(span(0, c), n), n, headDim);
     }
 

@@ -78,8 +78,8 @@ class JointSpanBitsSearchTest {
             for (int h = 0; h < 4; h++) {
                 HeadSpan span = c.heads().get(h);
                 counted +=
-                        c.quantization()
-                                .format(c.quantization().bits().get(h))
+                        dev.headroom.attention.policy.KvFormats.of(
+                                        c.quantization(), c.quantization().bits().get(h))
                                 .bytes(HeadPattern.of(span, 1024), 1024, HD);
             }
             assertEquals(counted, c.bytes()[0]);

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.attention.cache.FullPrecisionKv;
-import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.model.ModelConfig;
 import java.io.IOException;
 import java.io.Serializable;
@@ -80,13 +78,6 @@ public record AttentionPlan(
             if (h.layer() == layer && h.kvHead() == kvHead) return kvQuantization.bits().get(i);
         }
         throw new IllegalArgumentException("plan has no head (" + layer + ", " + kvHead + ")");
-    }
-
-    /** How a head's cache stores keys and values. */
-    public KvFormat format(int layer, int kvHead) {
-        return kvQuantization == null
-                ? FullPrecisionKv.BF16
-                : kvQuantization.format(bits(layer, kvHead));
     }
 
     /**

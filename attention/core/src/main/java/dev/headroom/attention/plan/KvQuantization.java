@@ -1,8 +1,5 @@
 package dev.headroom.attention.plan;
 
-import dev.headroom.attention.cache.FullPrecisionKv;
-import dev.headroom.attention.cache.KiviFormat;
-import dev.headroom.attention.cache.KvFormat;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,14 +23,14 @@ public record KvQuantization(int group, int residual, int sink, List<Integer> bi
             if (b != 16 && b != 8 && b != 4 && b != 2)
                 throw new IllegalArgumentException("KV bits are 16, 8, 4 or 2, got " + b);
         }
-        new KiviFormat(2, group, residual, sink); // validates the shared settings
-    }
-
-    /** The cache format of a head with {@code bits}. */
-    public KvFormat format(int headBits) {
-        return headBits == FULL_PRECISION
-                ? FullPrecisionKv.BF16
-                : new KiviFormat(headBits, group, residual, sink);
+        if (group < 1) throw new IllegalArgumentException("KIVI group must be >= 1, got " + group);
+        if (residual < 0 || residual % group != 0)
+            throw new IllegalArgumentException(
+                    "KIVI residual must be a multiple of the group ("
+                            + group
+                            + "), got "
+                            + residual);
+        if (sink < 0) throw new IllegalArgumentException("KIVI sink must be >= 0, got " + sink);
     }
 
     /**

@@ -45,7 +45,7 @@ public final class PlanPolicy implements AttentionPolicy {
                             HeadPattern.of(plan.head(l, h), context.promptLength()),
                             plan.bits(l, h) == KvQuantization.FULL_PRECISION
                                     ? unquantized
-                                    : plan.format(l, h)));
+                                    : KvFormats.of(plan, l, h)));
         }
         return new LayerAttention(heads);
     }

@@ -185,10 +185,7 @@ public final class ValidatePlans
                 "candidate");
     }
 
-    /**
-     * A held-out sample from its spec, as the search stage has always built them (answers not
-     * aligned).
-     */
+    /** A held-out sample from its spec, with the answers as the task gives them (not aligned). */
     static CalibrationSample sample(
             CalibrationSpec spec,
             LoadedModel model,
