@@ -2,7 +2,6 @@ package dev.headroom.stages.profile;
 
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.eval.harness.CaseFailedException;
-import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.task.TaskGenerator;
 import dev.headroom.pipeline.api.RunProgress;
@@ -72,19 +71,7 @@ final class ProfileSampleFn extends DoFn<CalibrationSpec, KV<String, ProfileRow>
         CalibrationSample sample;
         java.util.List<ProfileRow> rows;
         try {
-            if (spec.isGiven()) {
-                sample = CalibrationSamples.ofGiven(spec, model, addBos);
-            } else {
-                TaskGenerator g =
-                        generators.computeIfAbsent(
-                                spec.task(), s -> TaskFactory.build(s, model, addBos));
-                sample =
-                        CalibrationSamples.of(
-                                g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()),
-                                model,
-                                addBos,
-                                spec.alignAnswers());
-            }
+            sample = CalibrationSamples.forSpec(spec, model, addBos, generators);
             rows = profiler.profile(model, sample);
         } catch (RuntimeException e) {
             throw new CaseFailedException("profile " + spec.coordinates(), e);

@@ -6,7 +6,6 @@ import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.attention.policy.PlanPolicy;
 import dev.headroom.eval.harness.CaseFailedException;
-import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.task.TaskGenerator;
 import dev.headroom.pipeline.api.RunProgress;
@@ -191,14 +190,7 @@ public final class ValidatePlans
             LoadedModel model,
             boolean addBos,
             Map<TaskSpec, TaskGenerator> generators) {
-        if (spec.isGiven()) return CalibrationSamples.ofGiven(spec, model, addBos);
-        TaskGenerator g =
-                generators.computeIfAbsent(spec.task(), t -> TaskFactory.build(t, model, addBos));
-        return CalibrationSamples.of(
-                g.generate(spec.length(), spec.depth(), spec.sample(), spec.seed()),
-                model,
-                addBos,
-                false);
+        return CalibrationSamples.forSpec(spec, model, addBos, generators);
     }
 
     /** One (candidate, sample): its answer loss, keyed by candidate, with the sample index. */
