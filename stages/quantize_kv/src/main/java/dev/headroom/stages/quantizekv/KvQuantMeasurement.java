@@ -2,6 +2,7 @@ package dev.headroom.stages.quantizekv;
 
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.oracle.ReferenceAttention;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.KvQuantization;
@@ -136,10 +137,15 @@ final class KvQuantMeasurement {
             float[][] v,
             float[][] qk,
             float[][] qv) {
+        double[][] k64 = widen(k), v64 = widen(v), qk64 = widen(qk), qv64 = widen(qv);
+        boolean[] all = new boolean[k.length];
+        java.util.Arrays.fill(all, true);
         double err = 0, norm = 0;
         for (int g = kvHead * groupSize; g < (kvHead + 1) * groupSize; g++) {
             for (float[] q : queries[g]) {
-                double[] ref = attend(q, k, v), got = attend(q, qk, qv);
+                double[] q64 = widen(q);
+                double[] ref = ReferenceAttention.attend(q64, k64, v64, all),
+                        got = ReferenceAttention.attend(q64, qk64, qv64, all);
                 for (int i = 0; i < ref.length; i++) {
                     err += (got[i] - ref[i]) * (got[i] - ref[i]);
                     norm += ref[i] * ref[i];
@@ -149,21 +155,15 @@ final class KvQuantMeasurement {
         return norm == 0 ? 0 : Math.sqrt(err / norm);
     }
 
-    private static double[] attend(float[] q, float[][] k, float[][] v) {
-        int d = q.length;
-        double[] score = new double[k.length];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < k.length; j++) {
-            double dot = 0;
-            for (int i = 0; i < d; i++) dot += (double) q[i] * k[j][i];
-            score[j] = dot / Math.sqrt(d);
-            max = Math.max(max, score[j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < k.length; j++) sum += score[j] = Math.exp(score[j] - max);
-        double[] out = new double[d];
-        for (int j = 0; j < k.length; j++)
-            for (int i = 0; i < d; i++) out[i] += score[j] / sum * v[j][i];
+    private static double[] widen(float[] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i];
+        return out;
+    }
+
+    private static double[][] widen(float[][] x) {
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) out[i] = widen(x[i]);
         return out;
     }
 }
