@@ -27,10 +27,11 @@ interface AttentionKernel {
             AttentionObserver observer);
 
     /**
-     * The kernel for a group of heads with this cache (softmax for every pattern and format so
-     * far).
+     * The kernel for a group of heads with this cache: hybrid softmax + linear attention for a
+     * linearized head's cache, exact softmax for every other pattern and format.
      */
     static AttentionKernel forCache(NdKvCache cache) {
+        if (cache instanceof HybridLinearKvCache) return HybridLinearKernel.INSTANCE;
         return SoftmaxAttentionKernel.INSTANCE;
     }
 }

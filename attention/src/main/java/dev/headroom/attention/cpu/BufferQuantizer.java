@@ -5,6 +5,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.headroom.attention.cache.Fp8Format;
 import dev.headroom.attention.cache.FullPrecisionKv;
+import dev.headroom.attention.cache.HybridLinearFormat;
 import dev.headroom.attention.cache.KiviFormat;
 import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.cache.KvSlots;
@@ -23,7 +24,7 @@ abstract class BufferQuantizer {
 
     /** The quantizer of a format, or null for a full-precision one. */
     static BufferQuantizer of(KvFormat format, HeadPattern pattern, int heads, int headDim) {
-        if (format instanceof FullPrecisionKv) return null;
+        if (format instanceof FullPrecisionKv || format instanceof HybridLinearFormat) return null;
         if (format instanceof KiviFormat k) return new KiviBufferQuantizer(k, pattern, headDim);
         if (format instanceof Fp8Format f) return new Fp8BufferQuantizer(f, pattern, headDim);
         throw new IllegalArgumentException("the CPU runtime has no cache for format " + format);

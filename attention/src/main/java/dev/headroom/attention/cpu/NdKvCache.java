@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.headroom.attention.cache.HybridLinearFormat;
 import dev.headroom.attention.cache.KvCache;
 import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.pattern.HeadPattern;
@@ -34,8 +35,13 @@ abstract class NdKvCache implements KvCache {
         this.quantizer = BufferQuantizer.of(format, pattern, kvHeads.length, headDim);
     }
 
-    /** The cache for a pattern: a growing one for a full head, a sink + ring window otherwise. */
+    /**
+     * The cache for a pattern and format: a growing one for a full head, a sink + ring window
+     * otherwise, and the ring plus a linear state for a linearized head.
+     */
     static NdKvCache of(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
+        if (format instanceof HybridLinearFormat hybrid)
+            return new HybridLinearKvCache(pattern, hybrid, kvHeads, headDim);
         return pattern.isFull()
                 ? new FullKvCache(pattern, format, kvHeads, headDim)
                 : new SinkRingKvCache(pattern, format, kvHeads, headDim);

@@ -9,9 +9,9 @@ import dev.headroom.attention.pattern.HeadPattern;
 /**
  * A sink + window head's cache: {@code sink} slots for the first tokens, then a ring of {@code
  * window} slots that the newest token overwrites. It never holds more than sink + window entries,
- * however long the sequence.
+ * however long the sequence. {@link HybridLinearKvCache} adds a linearized head's state to it.
  */
-final class SinkRingKvCache extends NdKvCache {
+class SinkRingKvCache extends NdKvCache {
 
     SinkRingKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
         super(pattern, format, kvHeads, headDim);

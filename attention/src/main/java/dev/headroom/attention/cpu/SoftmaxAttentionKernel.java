@@ -79,6 +79,28 @@ final class SoftmaxAttentionKernel implements AttentionKernel {
             int c1,
             NdKvCache cache,
             AttentionObserver observer) {
+        VisibleScores s = visibleScores(q, k, v, pos0, c0, c1, cache);
+        NDArray probs = s.scores().softmax(-1); // [B, n, G, tc, S]
+        probs = observer.onProbabilities(layer, probs, pos0);
+        return probs.matMul(s.values().expandDims(2)); // [B, n, G, tc, hd]
+    }
+
+    /**
+     * Scaled scores of a chunk's queries over the keys its pattern shows, -inf where masked.
+     *
+     * @param scores [B, n, G, tc, S]
+     * @param values [B, n, S, hd] of the same S keys
+     */
+    record VisibleScores(NDArray scores, NDArray values) {}
+
+    /**
+     * The scores of queries c0 .. c1-1 of the new block (q [B, n, G, tc, hd], already cut to the
+     * chunk) over the visible cached keys and new keys: the sink part and the window reaching back
+     * from the chunk's first query, masked per query. Shared with {@link HybridLinearKernel}, whose
+     * exact part is this window.
+     */
+    static VisibleScores visibleScores(
+            NDArray q, NDArray k, NDArray v, int pos0, int c0, int c1, NdKvCache cache) {
         HeadPattern p = cache.pattern();
         NDList ks = new NDList(), vs = new NDList();
         int[] cached = cache.isEmpty() ? new int[0] : cache.positions();
@@ -109,17 +131,19 @@ final class SoftmaxAttentionKernel implements AttentionKernel {
         NDArray keys = ks.size() == 1 ? ks.get(0) : NDArrays.concat(ks, 2); // [B, n, S, hd]
         NDArray values = vs.size() == 1 ? vs.get(0) : NDArrays.concat(vs, 2); // [B, n, S, hd]
         int tc = c1 - c0, hd = (int) q.getShape().get(4);
-        // a libtorch-owned scale: mul(Number) wraps a direct buffer that DJL frees on close while
-        // autograd keeps it
-        NDArray scale =
-                q.getManager().full(new Shape(), (float) (1.0 / Math.sqrt(hd)), DataType.FLOAT32);
         NDArray scores =
                 q.matMul(keys.expandDims(2).transpose(0, 1, 2, 4, 3)) // [B, n, G, tc, S]
-                        .mul(scale);
+                        .mul(scalar(q, 1.0 / Math.sqrt(hd)));
         scores = scores.add(mask(q.getManager(), p, pos0 + c0, tc, positions)); // mask [tc, S]
-        NDArray probs = scores.softmax(-1); // [B, n, G, tc, S]
-        probs = observer.onProbabilities(layer, probs, pos0);
-        return probs.matMul(values.expandDims(2)); // [B, n, G, tc, hd]
+        return new VisibleScores(scores, values);
+    }
+
+    /**
+     * A libtorch-owned float32 scalar: mul(Number) wraps a direct buffer that DJL frees on close
+     * while autograd keeps it.
+     */
+    static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, DataType.FLOAT32);
     }
 
     /**

@@ -4,14 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.TestModels;
-import dev.headroom.attention.cache.FullPrecisionKv;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.oracle.NaiveTransformer;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.attention.policy.ArtifactResolver;
 import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.DensePolicy;
+import dev.headroom.attention.policy.LayerContext;
+import dev.headroom.attention.policy.LinearHeadsPolicy;
 import dev.headroom.attention.policy.PlanPolicy;
 import dev.headroom.attention.policy.UniformSinkWindowPolicy;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
@@ -28,10 +30,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The backend x policy matrix: the DJL CPU runtime against the float64 oracle, for dense attention,
- * a uniform sink + window, and a random plan that mixes full and windowed KV heads within a layer,
- * on small random checkpoints of all three families and on stories260K. Prefill (every position)
- * and incremental decode must agree to a relative L2 of 1e-4 on the logits, and both must hold the
- * same cache entries and bytes.
+ * a uniform sink + window, a random plan that mixes full and windowed KV heads within a layer, and
+ * linearized heads (random feature maps, hybrid attention) beside full ones, on small random
+ * checkpoints of all three families and on stories260K. Prefill (every position) and incremental
+ * decode must agree to a relative L2 of 1e-4 on the logits, and both must hold the same cache
+ * entries and bytes.
  */
 class BackendPolicyMatrixTest {
     private static final int LENGTH = 40; // crosses every window below and Mistral's own (16)
@@ -46,7 +49,7 @@ class BackendPolicyMatrixTest {
                     "qwen2_bf16_untied",
                     "stories260K"
                 }) {
-            for (String policy : new String[] {"dense", "uniform", "mixed-plan"})
+            for (String policy : new String[] {"dense", "uniform", "mixed-plan", "linear"})
                 out.add(Arguments.of(model, policy));
         }
         return out.stream();
@@ -67,6 +70,12 @@ class BackendPolicyMatrixTest {
                 return new DensePolicy();
             case "uniform":
                 return UniformSinkWindowPolicy.tokens(2, 5);
+            case "linear":
+                // every KV head but head 0 of each layer linearized (sink 2 + window 5 exact)
+                boolean[][] chosen = new boolean[c.numLayers()][c.numKvHeads()];
+                for (boolean[] layer : chosen) java.util.Arrays.fill(layer, true);
+                for (boolean[] layer : chosen) layer[0] = c.numKvHeads() == 1;
+                return new LinearHeadsPolicy(new DensePolicy(), chosen, true, "linear");
             default:
                 Random r = new Random(c.numLayers() * 31L + c.numKvHeads());
                 List<HeadSpan> heads = new ArrayList<>();
@@ -108,22 +117,24 @@ class BackendPolicyMatrixTest {
                 NaiveTransformer oracle = NaiveTransformer.load(dir)) {
             ModelConfig c = cpu.config();
             AttentionPolicy policy = policy(policyName, c);
+            ArtifactResolver artifacts =
+                    LinearTestHeads.serving(LinearTestHeads.everyHead(c, 2, 5, 8, 11));
             int[] ids = ids(c);
             String what = modelName + " x " + policyName;
 
             // prefill: every position at once
             float[][] expected, got;
-            try (RuntimeSequence o = oracle.open(policy, LENGTH);
-                    RuntimeSequence p = cpu.open(policy, LENGTH)) {
+            try (RuntimeSequence o = oracle.open(policy, LENGTH, artifacts);
+                    RuntimeSequence p = cpu.open(policy, LENGTH, artifacts)) {
                 expected = o.prefillAll(ids);
                 got = p.prefillAll(ids);
-                assertSameCaches(c, o, p, what + " prefill");
+                assertSameCaches(c, policy, artifacts, o, p, what + " prefill");
             }
             assertClose(expected, got, what + " prefill");
 
             // incremental: a prefix, then one token at a time
-            try (RuntimeSequence o = oracle.open(policy, PREFIX);
-                    RuntimeSequence p = cpu.open(policy, PREFIX)) {
+            try (RuntimeSequence o = oracle.open(policy, PREFIX, artifacts);
+                    RuntimeSequence p = cpu.open(policy, PREFIX, artifacts)) {
                 int[] prefix = java.util.Arrays.copyOf(ids, PREFIX);
                 float[][] oSteps = new float[LENGTH - PREFIX + 1][],
                         pSteps = new float[LENGTH - PREFIX + 1][];
@@ -134,22 +145,29 @@ class BackendPolicyMatrixTest {
                     pSteps[t - PREFIX + 1] = p.decode(ids[t]);
                 }
                 assertClose(oSteps, pSteps, what + " decode");
-                assertSameCaches(c, o, p, what + " decode");
+                assertSameCaches(c, policy, artifacts, o, p, what + " decode");
                 assertEquals(LENGTH, p.position());
             }
         }
     }
 
     private static void assertSameCaches(
-            ModelConfig c, RuntimeSequence oracle, RuntimeSequence cpu, String what) {
+            ModelConfig c,
+            AttentionPolicy policy,
+            ArtifactResolver artifacts,
+            RuntimeSequence oracle,
+            RuntimeSequence cpu,
+            String what) {
         long bytes = 0;
         for (int l = 0; l < c.numLayers(); l++) {
+            var layer = policy.forLayer(new LayerContext(c, l, LENGTH, artifacts));
             for (int h = 0; h < c.numKvHeads(); h++) {
                 assertEquals(
                         oracle.heldTokens(l, h),
                         cpu.heldTokens(l, h),
                         what + ": entries of layer " + l + " head " + h);
-                bytes += FullPrecisionKv.BF16.bytes(cpu.heldTokens(l, h), c.headDim());
+                // bf16 entries (plus a linearized head's fixed state)
+                bytes += layer.head(h).format().bytes(cpu.heldTokens(l, h), c.headDim());
             }
         }
         assertEquals(

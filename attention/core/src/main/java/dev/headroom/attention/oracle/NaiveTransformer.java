@@ -1,6 +1,9 @@
 package dev.headroom.attention.oracle;
 
+import dev.headroom.attention.cache.HybridLinearFormat;
+import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.checkpoint.Checkpoint;
+import dev.headroom.attention.linear.HedgehogMaps;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.model.RotaryTable;
@@ -160,6 +163,8 @@ public final class NaiveTransformer implements LanguageModelRuntime {
         private final List<List<double[]>> keys = new ArrayList<>(),
                 values = new ArrayList<>(); // [L][pos][KV*hd]
         private long pairs, causalPairs;
+        // phi(k) of a linearized head's keys, [L][KV][pos][F], computed as the keys arrive
+        private final List<List<List<double[]>>> keyFeatures = new ArrayList<>();
 
         private Sequence(LayerAttention[] layers, HeadPattern[][] patterns) {
             this.layers = layers;
@@ -167,7 +172,32 @@ public final class NaiveTransformer implements LanguageModelRuntime {
             for (int l = 0; l < c.numLayers(); l++) {
                 keys.add(new ArrayList<>());
                 values.add(new ArrayList<>());
+                List<List<double[]>> perHead = new ArrayList<>();
+                for (int h = 0; h < c.numKvHeads(); h++) perHead.add(new ArrayList<>());
+                keyFeatures.add(perHead);
             }
+        }
+
+        /**
+         * A linearized head's output for query head {@code qi} of its group at position t: {@link
+         * HybridAttentionReference}, with phi(k) of every key kept as it arrives.
+         */
+        private double[] hybrid(
+                int l,
+                int kvHead,
+                int qi,
+                HedgehogMaps maps,
+                double[] q,
+                double[][] kh,
+                double[][] vh,
+                HeadPattern p,
+                int t) {
+            List<double[]> phiK = keyFeatures.get(l).get(kvHead);
+            while (phiK.size() <= t)
+                phiK.add(HedgehogMaps.features(kh[phiK.size()], maps.keyMap()));
+            double[] phiQ = HedgehogMaps.features(q, maps.queryMaps()[qi]);
+            return HybridAttentionReference.attend(
+                    q, kh, vh, phiQ, phiK.toArray(new double[0][]), maps.gamma()[qi], p, t);
         }
 
         @Override
@@ -215,6 +245,7 @@ public final class NaiveTransformer implements LanguageModelRuntime {
         public void close() {
             keys.clear();
             values.clear();
+            keyFeatures.clear();
         }
 
         /** Appends one token and returns its logits [V]. */
@@ -253,9 +284,14 @@ public final class NaiveTransformer implements LanguageModelRuntime {
                         if (visible[s]) pairs += g;
                     }
                     causalPairs += (long) g * (t + 1);
+                    KvFormat format = layers[l].head(kvHead).format();
                     for (int qi = 0; qi < g; qi++) {
                         int head = kvHead * g + qi;
-                        double[] o = ReferenceAttention.attend(slice(q, head, hd), kh, vh, visible);
+                        double[] qh = slice(q, head, hd);
+                        double[] o =
+                                format instanceof HybridLinearFormat hybrid
+                                        ? hybrid(l, kvHead, qi, hybrid.maps(), qh, kh, vh, p, t)
+                                        : ReferenceAttention.attend(qh, kh, vh, visible);
                         System.arraycopy(o, 0, att, head * hd, hd);
                     }
                 }
