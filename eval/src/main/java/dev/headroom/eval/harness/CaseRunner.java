@@ -1,5 +1,6 @@
 package dev.headroom.eval.harness;
 
+import dev.headroom.attention.policy.ArtifactResolver;
 import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
@@ -22,6 +23,7 @@ public final class CaseRunner {
     private final LanguageModelRuntime model;
     private final TextCodec codec;
     private final boolean addBos;
+    private final ArtifactResolver artifacts;
 
     /**
      * @param addBos prepend the model's BOS id to text prompts (token tasks carry their own prefix)
@@ -34,9 +36,26 @@ public final class CaseRunner {
      * @param codec the text codec for text cases (null: the model has none, and text cases fail)
      */
     public CaseRunner(LanguageModelRuntime model, TextCodec codec, boolean addBos) {
+        this(model, codec, addBos && model.config().bosTokenId() >= 0, ArtifactResolver.NONE);
+    }
+
+    private CaseRunner(
+            LanguageModelRuntime model,
+            TextCodec codec,
+            boolean addBos,
+            ArtifactResolver artifacts) {
         this.model = model;
         this.codec = codec;
-        this.addBos = addBos && model.config().bosTokenId() >= 0;
+        this.addBos = addBos;
+        this.artifacts = artifacts;
+    }
+
+    /**
+     * The same runner, its policies finding their learned weights (feature maps) in {@code
+     * artifacts}.
+     */
+    public CaseRunner withArtifacts(ArtifactResolver artifacts) {
+        return new CaseRunner(model, codec, addBos, artifacts);
     }
 
     public CaseOutcome run(TaskCase c, AttentionPolicy policy) {
@@ -75,7 +94,7 @@ public final class CaseRunner {
         float[][] method;
         long cacheBytes;
         double density;
-        try (RuntimeSequence seq = model.open(policy, t)) {
+        try (RuntimeSequence seq = model.open(policy, t, artifacts)) {
             method = seq.prefillAll(ids);
             cacheBytes = seq.cacheBytes();
             density = seq.density();
@@ -114,7 +133,7 @@ public final class CaseRunner {
             System.arraycopy(encoded, 0, ids, 1, encoded.length);
         }
         GreedyGenerator.Result r =
-                new GreedyGenerator(model).generate(ids, maxNewTokens, policy, true);
+                new GreedyGenerator(model).generate(ids, maxNewTokens, 0, policy, true, artifacts);
         String prediction = codec.decode(r.tokens());
         return CaseOutcome.generated(
                 match.scorer().score(prediction, c.answers()),
@@ -134,7 +153,7 @@ public final class CaseRunner {
         int[] atTargets = new int[c.targetPositions().length];
         long cacheBytes;
         double density;
-        try (RuntimeSequence seq = model.open(policy, ids.length)) {
+        try (RuntimeSequence seq = model.open(policy, ids.length, artifacts)) {
             float[][] logits = seq.prefillAll(ids); // [T, V]
             for (int i = 0; i < atTargets.length; i++)
                 atTargets[i] = argmax(logits[c.targetPositions()[i]]);

@@ -1,6 +1,7 @@
 package dev.headroom.attention.runtime;
 
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.policy.ArtifactResolver;
 import dev.headroom.attention.policy.AttentionPolicy;
 import java.util.Arrays;
 
@@ -38,12 +39,26 @@ public final class GreedyGenerator {
             int minNewTokens,
             AttentionPolicy policy,
             boolean stopAtEos) {
+        return generate(
+                prompt, maxNewTokens, minNewTokens, policy, stopAtEos, ArtifactResolver.NONE);
+    }
+
+    /**
+     * @param artifacts where the policy finds learned weights (a linearized head's feature maps)
+     */
+    public Result generate(
+            int[] prompt,
+            int maxNewTokens,
+            int minNewTokens,
+            AttentionPolicy policy,
+            boolean stopAtEos,
+            ArtifactResolver artifacts) {
         if (prompt.length == 0) throw new HeadroomException("empty prompt");
         int[] out = new int[maxNewTokens];
         int n = 0;
         int eos = model.config().eosTokenId();
         long t0 = System.nanoTime(), t1;
-        try (RuntimeSequence seq = model.open(policy, prompt.length)) {
+        try (RuntimeSequence seq = model.open(policy, prompt.length, artifacts)) {
             int next = pick(seq.prefill(prompt), eos, 0, minNewTokens);
             t1 = System.nanoTime();
             while (n < maxNewTokens) {

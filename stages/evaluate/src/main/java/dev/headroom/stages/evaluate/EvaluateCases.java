@@ -23,6 +23,7 @@ public final class EvaluateCases
     private final String modelDir;
     private final boolean addBos;
     private final String progressKey;
+    private final String runDirectory; // where policies find learned weights; null: none
 
     /**
      * @param modelDir checkpoint directory (absolute)
@@ -31,15 +32,26 @@ public final class EvaluateCases
      *     dev.headroom.pipeline.api.RunProgress}, or null
      */
     public EvaluateCases(String modelDir, boolean addBos, String progressKey) {
+        this(modelDir, addBos, progressKey, null);
+    }
+
+    /**
+     * @param runDirectory the run directory (absolute), whose artifacts the methods' policies load
+     *     (a linearized head's feature maps)
+     */
+    public EvaluateCases(String modelDir, boolean addBos, String progressKey, String runDirectory) {
         this.modelDir = modelDir;
         this.addBos = addBos;
         this.progressKey = progressKey;
+        this.runDirectory = runDirectory;
     }
 
     @Override
     public PCollection<CaseResult> expand(PCollection<EvalCase> cases) {
         return cases.apply("Spread cases", Reshuffle.viaRandomKey())
-                .apply("Run cases", ParDo.of(new RunCaseFn(modelDir, addBos, progressKey)))
+                .apply(
+                        "Run cases",
+                        ParDo.of(new RunCaseFn(modelDir, addBos, progressKey, runDirectory)))
                 .setCoder(SerializableCoder.of(CaseResult.class));
     }
 }

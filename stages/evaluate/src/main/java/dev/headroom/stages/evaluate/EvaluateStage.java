@@ -1,6 +1,7 @@
 package dev.headroom.stages.evaluate;
 
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.policy.ArtifactResolver;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.eval.harness.CaseRunner;
 import dev.headroom.eval.harness.ModelCache;
@@ -168,7 +169,8 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
                 EvalProbe.time(
                         cases,
                         c -> generators.apply(c.task()),
-                        new CaseRunner(model, params.addBosOrDefault()),
+                        new CaseRunner(model, params.addBosOrDefault())
+                                .withArtifacts(ArtifactResolver.under(context.runDirectory())),
                         System::nanoTime);
         EvalProbe.lines(
                         EvalProbe.estimate(cases, timings, context.parallelism()),
@@ -184,7 +186,8 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
                                 new EvaluateCases(
                                         context.model().directory().toString(),
                                         params.addBosOrDefault(),
-                                        context.progressKey()));
+                                        context.progressKey(),
+                                        context.runDirectory().toAbsolutePath().toString()));
         results.apply(
                 "Write eval_results",
                 ParquetTables.write(

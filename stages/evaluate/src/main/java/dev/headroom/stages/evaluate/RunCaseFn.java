@@ -1,6 +1,7 @@
 package dev.headroom.stages.evaluate;
 
 import dev.headroom.attention.plan.HeadSpan;
+import dev.headroom.attention.policy.ArtifactResolver;
 import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.PlanPolicy;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
@@ -43,21 +44,25 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
     private final String modelDir;
     private final boolean addBos;
     private final String progressKey;
+    private final String runDirectory; // null: the policies load no artifacts
 
     private transient LanguageModelRuntime model;
     private transient CaseRunner runner;
     private transient Map<TaskSpec, TaskGenerator> generators;
 
-    RunCaseFn(String modelDir, boolean addBos, String progressKey) {
+    RunCaseFn(String modelDir, boolean addBos, String progressKey, String runDirectory) {
         this.modelDir = modelDir;
         this.addBos = addBos;
         this.progressKey = progressKey;
+        this.runDirectory = runDirectory;
     }
 
     @Setup
     public void setup() {
         model = ModelCache.get(Path.of(modelDir));
         runner = new CaseRunner(model, addBos);
+        if (runDirectory != null)
+            runner = runner.withArtifacts(ArtifactResolver.under(Path.of(runDirectory)));
         generators = new HashMap<>();
     }
 
