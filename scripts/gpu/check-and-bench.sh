@@ -15,6 +15,11 @@
 # RunCases on the GPU (fp32) for each DIR/cpu-POLICY.jsonl the CPU wrote and compares them (CompareCases). "none" in
 # PARITY or BENCH skips those families:
 #   RUNTIME=1 CASES=bench/results/2026-12-02-h200-runtime PARITY=none BENCH=none PEERS=0 scripts/gpu/check-and-bench.sh
+# E2E=1: the end-to-end bench of a Llama-3.1-8B shape with random bf16 weights (E2eBench; E2E_ARGS passes its
+# options, default 8K and 32K, batch 1 and 8, the largest batch), then the transformers peers in the same job
+# (.gpu/peer_e2e_bench.py, staged from ../shared/gpu; E2E_PEERS lists CONTEXT:BATCH runs, "none" skips them), and
+# scripts/gpu/e2e_table.py joins both into the table of issue 16's targets (e2e.jsonl, e2e-peers.jsonl, e2e.md):
+#   RUNTIME=1 PRECISION=fp32 E2E=1 PARITY=none BENCH=none PEERS=0 KPEERS=0 scripts/gpu/check-and-bench.sh
 set -uo pipefail
 out=${OUT:-.gpu/out}
 mkdir -p "$out"
@@ -73,6 +78,21 @@ if [ -n "${CASES:-}" ]; then
     $java -cp "$cp" $tools.CompareCases "$CASES/cpu-dense.jsonl" "$out/gpu-bf16-dense.jsonl" --min-percent 0 2>&1 \
       | sed 's/^cases:/cases (bf16):/' | tee -a "$out/parity.log" | tail -15
   fi
+fi
+if [ "${E2E:-0}" != 0 ]; then
+  started_e2e=$(date +%s)
+  # shellcheck disable=SC2086  # E2E_ARGS is a list of options
+  timeout 420 $java -Xmx8g -cp "$cp" $tools.E2eBench "$out/e2e.jsonl" \
+    ${E2E_ARGS:---contexts 8192,32768 --batches 1,8 --steps 32 --max-batch 1} 2>&1
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  echo "e2e (ours) took $(( $(date +%s) - started_e2e )) s"
+  rm -f "$out/e2e-peers.jsonl"
+  for run in ${E2E_PEERS:-32768:1 32768:8}; do
+    [ "$run" = none ] && continue
+    PYTHONUNBUFFERED=1 timeout 300 python3 .gpu/peer_e2e_bench.py "${run%%:*}" "${run##*:}" 2>&1 \
+      | grep '^{' | tail -1 | tee -a "$out/e2e-peers.jsonl"
+  done
+  python3 scripts/gpu/e2e_table.py "$out/e2e.jsonl" "$out/e2e-peers.jsonl" | tee "$out/e2e.md"
 fi
 if [ "${PEERS:-1}" != 0 ]; then
   PYTHONUNBUFFERED=1 timeout 300 python3 bench/attention_bench.py --ours "$out/ours.jsonl" --out "$out" \

@@ -23,6 +23,8 @@ if [ -d ../shared/models/stories260K ]; then
   mkdir -p .gpu/models && rm -rf .gpu/models/stories260K && cp -r ../shared/models/stories260K .gpu/models/
   chmod -R u+w .gpu/models
 fi
+# the transformers peers of the end-to-end bench (E2E=1 in check-and-bench.sh)
+[ -f ../shared/gpu/peer_e2e_bench.py ] && cp ../shared/gpu/peer_e2e_bench.py .gpu/
 ls -l .gpu/lib
 bytes=$(cat .gpu/lib/*.jar | wc -c)
 awk -v b="$bytes" 'BEGIN { printf "slim classpath: %.2f MB of jars (limit 15 MB)\n", b / 1e6 }'

@@ -69,3 +69,22 @@ extern "C" __global__ void compressed_append(__nv_bfloat16* kCache, __nv_bfloat1
     vCache[dst + d] = vNew[(size_t)kvh * D + d];
   }
 }
+
+// Writes the keys/values of positions position0 .. position0 + tokens - 1 (kNew, vNew: [numKvHeads][tokens][D], as
+// a prefill holds them) into each head's slots, skipping the positions a streaming head no longer holds once the
+// last one is in (so each ring slot is written by one position of the call). Grid (tokens, numKvHeads), D threads.
+extern "C" __global__ void compressed_append_rows(__nv_bfloat16* kCache, __nv_bfloat16* vCache,
+                                                  const long long* slotOffset, const int* sinks, const int* windows,
+                                                  const __nv_bfloat16* kNew, const __nv_bfloat16* vNew, int position0,
+                                                  int tokens, int D) {
+  const int t = blockIdx.x, kvh = blockIdx.y, sink = sinks[kvh], window = windows[kvh];
+  const int position = position0 + t, end = position0 + tokens;
+  const bool held = window <= 0 || position < sink || end - position <= window;
+  if (!held) return;
+  const int slot = (window <= 0 || position < sink) ? position : sink + (position - sink) % window;
+  const size_t dst = ((size_t)slotOffset[kvh] + slot) * D, src = ((size_t)kvh * tokens + t) * D;
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    kCache[dst + d] = kNew[src + d];
+    vCache[dst + d] = vNew[src + d];
+  }
+}

@@ -253,3 +253,39 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)
     if (d < headDim) orow[d] = acc[j] / l;
   }
 }
+
+// ---- The bf16 KV path (Bf16KvAttention): fused fp32 qkv rows to bf16 head-major tensors ----
+// qkv [T][(H + 2 KV) hd] fp32 (roped) -> q [H][T][hd], k [KV][T][hd], v [KV][T][hd] bf16: the layouts of the flash
+// prefill kernels; with T = 1, q is the decode kernels' [H][hd] and k, v the cache append's [KV][hd].
+extern "C" __global__ void rt_split_qkv_bf16(const float* __restrict__ qkv, __nv_bfloat16* __restrict__ q,
+                                             __nv_bfloat16* __restrict__ k, __nv_bfloat16* __restrict__ v,
+                                             int tokens, int heads, int kvHeads, int headDim) {
+  const int rowStride = (heads + 2 * kvHeads) * headDim;
+  const long long total = (long long)tokens * rowStride;
+  for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < total;
+       idx += (long long)gridDim.x * blockDim.x) {
+    const long long t = idx / rowStride;
+    const int c = (int)(idx % rowStride), head = c / headDim, d = c % headDim;
+    const __nv_bfloat16 value = __float2bfloat16_rn(qkv[idx]);
+    if (head < heads)
+      q[((size_t)head * tokens + t) * headDim + d] = value;
+    else if (head < heads + kvHeads)
+      k[((size_t)(head - heads) * tokens + t) * headDim + d] = value;
+    else
+      v[((size_t)(head - heads - kvHeads) * tokens + t) * headDim + d] = value;
+  }
+}
+
+// ---- Head-major attention output to token rows: in [H][T][hd] -> out [T][H hd], bf16 ----
+extern "C" __global__ void rt_heads_to_rows_bf16(const __nv_bfloat16* __restrict__ in, __nv_bfloat16* __restrict__ out,
+                                                 int tokens, int heads, int headDim) {
+  const long long total = (long long)tokens * heads * headDim;
+  for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < total;
+       idx += (long long)gridDim.x * blockDim.x) {
+    const int d = (int)(idx % headDim);
+    const long long th = idx / headDim;
+    const int head = (int)(th % heads);
+    const long long t = th / heads;
+    out[idx] = in[((size_t)head * tokens + t) * headDim + d];
+  }
+}

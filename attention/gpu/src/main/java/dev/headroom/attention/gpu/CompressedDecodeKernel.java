@@ -27,19 +27,53 @@ public final class CompressedDecodeKernel implements AutoCloseable {
                         heads,
                         cache.headDim(),
                         DecodeWorkspace.splits(cache.largestCapacity(), DecodeWorkspace.MIN_SPLIT));
-        partial =
-                cuda.function("compressed_decode", "compressed_decode_partial_d" + cache.headDim());
-        combine = cuda.function("compressed_decode", "compressed_decode_combine");
-        cuda.allowDynamicShared(partial, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
+        partial = partialKernel(cuda, cache.headDim());
+        combine = combineKernel(cuda);
     }
 
     public void decode(DeviceBuffer q, DeviceBuffer out) {
+        decode(cuda, cache, heads, workspace, partial, combine, q, out);
+    }
+
+    /** The partial kernel for a head dim, allowed its dynamic shared memory. */
+    static CUfunction partialKernel(CudaContext cuda, int headDim) {
+        CUfunction f = cuda.function("compressed_decode", "compressed_decode_partial_d" + headDim);
+        cuda.allowDynamicShared(f, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
+        return f;
+    }
+
+    static CUfunction combineKernel(CudaContext cuda) {
+        return cuda.function("compressed_decode", "compressed_decode_combine");
+    }
+
+    /** Split-K scratch enough for any decode over a cache of at most {@code maxTokens} per head. */
+    static DecodeWorkspace workspace(CudaContext cuda, int heads, int headDim, int maxTokens) {
+        return new DecodeWorkspace(
+                cuda, heads, headDim, DecodeWorkspace.splits(maxTokens, DecodeWorkspace.MIN_SPLIT));
+    }
+
+    /**
+     * One decode step of {@code heads} queries q [heads][headDim] over {@code cache} into out, with
+     * a workspace that may be shared by many caches (one step runs at a time).
+     */
+    static void decode(
+            CudaContext cuda,
+            CompressedKvCache cache,
+            int heads,
+            DecodeWorkspace workspace,
+            CUfunction partial,
+            CUfunction combine,
+            DeviceBuffer q,
+            DeviceBuffer out) {
         if (cache.tokens() == 0) throw new IllegalStateException("decode over an empty cache");
         int d = cache.headDim(), group = heads / cache.kvHeads();
         int splitLength =
                 DecodeWorkspace.splitLength(
                         cache.longestHead(), cache.kvHeads(), cuda.multiprocessors());
         int splits = DecodeWorkspace.splits(cache.longestHead(), splitLength);
+        if (splits > workspace.maxSplits)
+            throw new IllegalStateException(
+                    splits + " splits, the workspace holds " + workspace.maxSplits);
         float scaleLog2 = new AttentionShape(heads, cache.kvHeads(), 1, d).scaleLog2();
         cuda.launch(
                 partial,

@@ -130,6 +130,70 @@ public final class CompressedKvCache implements AutoCloseable {
         tokens++;
     }
 
+    /**
+     * Appends {@code count} tokens at once from device tensors k, v [kvHeads][count][headDim] bf16
+     * (a prefill's keys and values); a streaming head keeps only the positions it still holds after
+     * the last.
+     */
+    public void appendRows(DeviceBuffer k, DeviceBuffer v, int count) {
+        if (count < 1) throw new IllegalArgumentException("append of " + count + " tokens");
+        if ((long) tokens + count > maxTokens && hasRetrievalHead())
+            throw new IllegalStateException(
+                    "cache of " + maxTokens + " tokens cannot take " + (tokens + count));
+        cuda.launch(
+                cuda.function("compressed_decode", "compressed_append_rows"),
+                new int[] {count, patterns.length},
+                headDim,
+                0,
+                keys,
+                values,
+                offsets,
+                sinks,
+                windows,
+                k,
+                v,
+                tokens,
+                count,
+                headDim);
+        tokens += count;
+    }
+
+    /** The tokens a retrieval head can hold. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** Device bytes of the key and value slots. */
+    public long deviceBytes() {
+        return keys.bytes() + values.bytes();
+    }
+
+    /** Device bytes a cache of these patterns takes for {@code maxTokens} (as allocated). */
+    static long deviceBytes(HeadPattern[] patterns, int headDim, int maxTokens) {
+        long slots = 0;
+        for (HeadPattern p : patterns) slots += p.isFull() ? maxTokens : p.sink() + p.window();
+        return 2L * 2 * slots * headDim;
+    }
+
+    /**
+     * A cache of the same patterns holding {@code newMaxTokens} per retrieval head, with this one's
+     * slots and token count copied in (device to device): growth, and forks of a sequence.
+     */
+    public CompressedKvCache copy(int newMaxTokens) {
+        if (newMaxTokens < tokens && hasRetrievalHead())
+            throw new IllegalArgumentException(newMaxTokens + " < " + tokens + " tokens held");
+        CompressedKvCache out = new CompressedKvCache(cuda, patterns, headDim, newMaxTokens);
+        for (int h = 0; h < patterns.length; h++) {
+            long rows = Math.min(capacity(h), out.capacity(h));
+            long from = 2L * slotOffset[h] * headDim, to = 2L * out.slotOffset[h] * headDim;
+            long length = 2L * rows * headDim;
+            out.keys.slice(to, length).copyFrom(keys.slice(from, length), length);
+            out.values.slice(to, length).copyFrom(values.slice(from, length), length);
+        }
+        out.tokens = tokens;
+        return out;
+    }
+
     private boolean hasRetrievalHead() {
         for (HeadPattern p : patterns) if (p.isFull()) return true;
         return false;

@@ -11,20 +11,32 @@ import dev.headroom.attention.policy.LayerAttention;
 import dev.headroom.attention.policy.LayerContext;
 
 /**
- * A sequence's KV caches on the device and the position reached: the State of the forward pass.
- * Each layer keeps K[KV][capacity][hd] and V likewise (fp32), each KV head in the slots of its
- * pattern ({@code KvSlots}: a full head appends, a sink + window head keeps its sink and a ring of
- * window slots), and the patterns as sink[KV], window[KV] on the device. The policy is read as the
- * CPU's InferenceState reads it (per layer, limited to the model's sliding window), and bytes, held
- * tokens and density are counted as it counts them.
+ * A sequence's KV caches on the device and the position reached: the State of the forward pass. The
+ * policy is read as the CPU's InferenceState reads it (per layer, limited to the model's sliding
+ * window), and bytes, held tokens and density are counted as it counts them. Each KV head keeps the
+ * slots of its pattern ({@code KvSlots}: a full head appends, a sink + window head keeps its sink
+ * and a ring of window slots), stored as {@link KvStorage} says:
+ *
+ * <ul>
+ *   <li>FP32: per layer K[KV][capacity][hd] and V likewise, and the patterns as sink[KV],
+ *       window[KV], for runtime.cu's attention kernel;
+ *   <li>BF16: per layer one {@link CompressedKvCache} (each head only its own slots), for {@link
+ *       Bf16KvAttention}.
+ * </ul>
+ *
+ * Made in two steps, so the runtime can check the bytes before anything is allocated: the
+ * constructor reads the policy, {@link #allocate} takes the device memory.
  */
 final class CudaKvState implements AutoCloseable {
     private final CudaContext cuda;
     private final RuntimeKernels kernels;
     private final ModelConfig c;
+    final KvStorage storage;
     final LayerAttention[] layers;
-    final DeviceBuffer[] sink, window, keys, values; // [L]
-    private final int[] capacity; // [L] slots per KV head
+    final HeadPattern[][] patterns; // [L][KV]
+    final DeviceBuffer[] sink, window, keys, values; // [L], FP32
+    final CompressedKvCache[] bf16; // [L], BF16
+    private final int[] capacity; // [L] slots per KV head (FP32), tokens per full head (BF16)
     private int position;
     private long pairs, causalPairs;
 
@@ -34,42 +46,123 @@ final class CudaKvState implements AutoCloseable {
             ModelConfig c,
             AttentionPolicy policy,
             int promptLength,
-            ArtifactResolver artifacts) {
+            ArtifactResolver artifacts,
+            KvStorage storage) {
         this.cuda = cuda;
         this.kernels = kernels;
         this.c = c;
+        this.storage = storage;
         int nl = c.numLayers(), kv = c.numKvHeads();
         layers = new LayerAttention[nl];
+        patterns = new HeadPattern[nl][kv];
         for (int l = 0; l < nl; l++) {
             layers[l] =
                     policy.forLayer(new LayerContext(c, l, promptLength, artifacts))
                             .limitedTo(c.slidingWindow());
             check(policy, l, layers[l], kv);
+            for (int h = 0; h < kv; h++) patterns[l][h] = layers[l].head(h).pattern();
         }
         sink = new DeviceBuffer[nl];
         window = new DeviceBuffer[nl];
         keys = new DeviceBuffer[nl];
         values = new DeviceBuffer[nl];
+        bf16 = new CompressedKvCache[nl];
         capacity = new int[nl];
+    }
+
+    /** The device bytes {@link #allocate} will take for room of {@code tokens} positions. */
+    long bytesFor(int tokens) {
+        long sum = 0;
+        for (int l = 0; l < layers.length; l++) {
+            if (storage == KvStorage.BF16)
+                sum += CompressedKvCache.deviceBytes(patterns[l], c.headDim(), tokens);
+            else
+                sum += 2L * 4 * c.numKvHeads() * Math.max(16, slotsNeeded(l, tokens)) * c.headDim();
+        }
+        return sum;
+    }
+
+    /** Takes the device memory for room of {@code tokens} positions (more grows on demand). */
+    CudaKvState allocate(int tokens) {
+        int kv = c.numKvHeads();
         try {
-            for (int l = 0; l < nl; l++) {
+            for (int l = 0; l < layers.length; l++) {
+                if (storage == KvStorage.BF16) {
+                    bf16[l] = new CompressedKvCache(cuda, patterns[l], c.headDim(), tokens);
+                    capacity[l] = tokens;
+                    continue;
+                }
                 int[] s = new int[kv], w = new int[kv];
                 for (int h = 0; h < kv; h++) {
-                    HeadPattern p = layers[l].head(h).pattern();
-                    s[h] = p.sink();
-                    w[h] = p.window();
+                    s[h] = patterns[l][h].sink();
+                    w[h] = patterns[l][h].window();
                 }
                 sink[l] = cuda.allocate(4L * kv).upload(s);
                 window[l] = cuda.allocate(4L * kv).upload(w);
-                int cap = Math.max(16, slotsNeeded(l, Math.max(1, promptLength)));
+                int cap = Math.max(16, slotsNeeded(l, Math.max(1, tokens)));
                 keys[l] = cuda.allocate(4L * kv * cap * c.headDim());
                 values[l] = cuda.allocate(4L * kv * cap * c.headDim());
                 capacity[l] = cap;
             }
+            return this;
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /** A copy of this state, caches copied on the device: a fork under the same policy. */
+    CudaKvState copy() {
+        CudaKvState out =
+                new CudaKvState(cuda, kernels, c, layers, patterns, storage, capacity.length);
+        try {
+            for (int l = 0; l < layers.length; l++) {
+                out.capacity[l] = capacity[l];
+                if (storage == KvStorage.BF16) {
+                    out.bf16[l] = bf16[l].copy(capacity[l]);
+                    continue;
+                }
+                out.sink[l] = copyOf(sink[l]);
+                out.window[l] = copyOf(window[l]);
+                out.keys[l] = copyOf(keys[l]);
+                out.values[l] = copyOf(values[l]);
+            }
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        out.position = position;
+        out.pairs = pairs;
+        out.causalPairs = causalPairs;
+        return out;
+    }
+
+    private DeviceBuffer copyOf(DeviceBuffer b) {
+        DeviceBuffer out = cuda.allocate(b.bytes());
+        out.copyFrom(b, b.bytes());
+        return out;
+    }
+
+    private CudaKvState(
+            CudaContext cuda,
+            RuntimeKernels kernels,
+            ModelConfig c,
+            LayerAttention[] layers,
+            HeadPattern[][] patterns,
+            KvStorage storage,
+            int nl) {
+        this.cuda = cuda;
+        this.kernels = kernels;
+        this.c = c;
+        this.storage = storage;
+        this.layers = layers;
+        this.patterns = patterns;
+        sink = new DeviceBuffer[nl];
+        window = new DeviceBuffer[nl];
+        keys = new DeviceBuffer[nl];
+        values = new DeviceBuffer[nl];
+        bf16 = new CompressedKvCache[nl];
+        capacity = new int[nl];
     }
 
     /** Refuses, in one line, what this runtime cannot store yet. */
@@ -118,6 +211,16 @@ final class CudaKvState implements AutoCloseable {
     void reserve(int tokens) {
         int kv = c.numKvHeads(), hd = c.headDim();
         for (int l = 0; l < capacity.length; l++) {
+            if (storage == KvStorage.BF16) {
+                int need = position + tokens;
+                if (need <= capacity[l]) continue;
+                int cap = Math.max(need, 2 * capacity[l]);
+                CompressedKvCache grown = bf16[l].copy(cap);
+                bf16[l].close();
+                bf16[l] = grown;
+                capacity[l] = cap;
+                continue;
+            }
             int need = slotsNeeded(l, position + tokens);
             if (need <= capacity[l]) continue;
             int cap = Math.max(need, 2 * capacity[l]);
@@ -169,15 +272,23 @@ final class CudaKvState implements AutoCloseable {
         return causalPairs == 0 ? 1.0 : (double) pairs / causalPairs;
     }
 
-    /** Device bytes the caches take now (allocated slots, fp32). */
+    /** Device bytes the caches take now (allocated slots). */
     long deviceBytes() {
         long sum = 0;
-        for (int l = 0; l < keys.length; l++) if (keys[l] != null) sum += 2 * keys[l].bytes();
+        for (int l = 0; l < keys.length; l++) {
+            if (keys[l] != null) sum += 2 * keys[l].bytes();
+            if (bf16[l] != null) sum += bf16[l].deviceBytes();
+        }
         return sum;
     }
 
     @Override
     public void close() {
+        for (int l = 0; l < bf16.length; l++)
+            if (bf16[l] != null) {
+                bf16[l].close();
+                bf16[l] = null;
+            }
         for (DeviceBuffer[] group : new DeviceBuffer[][] {sink, window, keys, values})
             for (int l = 0; l < group.length; l++)
                 if (group[l] != null) {

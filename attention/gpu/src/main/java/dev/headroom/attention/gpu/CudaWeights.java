@@ -135,6 +135,64 @@ final class CudaWeights implements AutoCloseable {
         }
     }
 
+    /**
+     * Random bf16 weights of a config's shape made on the device (for speed benchmarks: no
+     * checkpoint to read): linear layers uniform in ±1/sqrt(fan-in), the embedding and head in ±1,
+     * norm weights 1, no biases. The padded MLP rows and columns are random too (a speed run does
+     * not care).
+     */
+    static CudaWeights random(CudaContext cuda, ModelConfig c, long seed) {
+        if (c.qkvBias() || c.outputBias())
+            throw new IllegalArgumentException("random weights have no biases");
+        List<DeviceBuffer> owned = new ArrayList<>();
+        long[] nextSeed = {seed};
+        try {
+            int d = c.hiddenSize(),
+                    q = c.numHeads() * c.headDim(),
+                    qkv = (c.numHeads() + 2 * c.numKvHeads()) * c.headDim(),
+                    fp = paddedFfn(c.intermediateSize());
+            java.util.function.BiFunction<Long, Integer, DeviceBuffer> matrix =
+                    (elements, fanIn) -> {
+                        DeviceBuffer b = cuda.allocate(2L * elements);
+                        owned.add(b);
+                        float a = fanIn == 0 ? 1f : (float) (1 / Math.sqrt(fanIn));
+                        RandomFill.uniformBf16(cuda, b, elements, nextSeed[0]++, -a, a);
+                        return b;
+                    };
+            java.util.function.IntFunction<DeviceBuffer> ones =
+                    n -> {
+                        DeviceBuffer b = cuda.allocate(2L * n);
+                        owned.add(b);
+                        b.fillShorts(BF16_ONE);
+                        return b;
+                    };
+            DeviceBuffer embed = matrix.apply((long) c.vocabSize() * d, 0);
+            Layer[] layers = new Layer[c.numLayers()];
+            for (int l = 0; l < layers.length; l++)
+                layers[l] =
+                        new Layer(
+                                ones.apply(d),
+                                matrix.apply((long) qkv * d, d),
+                                null,
+                                matrix.apply((long) d * q, q),
+                                null,
+                                ones.apply(d),
+                                matrix.apply(2L * fp * d, d),
+                                matrix.apply((long) d * fp, fp));
+            DeviceBuffer finalNorm = ones.apply(d);
+            DeviceBuffer lmHead =
+                    c.tieWordEmbeddings() ? embed : matrix.apply((long) c.vocabSize() * d, d);
+            cuda.synchronize();
+            return new CudaWeights(embed, finalNorm, lmHead, layers, fp, owned);
+        } catch (RuntimeException e) {
+            owned.forEach(DeviceBuffer::close);
+            throw e;
+        }
+    }
+
+    /** bf16 1.0. */
+    private static final short BF16_ONE = 0x3f80;
+
     /** Copies host floats to the device in the precision's element type. */
     private record Uploader(CudaContext cuda, CudaPrecision precision, List<DeviceBuffer> owned) {
         DeviceBuffer weights(float[] host) {

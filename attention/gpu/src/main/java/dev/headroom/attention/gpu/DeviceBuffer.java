@@ -2,6 +2,7 @@ package dev.headroom.attention.gpu;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemsetD16;
@@ -13,16 +14,45 @@ import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUdeviceptr;
 
-/** Device memory of a fixed size. Copies check that the host array fits. */
+/**
+ * Device memory of a fixed size, or a view of part of another buffer ({@link #slice}; closing a
+ * view frees nothing). Copies check that the host array fits.
+ */
 public final class DeviceBuffer implements AutoCloseable {
-    private final CUdeviceptr pointer = new CUdeviceptr();
+    private final CUdeviceptr pointer;
     private final long bytes;
+    private final boolean view;
     private boolean freed;
 
     DeviceBuffer(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("buffer of " + bytes + " bytes");
         this.bytes = bytes;
+        this.pointer = new CUdeviceptr();
+        this.view = false;
         cuMemAlloc(pointer, bytes);
+    }
+
+    private DeviceBuffer(CUdeviceptr pointer, long bytes) {
+        this.pointer = pointer;
+        this.bytes = bytes;
+        this.view = true;
+    }
+
+    /** A view of bytes [offset, offset + length) of this buffer, valid while this one lives. */
+    public DeviceBuffer slice(long offset, long length) {
+        if (offset < 0 || length <= 0 || offset + length > bytes)
+            throw new IllegalArgumentException(
+                    "slice [" + offset + ", " + (offset + length) + ") of " + bytes + " bytes");
+        return new DeviceBuffer(pointer().withByteOffset(offset), length);
+    }
+
+    /**
+     * Copies the first {@code length} bytes of {@code source} into this buffer (device to device).
+     */
+    public void copyFrom(DeviceBuffer source, long length) {
+        checkFits(length);
+        if (length > source.bytes) throw new IllegalArgumentException("copy past the source");
+        cuMemcpyDtoD(pointer(), source.pointer(), length);
     }
 
     public long bytes() {
@@ -100,6 +130,11 @@ public final class DeviceBuffer implements AutoCloseable {
         cuMemsetD32Async(pointer(), word, bytes / 4, null);
     }
 
+    /** Sets every 16-bit element to {@code bits} (a bf16 constant, say). */
+    public void fillShorts(short bits) {
+        cuMemsetD16(pointer(), bits, bytes / 2);
+    }
+
     /** Fills the buffer with float32 NaN. */
     public void poisonFloat() {
         cuMemsetD32(pointer(), 0x7fc00000, bytes / 4);
@@ -107,6 +142,7 @@ public final class DeviceBuffer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (view) return;
         if (!freed) {
             cuMemFree(pointer);
             freed = true;

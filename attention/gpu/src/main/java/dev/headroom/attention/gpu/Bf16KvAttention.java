@@ -1,0 +1,172 @@
+package dev.headroom.attention.gpu;
+
+import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.pattern.HeadPattern;
+import jcuda.driver.CUfunction;
+
+/**
+ * Attention of the forward pass over bf16 KV caches ({@link CompressedKvCache}, one per layer of a
+ * sequence): the flash prefill kernels for a prompt into an empty cache, the split-K decode kernels
+ * for every other token, one at a time. Both read the per-KV-head patterns of the policy (full, or
+ * sink + ring window), so a streaming head costs its window and not the context.
+ *
+ * <p>Shapes: T tokens of the call, H/KV query/KV heads, hd head dim, Q = (H + 2 KV) hd the fused
+ * qkv row (fp32, RoPE applied). The output is bf16 [T][H hd], the o_proj's input. Scratch (q, k, v
+ * head-major and the prefill's head-major output) grows with the longest prompt; the split-K
+ * scratch is shared by every cache, since one step runs at a time.
+ */
+final class Bf16KvAttention implements AutoCloseable {
+    private static final int THREADS = 256;
+
+    private final CudaContext cuda;
+    private final int heads, kvHeads, headDim, qkvWidth;
+    private final FlashPrefillKernel prefill;
+    private final CUfunction partial, combine;
+    private DecodeWorkspace decodeScratch;
+    private int decodeTokens;
+    private DeviceBuffer q, k, v, headsOut; // [H][T][hd], [KV][T][hd] x 2, [H][T][hd] bf16
+    private int scratchTokens;
+
+    Bf16KvAttention(CudaContext cuda, ModelConfig c) {
+        this.cuda = cuda;
+        this.heads = c.numHeads();
+        this.kvHeads = c.numKvHeads();
+        this.headDim = c.headDim();
+        this.qkvWidth = (heads + 2 * kvHeads) * headDim;
+        this.prefill = new FlashPrefillKernel(cuda);
+        this.partial = CompressedDecodeKernel.partialKernel(cuda, headDim);
+        this.combine = CompressedDecodeKernel.combineKernel(cuda);
+        growScratch(1);
+        growDecode(4096);
+    }
+
+    /** Whether a model's head dim has bf16 cache kernels (64 or 128). */
+    static boolean supports(ModelConfig c) {
+        return c.headDim() == 64 || c.headDim() == 128;
+    }
+
+    /** Device bytes of the scratch a prompt of {@code tokens} needs (q, k, v, head-major out). */
+    static long scratchBytes(ModelConfig c, long tokens) {
+        return 2L * tokens * c.headDim() * (2L * c.numHeads() + 2L * c.numKvHeads());
+    }
+
+    long deviceBytes() {
+        return q.bytes()
+                + k.bytes()
+                + v.bytes()
+                + headsOut.bytes()
+                + decodeScratch.partO.bytes()
+                + decodeScratch.partM.bytes()
+                + decodeScratch.partL.bytes();
+    }
+
+    private void growScratch(int tokens) {
+        if (tokens <= scratchTokens) return;
+        closeScratch();
+        q = cuda.allocate(2L * heads * tokens * headDim);
+        k = cuda.allocate(2L * kvHeads * tokens * headDim);
+        v = cuda.allocate(2L * kvHeads * tokens * headDim);
+        headsOut = cuda.allocate(2L * heads * tokens * headDim);
+        scratchTokens = tokens;
+    }
+
+    private void growDecode(int tokens) {
+        if (tokens <= decodeTokens) return;
+        if (decodeScratch != null) decodeScratch.close();
+        decodeScratch = CompressedDecodeKernel.workspace(cuda, heads, headDim, tokens);
+        decodeTokens = tokens;
+    }
+
+    /**
+     * Attention of T tokens at positions cache.tokens() onwards, appending their keys and values.
+     *
+     * @param qkv [T][Q] fp32 rows
+     * @param out [T][H hd] bf16
+     */
+    void run(
+            CompressedKvCache cache,
+            HeadPattern[] patterns,
+            DeviceBuffer qkv,
+            DeviceBuffer out,
+            int tokens) {
+        growDecode(Math.max(cache.maxTokens(), cache.tokens() + tokens));
+        if (cache.tokens() == 0 && tokens > 1) {
+            prompt(cache, patterns, qkv, out, tokens);
+            return;
+        }
+        for (int t = 0; t < tokens; t++)
+            step(
+                    cache,
+                    qkv.slice(4L * t * qkvWidth, 4L * qkvWidth),
+                    out.slice(2L * t * heads * headDim, 2L * heads * headDim));
+    }
+
+    /**
+     * A whole prompt into an empty cache: flash prefill over the prompt's own keys, then the
+     * append.
+     */
+    private void prompt(
+            CompressedKvCache cache,
+            HeadPattern[] patterns,
+            DeviceBuffer qkv,
+            DeviceBuffer out,
+            int tokens) {
+        growScratch(tokens);
+        split(qkv, tokens); // q [H][T][hd], k, v [KV][T][hd]
+        try (FlashPrefillKernel.Launch launch =
+                prefill.prepare(new AttentionShape(heads, kvHeads, tokens, headDim), patterns)) {
+            launch.run(q, k, v, headsOut); // [H][T][hd]
+        }
+        cuda.launch(
+                cuda.function("runtime", "rt_heads_to_rows_bf16"),
+                grid((long) tokens * heads * headDim),
+                THREADS,
+                0,
+                headsOut,
+                out,
+                tokens,
+                heads,
+                headDim); // out [T][H hd]
+        cache.appendRows(k, v, tokens);
+    }
+
+    /** One token: append its key and value, then decode its query over the cache. */
+    private void step(CompressedKvCache cache, DeviceBuffer qkvRow, DeviceBuffer outRow) {
+        split(qkvRow, 1); // q [H][hd], k, v [KV][hd]
+        cache.append(k, v);
+        CompressedDecodeKernel.decode(
+                cuda, cache, heads, decodeScratch, partial, combine, q, outRow); // [H][hd]
+    }
+
+    private void split(DeviceBuffer qkv, int tokens) {
+        cuda.launch(
+                cuda.function("runtime", "rt_split_qkv_bf16"),
+                grid((long) tokens * qkvWidth),
+                THREADS,
+                0,
+                qkv,
+                q,
+                k,
+                v,
+                tokens,
+                heads,
+                kvHeads,
+                headDim);
+    }
+
+    private static int[] grid(long elements) {
+        return new int[] {
+            (int) Math.max(1, Math.min(65535L * 8, (elements + THREADS - 1) / THREADS))
+        };
+    }
+
+    private void closeScratch() {
+        for (DeviceBuffer b : new DeviceBuffer[] {q, k, v, headsOut}) if (b != null) b.close();
+    }
+
+    @Override
+    public void close() {
+        closeScratch();
+        if (decodeScratch != null) decodeScratch.close();
+    }
+}
