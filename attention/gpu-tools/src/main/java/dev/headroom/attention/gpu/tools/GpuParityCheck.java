@@ -335,7 +335,7 @@ public final class GpuParityCheck {
         return out;
     }
 
-    /** Results of one family: prefill, compressed, kivi, linear, gemm or forward. */
+    /** Results of one family: prefill, compressed, kivi, linear, hybrid, gemm or forward. */
     public List<Result> family(String name) {
         switch (name) {
             case "gemm":
@@ -350,14 +350,16 @@ public final class GpuParityCheck {
                 return kiviDecode();
             case "linear":
                 return linear();
+            case "hybrid":
+                return new HybridParityCheck(cuda, random.nextLong()).hybrid();
             default:
                 throw new IllegalArgumentException("unknown family " + name);
         }
     }
 
     /**
-     * Usage: GpuParityCheck [--seed N] [prefill|compressed|kivi|linear|gemm|forward ...] (all
-     * families when none named).
+     * Usage: GpuParityCheck [--seed N] [prefill|compressed|kivi|linear|hybrid|gemm|forward ...]
+     * (all families when none named).
      */
     public static void main(String[] args) {
         long seed = System.nanoTime();
@@ -367,7 +369,8 @@ public final class GpuParityCheck {
             else families.add(args[i]);
         }
         if (families.isEmpty())
-            families = List.of("prefill", "compressed", "kivi", "linear", "gemm", "forward");
+            families =
+                    List.of("prefill", "compressed", "kivi", "linear", "hybrid", "gemm", "forward");
         GpuAvailability gpu = GpuAvailability.probe();
         if (!gpu.available()) {
             System.out.println("parity: skipped, " + gpu.description());
