@@ -9,6 +9,7 @@ import dev.headroom.attention.cache.HybridLinearFormat;
 import dev.headroom.attention.cache.KiviFormat;
 import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.cache.KvSlots;
+import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,10 +23,16 @@ import java.util.List;
  */
 abstract class BufferQuantizer {
 
-    /** The quantizer of a format, or null for a full-precision one. */
-    static BufferQuantizer of(KvFormat format, HeadPattern pattern, int heads, int headDim) {
+    /**
+     * The quantizer of a format, or null for a full-precision one.
+     *
+     * @param rope the model's rotary table, for formats that fit keys before RoPE
+     */
+    static BufferQuantizer of(
+            KvFormat format, HeadPattern pattern, int heads, int headDim, RotaryTable rope) {
         if (format instanceof FullPrecisionKv || format instanceof HybridLinearFormat) return null;
-        if (format instanceof KiviFormat k) return new KiviBufferQuantizer(k, pattern, headDim);
+        if (format instanceof KiviFormat k)
+            return new KiviBufferQuantizer(k, pattern, headDim, rope);
         if (format instanceof Fp8Format f) return new Fp8BufferQuantizer(f, pattern, headDim);
         throw new IllegalArgumentException("the CPU runtime has no cache for format " + format);
     }

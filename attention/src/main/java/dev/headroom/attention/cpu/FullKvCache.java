@@ -3,6 +3,7 @@ package dev.headroom.attention.cpu;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import dev.headroom.attention.cache.KvFormat;
+import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
 
 /**
@@ -12,8 +13,9 @@ import dev.headroom.attention.pattern.HeadPattern;
 final class FullKvCache extends NdKvCache {
     private static final int MIN_GROWTH = 64;
 
-    FullKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
-        super(pattern, format, kvHeads, headDim);
+    FullKvCache(
+            HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim, RotaryTable rope) {
+        super(pattern, format, kvHeads, headDim, rope);
         if (!pattern.isFull())
             throw new IllegalArgumentException("a full cache needs a full pattern, got " + pattern);
     }

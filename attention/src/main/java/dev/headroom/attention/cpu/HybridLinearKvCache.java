@@ -21,7 +21,7 @@ final class HybridLinearKvCache extends SinkRingKvCache {
 
     HybridLinearKvCache(
             HeadPattern pattern, HybridLinearFormat format, int[] kvHeads, int headDim) {
-        super(pattern, format, kvHeads, headDim);
+        super(pattern, format, kvHeads, headDim, null);
         this.foldedEnd = pattern.sink();
     }
 

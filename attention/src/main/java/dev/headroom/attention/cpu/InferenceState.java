@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.policy.ArtifactResolver;
 import dev.headroom.attention.policy.AttentionPolicy;
@@ -48,6 +49,7 @@ public final class InferenceState implements AutoCloseable {
         this.caches = new NdKvCache[config.numLayers()][];
         this.kernels = new AttentionKernel[config.numLayers()][];
         this.cacheOfHead = new int[config.numLayers()][config.numKvHeads()];
+        RotaryTable rope = new RotaryTable(config); // for caches that fit keys before RoPE
         for (int l = 0; l < caches.length; l++) {
             LayerAttention la =
                     policy.forLayer(new LayerContext(config, l, promptLength, artifacts))
@@ -68,7 +70,7 @@ public final class InferenceState implements AutoCloseable {
             for (int g = 0; g < groups.size(); g++) {
                 int[] heads = groups.get(g);
                 KvHeadAttention a = la.head(heads[0]);
-                caches[l][g] = NdKvCache.of(a.pattern(), a.format(), heads, config.headDim());
+                caches[l][g] = NdKvCache.of(a.pattern(), a.format(), heads, config.headDim(), rope);
                 kernels[l][g] = AttentionKernel.forCache(caches[l][g]);
                 for (int h : heads) cacheOfHead[l][h] = g;
             }

@@ -1,8 +1,10 @@
 package dev.headroom.attention.cpu;
 
 import ai.djl.ndarray.NDArray;
+import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.cache.KiviFormat;
 import dev.headroom.attention.cache.KvSlots;
+import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.quantize.KiviGroups;
 import java.util.Map;
@@ -11,11 +13,13 @@ import java.util.TreeMap;
 /**
  * KIVI in an fp32 buffer cache: key groups of {@link KiviFormat#group()} tokens are quantized per
  * channel when the format flushes them, value rows per token, with {@link KiviGroups} (the packer
- * the GPU cache uploads). Codes of positions that left a windowed head's view are dropped, a key
- * group when none of its tokens is held.
+ * the GPU cache uploads); keys before RoPE when the format says so, rotated back once dequantized.
+ * Codes of positions that left a windowed head's view are dropped, a key group when none of its
+ * tokens is held.
  */
 final class KiviBufferQuantizer extends BufferQuantizer {
     private final KiviFormat format;
+    private final RotaryTable rope; // for keys fitted before RoPE
 
     /** Per sequence and head: key groups by group index, value rows by position. */
     private final Map<Long, int[]> keyWords = new TreeMap<>();
@@ -24,10 +28,13 @@ final class KiviBufferQuantizer extends BufferQuantizer {
     private final Map<Long, short[]> valueScales = new TreeMap<>();
     private int batch, heads, position;
 
-    KiviBufferQuantizer(KiviFormat format, HeadPattern pattern, int headDim) {
+    KiviBufferQuantizer(KiviFormat format, HeadPattern pattern, int headDim, RotaryTable rope) {
         super(pattern, headDim);
         KiviGroups.checkShape(headDim, format.bits(), format.group());
+        if (format.keys() == KeyBasis.PRE_ROPE && rope == null)
+            throw new IllegalArgumentException(format.name() + " needs the model's rotary table");
         this.format = format;
+        this.rope = rope;
     }
 
     private static long key(int seq, int head, long index) {
@@ -145,15 +152,19 @@ final class KiviBufferQuantizer extends BufferQuantizer {
     /** Quantizes one group's held key rows (positions pos within group start p0) in place. */
     private void quantizeKeys(float[][] rows, int[] pos, int p0, long id) {
         int bits = format.bits(), words = KiviGroups.keyWords(headDim, bits);
-        float[] flat = new float[pos.length * headDim];
-        for (int i = 0; i < pos.length; i++)
+        boolean preRope = format.keys() == KeyBasis.PRE_ROPE;
+        float[] flat = new float[pos.length * headDim]; // [tokens][hd], un-rotated if pre-RoPE
+        for (int i = 0; i < pos.length; i++) {
             System.arraycopy(rows[i], 0, flat, i * headDim, headDim);
+            if (preRope) unrotate(flat, i, pos[i]);
+        }
         int[] packed = new int[pos.length * words];
         short[] scale = new short[headDim], min = new short[headDim];
         KiviGroups.quantizeKeyGroup(flat, pos.length, headDim, bits, packed, scale, min);
         int[] group = new int[format.group() * words]; // evicted tokens' rows stay zero
         for (int i = 0; i < pos.length; i++) {
             System.arraycopy(flat, i * headDim, rows[i], 0, headDim);
+            if (preRope) rope.rotate(rows[i], pos[i]);
             System.arraycopy(packed, i * words, group, (pos[i] - p0) * words, words);
         }
         short[] sm = new short[2 * headDim];
@@ -161,6 +172,12 @@ final class KiviBufferQuantizer extends BufferQuantizer {
         System.arraycopy(min, 0, sm, headDim, headDim);
         keyWords.put(id, group);
         keyScales.put(id, sm);
+    }
+
+    private void unrotate(float[] flat, int row, int position) {
+        float[] r = java.util.Arrays.copyOfRange(flat, row * headDim, (row + 1) * headDim);
+        rope.unrotate(r, position);
+        System.arraycopy(r, 0, flat, row * headDim, headDim);
     }
 
     /** Drops codes whose positions no query can see any more. */

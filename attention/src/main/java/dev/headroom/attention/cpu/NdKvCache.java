@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.headroom.attention.cache.HybridLinearFormat;
 import dev.headroom.attention.cache.KvCache;
 import dev.headroom.attention.cache.KvFormat;
+import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
 
 /**
@@ -27,12 +28,12 @@ abstract class NdKvCache implements KvCache {
     private long batch = 1;
     private final BufferQuantizer quantizer; // null for a full-precision format
 
-    NdKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
+    NdKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim, RotaryTable rope) {
         this.pattern = pattern;
         this.format = format;
         this.kvHeads = kvHeads.clone();
         this.headDim = headDim;
-        this.quantizer = BufferQuantizer.of(format, pattern, kvHeads.length, headDim);
+        this.quantizer = BufferQuantizer.of(format, pattern, kvHeads.length, headDim, rope);
     }
 
     /**
@@ -40,11 +41,20 @@ abstract class NdKvCache implements KvCache {
      * otherwise, and the ring plus a linear state for a linearized head.
      */
     static NdKvCache of(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
+        return of(pattern, format, kvHeads, headDim, null);
+    }
+
+    /**
+     * As {@link #of(HeadPattern, KvFormat, int[], int)}, with the model's rotary table for formats
+     * that fit keys before RoPE.
+     */
+    static NdKvCache of(
+            HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim, RotaryTable rope) {
         if (format instanceof HybridLinearFormat hybrid)
             return new HybridLinearKvCache(pattern, hybrid, kvHeads, headDim);
         return pattern.isFull()
-                ? new FullKvCache(pattern, format, kvHeads, headDim)
-                : new SinkRingKvCache(pattern, format, kvHeads, headDim);
+                ? new FullKvCache(pattern, format, kvHeads, headDim, rope)
+                : new SinkRingKvCache(pattern, format, kvHeads, headDim, rope);
     }
 
     /**

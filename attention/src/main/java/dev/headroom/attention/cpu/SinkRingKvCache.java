@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import dev.headroom.attention.cache.KvFormat;
 import dev.headroom.attention.cache.KvSlots;
+import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
 
 /**
@@ -13,8 +14,9 @@ import dev.headroom.attention.pattern.HeadPattern;
  */
 class SinkRingKvCache extends NdKvCache {
 
-    SinkRingKvCache(HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim) {
-        super(pattern, format, kvHeads, headDim);
+    SinkRingKvCache(
+            HeadPattern pattern, KvFormat format, int[] kvHeads, int headDim, RotaryTable rope) {
+        super(pattern, format, kvHeads, headDim, rope);
         if (pattern.isFull())
             throw new IllegalArgumentException("a ring cache needs a window, got " + pattern);
         positionBySlot = new int[pattern.sink() + pattern.window()];

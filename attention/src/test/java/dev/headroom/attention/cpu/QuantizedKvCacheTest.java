@@ -11,13 +11,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.headroom.attention.cache.Fp8Format;
+import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.cache.KiviFormat;
 import dev.headroom.attention.cache.KvSlots;
+import dev.headroom.attention.model.ConfigReader;
+import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.quantize.Bf16;
 import dev.headroom.quantize.Fp8E4m3;
 import dev.headroom.quantize.KiviCacheData;
 import dev.headroom.quantize.KiviQuantizer;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -195,5 +200,106 @@ class QuantizedKvCacheTest {
                 assertEquals(Fp8E4m3.toFloat(Fp8E4m3.fromFloat(k[i] / scale)) * scale, got[i], 0f);
             assertEquals(2L * t * HD + 8, c.bytes());
         }
+    }
+
+    /**
+     * Pre-RoPE keys (KVQuant): the cache fits each channel's group before the rotation, so undoing
+     * RoPE (in float64, independently of {@link RotaryTable}) on the dequantized keys leaves every
+     * element within half a step of the un-rotated key, the step being its channel's range over the
+     * group. Keys whose channels have fixed scales before RoPE quantize more finely so than after.
+     */
+    @Test
+    void preRopeKeysAreFittedBeforeTheRotation() throws Exception {
+        ModelConfig config = ConfigReader.read(Path.of("..", "models", "demo")); // head dim 32
+        assertEquals(HD, config.headDim());
+        RotaryTable rope = new RotaryTable(config);
+        Random r = new Random(5);
+        int t = 96, bits = 2, group = 32;
+        double[] channelScale = new double[HD];
+        for (int d = 0; d < HD; d++) channelScale[d] = 0.1 + 3 * r.nextDouble();
+        double[][] raw = new double[t][HD]; // keys before RoPE: a fixed scale per channel
+        float[] k = new float[t * HD], v = rows(r, 1, t);
+        for (int p = 0; p < t; p++)
+            for (int d = 0; d < HD; d++) {
+                raw[p][d] =
+                        Bf16.toFloat(
+                                Bf16.fromFloat(
+                                        (float) (channelScale[d] * (1 + 0.2 * r.nextGaussian()))));
+            }
+        double[][] rotated = new double[t][];
+        for (int p = 0; p < t; p++) {
+            rotated[p] = turn(raw[p], p, 1, config);
+            for (int d = 0; d < HD; d++) k[p * HD + d] = (float) rotated[p][d];
+        }
+        double[] worst = new double[2];
+        for (KeyBasis basis : KeyBasis.values()) {
+            KiviFormat f = new KiviFormat(bits, group, 32, 0, basis);
+            try (NDManager m = NDManager.newBaseManager();
+                    NdKvCache c = NdKvCache.of(HeadPattern.full(), f, new int[] {0}, HD, rope)) {
+                c.append(m.create(k, new Shape(1, 1, t, HD)), m.create(v, new Shape(1, 1, t, HD)));
+                int quantized = (int) f.quantizedKeys(t);
+                assertEquals(64, quantized);
+                double err = 0;
+                for (int g = 0; g < quantized / group; g++) {
+                    for (int d = 0; d < HD; d++) {
+                        double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+                        double[] fitted = new double[group];
+                        for (int i = 0; i < group; i++) {
+                            int p = g * group + i;
+                            fitted[i] = basis == KeyBasis.PRE_ROPE ? raw[p][d] : rotated[p][d];
+                            lo = Math.min(lo, fitted[i]);
+                            hi = Math.max(hi, fitted[i]);
+                        }
+                        double halfStep = (hi - lo) / ((1 << bits) - 1) / 2;
+                        for (int i = 0; i < group; i++) {
+                            int p = g * group + i;
+                            double[] got = toDouble(heldRow(c, c.keys, 0, p));
+                            double[] inBasis =
+                                    basis == KeyBasis.PRE_ROPE ? turn(got, p, -1, config) : got;
+                            double e = Math.abs(inBasis[d] - fitted[i]);
+                            // fp16 scale/min rounding and the float32 rotation: a little over half
+                            // a step
+                            assertTrue(
+                                    e <= halfStep * 1.01 + 1e-3,
+                                    basis
+                                            + " key "
+                                            + p
+                                            + " channel "
+                                            + d
+                                            + ": "
+                                            + e
+                                            + " > "
+                                            + halfStep);
+                            err += (got[d] - rotated[p][d]) * (got[d] - rotated[p][d]);
+                        }
+                    }
+                }
+                worst[basis.ordinal()] = Math.sqrt(err);
+                assertEquals(c.bytes(), c.storedBytes(), "the same bytes in either basis");
+            }
+        }
+        assertTrue(
+                worst[KeyBasis.PRE_ROPE.ordinal()] < 0.7 * worst[KeyBasis.POST_ROPE.ordinal()],
+                "pre-RoPE error " + worst[1] + " against post-RoPE " + worst[0]);
+    }
+
+    /** RoPE in float64 at position p (sign -1 undoes it), rotate-half layout. */
+    private static double[] turn(double[] x, int p, int sign, ModelConfig config) {
+        double[] inv = config.rope().inverseFrequencies(HD);
+        double[] y = x.clone();
+        for (int d = 0; d < HD / 2; d++) {
+            double a = (float) ((float) inv[d] * (float) p),
+                    c = Math.cos(a),
+                    s = sign * Math.sin(a);
+            y[d] = x[d] * c - x[d + HD / 2] * s;
+            y[d + HD / 2] = x[d + HD / 2] * c + x[d] * s;
+        }
+        return y;
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = x[i];
+        return y;
     }
 }

@@ -189,11 +189,6 @@ public final class JointSpanBitsSearch {
             for (int m = 0; m < budgetLengths.length; m++)
                 bytes[m] += bytes(grid.get(c), widths[w], budgetLengths[m]);
         }
-        return new Candidate(
-                heads,
-                new KvQuantization(shared.group(), shared.residual(), shared.sink(), bits),
-                loss,
-                bytes,
-                s.optimal());
+        return new Candidate(heads, shared.withBits(bits), loss, bytes, s.optimal());
     }
 }

@@ -11,12 +11,17 @@ import dev.headroom.attention.pattern.HeadPattern;
  * time once {@code residual} have, so between {@code residual} and {@code residual + group - 1}
  * keys and exactly {@code min(tokens, residual)} values are in bf16.
  *
+ * <p>{@code keys} says whether key groups are fitted to the keys attention reads (after RoPE, as
+ * KIVI does) or to the keys before RoPE (as KVQuant does; see {@link KeyBasis}); the bytes are the
+ * same.
+ *
  * <p>The schedule is a function of the token count alone, so a prompt prefilled at once and the
  * same tokens appended one by one end in the same state. {@link #bytes(HeadPattern, int, int)}
  * counts what a cache of that state stores: codes, scales and minimums of every group that still
  * holds a visible token, and the bf16 regions.
  */
-public record KiviFormat(int bits, int group, int residual, int sink) implements KvFormat {
+public record KiviFormat(int bits, int group, int residual, int sink, KeyBasis keys)
+        implements KvFormat {
     public static final int DEFAULT_GROUP = 32, DEFAULT_RESIDUAL = 128;
 
     public KiviFormat {
@@ -30,6 +35,12 @@ public record KiviFormat(int bits, int group, int residual, int sink) implements
                             + "), got "
                             + residual);
         if (sink < 0) throw new IllegalArgumentException("KIVI sink must be >= 0, got " + sink);
+        if (keys == null) throw new IllegalArgumentException("KIVI key basis must be given");
+    }
+
+    /** KIVI as published: keys fitted after RoPE. */
+    public KiviFormat(int bits, int group, int residual, int sink) {
+        this(bits, group, residual, sink, KeyBasis.POST_ROPE);
     }
 
     /** KIVI with the default group (32) and residual (128), no sink. */
@@ -39,7 +50,14 @@ public record KiviFormat(int bits, int group, int residual, int sink) implements
 
     @Override
     public String name() {
-        return "kivi" + bits + "-g" + group + "-r" + residual + (sink > 0 ? "-s" + sink : "");
+        return "kivi"
+                + bits
+                + "-g"
+                + group
+                + "-r"
+                + residual
+                + (sink > 0 ? "-s" + sink : "")
+                + (keys == KeyBasis.PRE_ROPE ? "-prerope" : "");
     }
 
     /**

@@ -39,4 +39,24 @@ public final class RotaryTable {
         }
         return new float[][] {c, s};
     }
+
+    /** One row [hd] rotated to position {@code pos} (x cos + rotate_half(x) sin), in place. */
+    public void rotate(float[] row, int pos) {
+        turn(row, pos, 1);
+    }
+
+    /** The inverse of {@link #rotate}: the row as it was before RoPE at {@code pos}, in place. */
+    public void unrotate(float[] row, int pos) {
+        turn(row, pos, -1);
+    }
+
+    private void turn(float[] row, int pos, int sign) {
+        int half = headDim / 2;
+        for (int d = 0; d < half; d++) {
+            float c = cos(pos, d), s = sign * sin(pos, d);
+            float a = row[d], b = row[d + half];
+            row[d] = a * c - b * s;
+            row[d + half] = b * c + a * s;
+        }
+    }
 }

@@ -151,6 +151,7 @@ public record AttentionPlan(
             q.put("group", kvQuantization.group());
             q.put("residual", kvQuantization.residual());
             q.put("sink", kvQuantization.sink());
+            q.put("keys", kvQuantization.keys().configName());
             root.put("kv_quantization", q);
             root.put("kv_cache_scheme", kvQuantization.kvCacheScheme());
         }

@@ -3,6 +3,7 @@ package dev.headroom.attention.plan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.KeyBasis;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,12 +79,19 @@ public final class HeadroomPlanReader {
         root.path("profiled_lengths").forEach(n -> lengths.add(n.asInt()));
         KvQuantization q = null;
         if (!quant.isMissingNode()) {
+            String keys = quant.path("keys").asText(KeyBasis.POST_ROPE.configName());
+            if (KeyBasis.parse(keys) == null)
+                throw new HeadroomException(
+                        file
+                                + ": kv_quantization: keys must be post_rope or pre_rope, got "
+                                + keys);
             try {
                 q =
                         new KvQuantization(
                                 quant.path("group").asInt(32),
                                 quant.path("residual").asInt(128),
                                 quant.path("sink").asInt(0),
+                                KeyBasis.parse(keys),
                                 bits);
             } catch (IllegalArgumentException e) {
                 throw new HeadroomException(file + ": kv_quantization: " + e.getMessage());

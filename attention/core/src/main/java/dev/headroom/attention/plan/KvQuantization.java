@@ -1,5 +1,6 @@
 package dev.headroom.attention.plan;
 
+import dev.headroom.attention.cache.KeyBasis;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,9 +9,9 @@ import java.util.Map;
 /**
  * A plan's KV-cache precision: the bits of each head ({@code bits.get(i)} for the plan's {@code
  * heads.get(i)}: 16 = bf16, or 8, 4, 2 = KIVI codes) and the KIVI group, residual and sink all
- * quantized heads share.
+ * quantized heads share, and whether keys are fitted before or after RoPE ({@link KeyBasis}).
  */
-public record KvQuantization(int group, int residual, int sink, List<Integer> bits)
+public record KvQuantization(int group, int residual, int sink, KeyBasis keys, List<Integer> bits)
         implements Serializable {
     public static final int FULL_PRECISION = 16;
 
@@ -31,6 +32,17 @@ public record KvQuantization(int group, int residual, int sink, List<Integer> bi
                             + "), got "
                             + residual);
         if (sink < 0) throw new IllegalArgumentException("KIVI sink must be >= 0, got " + sink);
+        if (keys == null) throw new IllegalArgumentException("KIVI key basis must be given");
+    }
+
+    /** KIVI's keys, fitted after RoPE. */
+    public KvQuantization(int group, int residual, int sink, List<Integer> bits) {
+        this(group, residual, sink, KeyBasis.POST_ROPE, bits);
+    }
+
+    /** The same shared settings with other per-head widths. */
+    public KvQuantization withBits(List<Integer> bits) {
+        return new KvQuantization(group, residual, sink, keys, bits);
     }
 
     /**

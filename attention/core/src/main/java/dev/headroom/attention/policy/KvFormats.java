@@ -14,7 +14,7 @@ public final class KvFormats {
     public static KvFormat of(KvQuantization q, int bits) {
         return bits == KvQuantization.FULL_PRECISION
                 ? FullPrecisionKv.BF16
-                : new KiviFormat(bits, q.group(), q.residual(), q.sink());
+                : new KiviFormat(bits, q.group(), q.residual(), q.sink(), q.keys());
     }
 
     /** How a plan stores (layer, KV head)'s keys and values. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
 import java.nio.file.Files;
@@ -104,6 +105,37 @@ class PlanFilesTest {
         assertEquals(PlanFiles.Format.HEADROOM, r.format());
         assertEquals(p.heads(), r.plan().heads(), "sinks come from the file, not the defaults");
         assertEquals(hash, r.plan().modelConfigHash());
+    }
+
+    @Test
+    void kvQuantizationRoundTripsWithItsKeyBasis() throws Exception {
+        KvQuantization q = new KvQuantization(32, 64, 4, KeyBasis.PRE_ROPE, List.of(16, 2, 4, 8));
+        AttentionPlan p = plan("moa", MOA_HEADS).withKvQuantization(q);
+        p.write(dir.resolve("plan.json"));
+        AttentionPlan back =
+                PlanFiles.readFor(
+                                dir.resolve("plan.json"),
+                                model,
+                                hash,
+                                PlanFiles.Defaults.DUO_ATTENTION)
+                        .plan();
+        assertEquals(q, back.kvQuantization());
+        assertEquals(2, back.bits(0, 1));
+        String json = Files.readString(dir.resolve("plan.json"));
+        Files.writeString(dir.resolve("bad.json"), json.replace("\"pre_rope\"", "\"sideways\""));
+        HeadroomException e =
+                assertThrows(
+                        HeadroomException.class,
+                        () ->
+                                PlanFiles.readFor(
+                                        dir.resolve("bad.json"),
+                                        model,
+                                        hash,
+                                        PlanFiles.Defaults.DUO_ATTENTION));
+        assertEquals(
+                dir.resolve("bad.json")
+                        + ": kv_quantization: keys must be post_rope or pre_rope, got sideways",
+                e.getMessage());
     }
 
     @Test

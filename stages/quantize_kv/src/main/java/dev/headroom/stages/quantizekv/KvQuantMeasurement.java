@@ -29,9 +29,7 @@ final class KvQuantMeasurement {
             LoadedModel model,
             CalibrationSample s,
             List<Integer> widths,
-            int group,
-            int residual,
-            int sink,
+            KvQuantization shared,
             double temperature) {
         ModelConfig c = model.config();
         int[] ids = s.ids();
@@ -65,8 +63,7 @@ final class KvQuantMeasurement {
                             b.add(i == l * c.numKvHeads() + h ? bits : 16);
                         PlanPolicy policy =
                                 new PlanPolicy(
-                                        dense.withKvQuantization(
-                                                new KvQuantization(group, residual, sink, b)),
+                                        dense.withKvQuantization(shared.withBits(b)),
                                         "kivi" + bits + "@" + l + "/" + h);
                         try (RuntimeSequence q = seq.fork(policy)) {
                             float[][] qk = q.cachedKeys(l, h), qv = q.cachedValues(l, h);

@@ -1,6 +1,7 @@
 package dev.headroom.stages.quantizekv;
 
 import dev.headroom.attention.cpu.LoadedModel;
+import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.task.TaskGenerator;
@@ -27,7 +28,7 @@ final class MeasureQuantizationFn extends DoFn<CalibrationSpec, KV<String, KvQua
     private final String modelDir;
     private final boolean addBos;
     private final List<Integer> widths;
-    private final int group, residual, sink;
+    private final KvQuantization shared; // group, residual, sink and key basis
     private final double temperature;
     private final String progressKey;
     private transient LoadedModel model;
@@ -38,9 +39,7 @@ final class MeasureQuantizationFn extends DoFn<CalibrationSpec, KV<String, KvQua
         this.modelDir = modelDir;
         this.addBos = addBos;
         this.widths = List.copyOf(params.bitsOrDefault());
-        this.group = params.groupOrDefault();
-        this.residual = params.residualOrDefault();
-        this.sink = params.sinkOrDefault();
+        this.shared = params.quantization(List.of());
         this.temperature = params.lossTemperatureOrDefault();
         this.progressKey = progressKey;
     }
@@ -58,7 +57,7 @@ final class MeasureQuantizationFn extends DoFn<CalibrationSpec, KV<String, KvQua
         List<KvQuantRow> rows;
         try {
             CalibrationSample s = CalibrationSamples.forSpec(spec, model, addBos, generators);
-            rows = KvQuantMeasurement.measure(model, s, widths, group, residual, sink, temperature);
+            rows = KvQuantMeasurement.measure(model, s, widths, shared, temperature);
         } catch (RuntimeException e) {
             throw new CaseFailedException("quantize_kv " + spec.coordinates(), e);
         }

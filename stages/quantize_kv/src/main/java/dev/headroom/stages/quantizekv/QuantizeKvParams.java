@@ -1,6 +1,8 @@
 package dev.headroom.stages.quantizekv;
 
+import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.cache.KiviFormat;
+import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageParams;
@@ -16,6 +18,8 @@ import java.util.List;
  * @param group tokens per key group and channels per value group (default 32)
  * @param residual newest tokens kept in bf16, a multiple of the group (default 128, KIVI's)
  * @param sink first tokens kept in bf16 (default 0)
+ * @param keys {@code post_rope} (default: KIVI, keys fitted as attention reads them) or {@code
+ *     pre_rope} (KVQuant: fitted before RoPE and rotated back, the same bytes)
  * @param applyBits the width applied to every head (default 16: none quantized)
  * @param layerBits per-layer widths, over apply_bits
  * @param headBits per-(layer, KV head) widths, over both
@@ -30,6 +34,7 @@ public record QuantizeKvParams(
         Integer group,
         Integer residual,
         Integer sink,
+        String keys,
         Integer applyBits,
         List<LayerBits> layerBits,
         List<HeadBits> headBits,
@@ -62,6 +67,16 @@ public record QuantizeKvParams(
 
     public int sinkOrDefault() {
         return sink == null ? 0 : sink;
+    }
+
+    public KeyBasis keysOrDefault() {
+        return keys == null ? KeyBasis.POST_ROPE : KeyBasis.parse(keys);
+    }
+
+    /** The shared KIVI settings with these per-head widths. */
+    public KvQuantization quantization(List<Integer> bits) {
+        return new KvQuantization(
+                groupOrDefault(), residualOrDefault(), sinkOrDefault(), keysOrDefault(), bits);
     }
 
     public boolean addBosOrDefault() {
@@ -98,6 +113,8 @@ public record QuantizeKvParams(
             p.nonEmptyInRange(lengths, "lengths", 2, model.config().maxPositions());
         p.range(residual, "residual", 0, model.config().maxPositions());
         p.range(sink, "sink", 0, model.config().maxPositions());
+        if (keys != null && KeyBasis.parse(keys) == null)
+            p.error("keys", "'" + keys + "' is not post_rope or pre_rope");
         int g = groupOrDefault();
         if (g >= 1 && residualOrDefault() % g != 0)
             p.error("residual", residualOrDefault() + " is not a multiple of the group " + g);

@@ -115,6 +115,7 @@ public final class QuantizeKvStage implements StageDefinition<QuantizeKvParams> 
                             params.groupOrDefault(),
                             params.residualOrDefault(),
                             params.sinkOrDefault(),
+                            params.keysOrDefault(),
                             applied(params, context),
                             sens)
                     .write(context.artifacts());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.cpu.LoadedModel;
+import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.plan.profile.CalibrationSample;
 import dev.headroom.stages.shared.KvQuantRow;
 import java.nio.file.Path;
@@ -57,7 +58,12 @@ class KvQuantMeasurementTest {
             CalibrationSample s =
                     CalibrationSample.promptAndAnswer("random", 306, 0, prompt, answer, -1, -1);
             List<KvQuantRow> rows =
-                    KvQuantMeasurement.measure(model, s, List.of(8, 4, 2), 32, 32, 0, 1.0);
+                    KvQuantMeasurement.measure(
+                            model,
+                            s,
+                            List.of(8, 4, 2),
+                            new KvQuantization(32, 32, 0, List.of()),
+                            1.0);
             var c = model.config();
             assertEquals(c.numLayers() * c.numKvHeads() * 3, rows.size());
             for (int l = 0; l < c.numLayers(); l++)

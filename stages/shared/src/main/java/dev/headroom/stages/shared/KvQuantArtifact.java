@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,8 +18,9 @@ import java.util.TreeMap;
 
 /**
  * {@code artifacts/kv_quant.json}, what the quantize_kv stage decided and measured: the KIVI group,
- * residual and sink, the bits applied to each (layer, KV head), each head's measured sensitivity
- * per width (the search's bit costs), and a compressed-tensors style {@code kv_cache_scheme}.
+ * residual and sink, whether keys are fitted before or after RoPE, the bits applied to each (layer,
+ * KV head), each head's measured sensitivity per width (the search's bit costs), and a
+ * compressed-tensors style {@code kv_cache_scheme}.
  *
  * @param bits [layer][kvHead] applied widths (16 = bf16)
  * @param sensitivity [layer][kvHead] width -> answer-loss increase
@@ -27,6 +29,7 @@ public record KvQuantArtifact(
         int group,
         int residual,
         int sink,
+        KeyBasis keys,
         int[][] bits,
         List<List<Map<Integer, Double>>> sensitivity) {
     public static final String FILE = "kv_quant.json", FORMAT = "headroom-kv-quant";
@@ -65,7 +68,7 @@ public record KvQuantArtifact(
     public KvQuantization quantization() {
         List<Integer> b = new ArrayList<>();
         for (int[] layer : bits) for (int x : layer) b.add(x);
-        return new KvQuantization(group, residual, sink, b);
+        return new KvQuantization(group, residual, sink, keys, b);
     }
 
     public void write(Path artifacts) throws IOException {
@@ -76,6 +79,7 @@ public record KvQuantArtifact(
         root.put("group", group);
         root.put("residual", residual);
         root.put("sink", sink);
+        root.put("keys", keys.configName());
         root.put("kv_cache_scheme", quantization().kvCacheScheme());
         List<Map<String, Object>> heads = new ArrayList<>();
         for (int l = 0; l < bits.length; l++)
@@ -138,11 +142,15 @@ public record KvQuantArtifact(
             for (int k = 0; k < kvHeads; k++)
                 if (sens.get(l).get(k) == null)
                     throw new HeadroomException(f + ": no entry for layer " + l + " head " + k);
+        String keys = root.path("keys").asText(KeyBasis.POST_ROPE.configName());
+        if (KeyBasis.parse(keys) == null)
+            throw new HeadroomException(f + ": keys must be post_rope or pre_rope, got " + keys);
         try {
             return new KvQuantArtifact(
                     root.path("group").asInt(),
                     root.path("residual").asInt(),
                     root.path("sink").asInt(),
+                    KeyBasis.parse(keys),
                     bits,
                     sens);
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package dev.headroom.stages.evaluate.methods;
 
+import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.cache.KiviFormat;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.policy.QuantizedKvPolicy;
@@ -22,8 +23,11 @@ import dev.headroom.pipeline.api.StageContext;
  * @param group tokens per key group and channels per value group (default 32)
  * @param residual newest tokens kept in bf16, a multiple of the group (default 128)
  * @param sink first tokens kept in bf16 (default 0)
+ * @param keys {@code post_rope} (default, KIVI's keys as attention reads them) or {@code pre_rope}
+ *     (KVQuant: keys fitted before RoPE, the same bytes; the label gains {@code -prerope})
  */
-public record KiviMethod(String label, Integer bits, Integer group, Integer residual, Integer sink)
+public record KiviMethod(
+        String label, Integer bits, Integer group, Integer residual, Integer sink, String keys)
         implements MethodSpec {
     public static final String NAME = "kivi";
 
@@ -32,7 +36,8 @@ public record KiviMethod(String label, Integer bits, Integer group, Integer resi
                 bits,
                 group == null ? KiviFormat.DEFAULT_GROUP : group,
                 residual == null ? KiviFormat.DEFAULT_RESIDUAL : residual,
-                sink == null ? 0 : sink);
+                sink == null ? 0 : sink,
+                keys == null ? KeyBasis.POST_ROPE : KeyBasis.parse(keys));
     }
 
     @Override
@@ -45,7 +50,8 @@ public record KiviMethod(String label, Integer bits, Integer group, Integer resi
                         ? ""
                         : "-r" + f.residual())
                 + (f.group() == KiviFormat.DEFAULT_GROUP ? "" : "-g" + f.group())
-                + (f.sink() == 0 ? "" : "-s" + f.sink());
+                + (f.sink() == 0 ? "" : "-s" + f.sink())
+                + (f.keys() == KeyBasis.PRE_ROPE ? "-prerope" : "");
     }
 
     @Override
@@ -65,6 +71,8 @@ public record KiviMethod(String label, Integer bits, Integer group, Integer resi
         int hd = model.config().headDim();
         if (g >= 1 && hd % g != 0)
             problems.error("group", "the head dim " + hd + " is not a multiple of " + g);
+        if (keys != null && KeyBasis.parse(keys) == null)
+            problems.error("keys", "'" + keys + "' is not post_rope or pre_rope");
         if (label != null) problems.check(!label.isBlank(), "label", "must not be blank");
     }
 
