@@ -88,3 +88,76 @@ extern "C" __global__ void compressed_append_rows(__nv_bfloat16* kCache, __nv_bf
     vCache[dst + d] = vNew[src + d];
   }
 }
+
+// ---- A decode step of B sequences at once, for a step captured once in a CUDA graph and replayed. The B rows share
+// one policy, so one layer's slotOffset, sinks and windows serve every row; row b's caches are at kCaches[b] and
+// vCaches[b] (device addresses), and positions[b] is the position of its token (so positions[b] + 1 tokens are held
+// once it is appended). The grids are fixed at capture for the longest the caches get in the replays; splits past
+// a head's valid slots return at once.
+
+// Rotates row b's q and k heads (rotate-half, cos/sin [position][D/2]) and writes q bf16 into q [B][H][D] and k, v
+// bf16 into the slot of positions[b] of row b's caches: RoPE, the bf16 split and the cache append in one pass.
+// qkv [B][(H + 2 KV) D] fp32. Grid (H + KV, B), D / 2 threads.
+extern "C" __global__ void compressed_rope_append_batch(const float* __restrict__ qkv, const float* __restrict__ cosTable,
+                                                        const float* __restrict__ sinTable,
+                                                        const int* __restrict__ positions, __nv_bfloat16* __restrict__ q,
+                                                        const unsigned long long* __restrict__ kCaches,
+                                                        const unsigned long long* __restrict__ vCaches,
+                                                        const long long* slotOffset, const int* sinks,
+                                                        const int* windows, int numHeads, int numKvHeads, int D) {
+  const int head = blockIdx.x, b = blockIdx.y, i = threadIdx.x, half = D / 2;
+  const int p = positions[b];
+  const float* row = qkv + (size_t)b * (numHeads + 2 * numKvHeads) * D;
+  const float c = cosTable[(size_t)p * half + i], s = sinTable[(size_t)p * half + i];
+  const float x1 = row[(size_t)head * D + i], x2 = row[(size_t)head * D + i + half];
+  const float r1 = x1 * c - x2 * s, r2 = x2 * c + x1 * s;
+  if (head < numHeads) {
+    __nv_bfloat16* qh = q + ((size_t)b * numHeads + head) * D;
+    qh[i] = __float2bfloat16_rn(r1);
+    qh[i + half] = __float2bfloat16_rn(r2);
+    return;
+  }
+  const int kvh = head - numHeads, sink = sinks[kvh], window = windows[kvh];
+  const int slot = (window <= 0 || p < sink) ? p : sink + (p - sink) % window;
+  const size_t dst = ((size_t)slotOffset[kvh] + slot) * D;
+  __nv_bfloat16* k = reinterpret_cast<__nv_bfloat16*>(kCaches[b]);
+  __nv_bfloat16* v = reinterpret_cast<__nv_bfloat16*>(vCaches[b]);
+  const float* vRow = row + (size_t)(numHeads + numKvHeads + kvh) * D;
+  k[dst + i] = __float2bfloat16_rn(r1);
+  k[dst + i + half] = __float2bfloat16_rn(r2);
+  v[dst + i] = __float2bfloat16_rn(vRow[i]);
+  v[dst + i + half] = __float2bfloat16_rn(vRow[i + half]);
+}
+
+// Split-K partials of every row: grid (KV, splits, B); row b's q at q + b H D, its partials at offset b H maxSplits.
+#define HR_COMPRESSED_PARTIAL_BATCH(D)                                                                            \
+  extern "C" __global__ void __launch_bounds__(HR_DECODE_THREADS) compressed_decode_partial_batch_d##D(          \
+      const __nv_bfloat16* q, const unsigned long long* kCaches, const unsigned long long* vCaches,                \
+      const long long* slotOffset, const int* sinks, const int* windows, const int* positions, int numHeads,       \
+      int numKvHeads, int splitLen, int maxSplits, float scaleLog2, float* partO, float* partM, float* partL) {    \
+    const int b = blockIdx.z;                                                                                     \
+    const size_t parts = (size_t)b * numHeads * maxSplits;                                                        \
+    compressed_partial<D>(q + (size_t)b * numHeads * D, reinterpret_cast<const __nv_bfloat16*>(kCaches[b]),      \
+                          reinterpret_cast<const __nv_bfloat16*>(vCaches[b]), slotOffset, sinks, windows,        \
+                          positions[b] + 1, numHeads, numKvHeads, splitLen, maxSplits, scaleLog2,                \
+                          partO + parts * D, partM + parts, partL + parts);                                      \
+  }
+HR_COMPRESSED_PARTIAL_BATCH(64)
+HR_COMPRESSED_PARTIAL_BATCH(128)
+
+// Merges every row's splits into out [B][H][D] (o_proj's input rows): grid (H, D / HR_COMBINE_SLICE, B).
+extern "C" __global__ void compressed_decode_combine_batch(const float* partO, const float* partM, const float* partL,
+                                                           const int* sinks, const int* windows, const int* positions,
+                                                           int numHeads, int numKvHeads, int D, int splitLen,
+                                                           int maxSplits, __nv_bfloat16* out) {
+  const int b = blockIdx.z, kvh = blockIdx.x / (numHeads / numKvHeads);
+  const int valid = valid_slots(positions[b] + 1, sinks[kvh], windows[kvh]);
+  const size_t parts = (size_t)b * numHeads * maxSplits;
+  decode_combine_impl(partO + parts * D, partM + parts, partL + parts, (valid + splitLen - 1) / splitLen,
+                      out + (size_t)b * numHeads * D, D, maxSplits);
+}
+
+// table[index] = the address of p: builds the per-row cache address tables of the batched kernels.
+extern "C" __global__ void compressed_store_address(unsigned long long* table, int index, const void* p) {
+  table[index] = reinterpret_cast<unsigned long long>(p);
+}

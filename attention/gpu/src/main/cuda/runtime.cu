@@ -289,3 +289,9 @@ extern "C" __global__ void rt_heads_to_rows_bf16(const __nv_bfloat16* __restrict
     out[idx] = in[((size_t)head * tokens + t) * headDim + d];
   }
 }
+
+// ---- positions[i] += 1 for i < n: the end of a captured decode step ----
+extern "C" __global__ void rt_advance_positions(int* positions, int n) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) positions[i] += 1;
+}

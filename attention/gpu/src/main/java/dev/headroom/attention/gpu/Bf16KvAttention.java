@@ -138,6 +138,144 @@ final class Bf16KvAttention implements AutoCloseable {
                 cuda, cache, heads, decodeScratch, partial, combine, q, outRow); // [H][hd]
     }
 
+    /**
+     * The tables and scratch of a batched decode step over B sequences of one policy (the same
+     * patterns and cache sizes in every layer), made before a graph capture: per layer the device
+     * addresses of each row's key and value caches, q [B][H][hd], and split-K partials for all
+     * rows. The split length of a layer is fixed for the longest its caches get in the replays.
+     */
+    final class Batch implements AutoCloseable {
+        private final int rows;
+        private final CompressedKvCache[] layout; // row 0's caches: slot offsets, sinks, windows
+        private final DeviceBuffer[] keyTables, valueTables; // [L] of B addresses
+        private final int[] splitLength, splits; // [L]
+        private final DeviceBuffer q, partO, partM, partL;
+        private final int maxSplits;
+
+        Batch(CompressedKvCache[][] caches, int lastTokens) { // caches [B][L]
+            rows = caches.length;
+            int layers = caches[0].length;
+            layout = caches[0].clone();
+            keyTables = new DeviceBuffer[layers];
+            valueTables = new DeviceBuffer[layers];
+            splitLength = new int[layers];
+            splits = new int[layers];
+            int most = 1;
+            for (int l = 0; l < layers; l++) {
+                CompressedKvCache c0 = caches[0][l];
+                for (CompressedKvCache[] row : caches)
+                    if (!java.util.Arrays.equals(row[l].patterns(), c0.patterns())
+                            || row[l].maxTokens() != c0.maxTokens())
+                        throw new IllegalArgumentException(
+                                "a batched decode step needs one policy and one cache size");
+                splitLength[l] =
+                        DecodeWorkspace.splitLength(
+                                (long) rows * c0.heldSlotsAt(lastTokens),
+                                1,
+                                cuda.multiprocessors());
+                splits[l] = DecodeWorkspace.splits(c0.longestHeadAt(lastTokens), splitLength[l]);
+                most = Math.max(most, splits[l]);
+            }
+            maxSplits = most;
+            q = cuda.allocate(2L * rows * heads * headDim);
+            partO = cuda.allocate(4L * rows * heads * maxSplits * headDim);
+            partM = cuda.allocate(4L * rows * heads * maxSplits);
+            partL = cuda.allocate(4L * rows * heads * maxSplits);
+            CUfunction store = cuda.function("compressed_decode", "compressed_store_address");
+            for (int l = 0; l < layers; l++) {
+                keyTables[l] = cuda.allocate(8L * rows);
+                valueTables[l] = cuda.allocate(8L * rows);
+                for (int b = 0; b < rows; b++) {
+                    cuda.launch(store, new int[] {1}, 1, 0, keyTables[l], b, caches[b][l].keys());
+                    cuda.launch(
+                            store, new int[] {1}, 1, 0, valueTables[l], b, caches[b][l].values());
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (DeviceBuffer b : new DeviceBuffer[] {q, partO, partM, partL}) b.close();
+            for (int l = 0; l < keyTables.length; l++) {
+                keyTables[l].close();
+                valueTables[l].close();
+            }
+        }
+    }
+
+    /**
+     * Layer {@code l} of a batched decode step, each row's position read from positions[b] (device
+     * ints): RoPE, the bf16 split and the cache append in one launch, then the split-K decode of
+     * every row in two. qkv [B][Q] fp32 (not yet rotated), out [B][H hd] bf16. The caller counts
+     * the tokens on the host after the replays ({@link CompressedKvCache#advance}).
+     */
+    void stepBatch(
+            Batch batch,
+            int l,
+            DeviceBuffer qkv,
+            DeviceBuffer cos,
+            DeviceBuffer sin,
+            DeviceBuffer positions,
+            DeviceBuffer out) {
+        CompressedKvCache layout = batch.layout[l];
+        cuda.launch(
+                cuda.function("compressed_decode", "compressed_rope_append_batch"),
+                new int[] {heads + kvHeads, batch.rows},
+                headDim / 2,
+                0,
+                qkv,
+                cos,
+                sin,
+                positions,
+                batch.q,
+                batch.keyTables[l],
+                batch.valueTables[l],
+                layout.offsets(),
+                layout.sinks(),
+                layout.windows(),
+                heads,
+                kvHeads,
+                headDim);
+        int group = heads / kvHeads, splitLength = batch.splitLength[l];
+        cuda.launch(
+                cuda.function("compressed_decode", "compressed_decode_partial_batch_d" + headDim),
+                new int[] {kvHeads, batch.splits[l], batch.rows},
+                DecodeWorkspace.THREADS,
+                4 * group * splitLength,
+                batch.q,
+                batch.keyTables[l],
+                batch.valueTables[l],
+                layout.offsets(),
+                layout.sinks(),
+                layout.windows(),
+                positions,
+                heads,
+                kvHeads,
+                splitLength,
+                batch.maxSplits,
+                new AttentionShape(heads, kvHeads, 1, headDim).scaleLog2(),
+                batch.partO,
+                batch.partM,
+                batch.partL);
+        cuda.launch(
+                cuda.function("compressed_decode", "compressed_decode_combine_batch"),
+                new int[] {heads, headDim / DecodeWorkspace.COMBINE_SLICE, batch.rows},
+                DecodeWorkspace.COMBINE_THREADS,
+                0,
+                batch.partO,
+                batch.partM,
+                batch.partL,
+                layout.sinks(),
+                layout.windows(),
+                positions,
+                heads,
+                kvHeads,
+                headDim,
+                splitLength,
+                batch.maxSplits,
+                out);
+    }
+
     private void split(DeviceBuffer qkv, int tokens) {
         cuda.launch(
                 cuda.function("runtime", "rt_split_qkv_bf16"),

@@ -37,6 +37,9 @@ public final class CompressedDecodeKernel implements AutoCloseable {
 
     /** The partial kernel for a head dim, allowed its dynamic shared memory. */
     static CUfunction partialKernel(CudaContext cuda, int headDim) {
+        CUfunction at =
+                cuda.function("compressed_decode", "compressed_decode_partial_at_d" + headDim);
+        cuda.allowDynamicShared(at, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
         CUfunction f = cuda.function("compressed_decode", "compressed_decode_partial_d" + headDim);
         cuda.allowDynamicShared(f, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
         return f;
@@ -67,9 +70,7 @@ public final class CompressedDecodeKernel implements AutoCloseable {
             DeviceBuffer out) {
         if (cache.tokens() == 0) throw new IllegalStateException("decode over an empty cache");
         int d = cache.headDim(), group = heads / cache.kvHeads();
-        int splitLength =
-                DecodeWorkspace.splitLength(
-                        cache.longestHead(), cache.kvHeads(), cuda.multiprocessors());
+        int splitLength = splitLength(cuda, cache, cache.tokens());
         int splits = DecodeWorkspace.splits(cache.longestHead(), splitLength);
         if (splits > workspace.maxSplits)
             throw new IllegalStateException(
@@ -112,6 +113,14 @@ public final class CompressedDecodeKernel implements AutoCloseable {
                 splitLength,
                 workspace.maxSplits,
                 out);
+    }
+
+    /**
+     * Keys per split after {@code tokens} tokens: from the slots of all heads together, so that a
+     * cache whose long heads are few (a plan) still spreads over every multiprocessor.
+     */
+    static int splitLength(CudaContext cuda, CompressedKvCache cache, int tokens) {
+        return DecodeWorkspace.splitLength(cache.heldSlotsAt(tokens), 1, cuda.multiprocessors());
     }
 
     /** Host-array convenience. */

@@ -88,9 +88,28 @@ public final class CompressedKvCache implements AutoCloseable {
 
     /** The most slots any head attends to now. */
     public int longestHead() {
+        return longestHeadAt(tokens);
+    }
+
+    /** The most slots any head attends to after {@code n} tokens. */
+    int longestHeadAt(int n) {
         int longest = 0;
-        for (HeadPattern p : patterns) longest = Math.max(longest, p.heldTokens(tokens));
+        for (HeadPattern p : patterns) longest = Math.max(longest, p.heldTokens(n));
         return longest;
+    }
+
+    /** Slots of all heads together after {@code n} tokens: the keys one decode step reads. */
+    long heldSlotsAt(int n) {
+        long sum = 0;
+        for (HeadPattern p : patterns) sum += p.heldTokens(n);
+        return sum;
+    }
+
+    /** Counts {@code n} tokens that replayed decode steps appended on the device. */
+    void advance(int n) {
+        if ((long) tokens + n > maxTokens && hasRetrievalHead())
+            throw new IllegalStateException("cache full at " + maxTokens);
+        tokens += n;
     }
 
     /** The most slots any head can ever hold. */

@@ -7,11 +7,16 @@ import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +30,11 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -42,6 +51,8 @@ public final class CudaContext implements AutoCloseable {
     private final int multiprocessors;
     private final int maxSharedPerBlockOptin;
     private final int computeCapability;
+    private CUstream
+            stream; // where launches go: null (the legacy default stream) but while capturing
 
     public CudaContext() {
         this(0);
@@ -132,8 +143,35 @@ public final class CudaContext implements AutoCloseable {
     }
 
     /**
-     * Launches a kernel on the default stream. Arguments: {@link DeviceBuffer}, Integer, Long,
-     * Float, or null for a null device pointer.
+     * Records the launches {@code body} makes into a CUDA graph instead of running them, and
+     * returns it instantiated: on a stream of its own (which orders itself with the default
+     * stream), in relaxed capture mode. {@code body} must not copy to or from the host, nor wait.
+     */
+    public CudaGraph capture(Runnable body) {
+        CUstream capturing = new CUstream();
+        cuStreamCreate(capturing, 0);
+        CUgraph graph = new CUgraph();
+        try {
+            stream = capturing;
+            cuStreamBeginCapture(capturing, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED);
+            try {
+                body.run();
+            } finally {
+                cuStreamEndCapture(capturing, graph);
+                stream = null;
+            }
+            CUgraphExec exec = new CUgraphExec();
+            cuGraphInstantiate(exec, graph, 0);
+            return new CudaGraph(graph, exec, capturing);
+        } catch (RuntimeException e) {
+            cuStreamDestroy(capturing);
+            throw e;
+        }
+    }
+
+    /**
+     * Launches a kernel on the default stream (on the capturing stream inside {@link #capture}).
+     * Arguments: {@link DeviceBuffer}, Integer, Long, Float, or null for a null device pointer.
      *
      * @param grid x, y (and z) block counts; block: threads in x
      */
@@ -153,7 +191,7 @@ public final class CudaContext implements AutoCloseable {
         }
         int gy = grid.length > 1 ? grid[1] : 1, gz = grid.length > 2 ? grid[2] : 1;
         cuLaunchKernel(
-                f, grid[0], gy, gz, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
+                f, grid[0], gy, gz, block, 1, 1, sharedBytes, stream, Pointer.to(params), null);
     }
 
     /** Waits for the device; a failed kernel shows up here as an exception. */

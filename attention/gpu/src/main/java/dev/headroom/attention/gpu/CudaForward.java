@@ -57,6 +57,7 @@ final class CudaForward implements AutoCloseable {
     private DeviceBuffer ids, x, xn, qkv, att, att16;
     private int rows;
     private final DeviceBuffer gateUp, hidden, xLast, logits;
+    private final DeviceBuffer positions; // int [CHUNK]: rows' positions in a captured decode step
     private DeviceBuffer cos, sin; // [positions][hd/2], grown on demand
     private int tablePositions;
 
@@ -84,6 +85,7 @@ final class CudaForward implements AutoCloseable {
         hidden = cuda.allocate(4 * block * fp); // [rows][F'] (bf16 or fp32)
         xLast = cuda.allocate(4L * c.hiddenSize()); // [1][D]
         logits = cuda.allocate(4L * CHUNK * c.vocabSize()); // [CHUNK][V] fp32
+        positions = cuda.allocate(4L * CHUNK);
         growRope(Math.max(c.maxPositions(), CHUNK));
     }
 
@@ -163,8 +165,7 @@ final class CudaForward implements AutoCloseable {
      * them): a decode step that never waits for the host.
      */
     float[] forwardIds(int t, CudaKvState[] states, Logits which) {
-        int d = c.hiddenSize(), h = c.numHeads(), kv = c.numKvHeads(), hd = c.headDim();
-        int fp = w.paddedFfn, vocab = c.vocabSize();
+        int d = c.hiddenSize(), vocab = c.vocabSize();
         boolean batch = states.length > 1;
         if (t < 1 || (batch && states.length != t))
             throw new IllegalArgumentException(t + " tokens for " + states.length + " sequences");
@@ -175,8 +176,93 @@ final class CudaForward implements AutoCloseable {
         for (CudaKvState s : states) last = Math.max(last, s.position() + (batch ? 1 : t));
         if (last > tablePositions) growRope(Math.max(last, 2 * tablePositions));
         for (CudaKvState s : states) s.reserve(batch ? 1 : t);
-        if (precision == CudaPrecision.FP32) rt.embed(ids, w.embed, x, t, vocab, d);
-        else embedding.run(ids, w.embed, x, t, vocab, d); // x [T][D]
+        embed(t); // x [T][D]
+        layers(t, states, null);
+        for (CudaKvState s : states) s.advance(batch ? 1 : t);
+        if (which == Logits.NONE) return null;
+        int outRows = which == Logits.LAST ? 1 : t;
+        DeviceBuffer lastRows = x;
+        if (which == Logits.LAST && t > 1) {
+            rt.copyRows(x, xLast, t - 1, 1, d);
+            lastRows = xLast;
+        }
+        logits(lastRows, outRows); // logits [rows][V]
+        if (which == Logits.ARGMAX) {
+            argmax.run(logits, ids, outRows); // ids [T]: the next step's tokens
+            return null;
+        }
+        return logits.downloadFloats(outRows * vocab);
+    }
+
+    /**
+     * {@code steps} greedy decode steps of one token per sequence (bf16 caches), starting from the
+     * ids in the id buffer (the last ARGMAX call wrote them): one step is captured into a CUDA
+     * graph with the positions in device memory, then replayed {@code steps} times with no host
+     * work in between. The host's counts (positions, pairs, cache tokens) move after the replays.
+     *
+     * @return device milliseconds of the replays (CUDA events)
+     */
+    double decodeReplayed(CudaKvState[] states, int steps) {
+        int t = states.length;
+        if (t > CHUNK) throw new IllegalArgumentException("batch of " + t);
+        int[] position = new int[t];
+        int last = 0;
+        for (int b = 0; b < t; b++) {
+            CudaKvState s = states[b];
+            if (s.storage != KvStorage.BF16)
+                throw new IllegalArgumentException("graph decode needs bf16 caches");
+            s.reserve(steps);
+            position[b] = s.position();
+            last = Math.max(last, s.position() + steps);
+        }
+        growRows(t);
+        if (last > tablePositions) growRope(Math.max(last, 2 * tablePositions));
+        positions.upload(position);
+        CompressedKvCache[][] caches = new CompressedKvCache[t][];
+        for (int b = 0; b < t; b++) caches[b] = states[b].bf16;
+        double ms;
+        try (Bf16KvAttention.Batch batch = bf16Attention.new Batch(caches, last);
+                CudaGraph graph =
+                        cuda.capture(
+                                () -> {
+                                    embed(t);
+                                    layers(t, states, batch);
+                                    logits(x, t);
+                                    argmax.run(logits, ids, t); // the next step's tokens
+                                    cuda.launch(
+                                            cuda.function("runtime", "rt_advance_positions"),
+                                            new int[] {(t + 255) / 256},
+                                            256,
+                                            0,
+                                            positions,
+                                            t);
+                                })) {
+            ms = graph.replay(steps);
+        }
+        for (CudaKvState s : states) s.advanceReplayed(steps);
+        return ms;
+    }
+
+    private void embed(int t) {
+        if (precision == CudaPrecision.FP32)
+            rt.embed(ids, w.embed, x, t, c.vocabSize(), c.hiddenSize());
+        else embedding.run(ids, w.embed, x, t, c.vocabSize(), c.hiddenSize());
+    }
+
+    /** logits [rows][V] = lm_head(RMSNorm(in rows)). */
+    private void logits(DeviceBuffer in, int rows) {
+        normalize(in, w.finalNorm, xn, rows, c.hiddenSize());
+        linear(xn, w.lmHead, logits, rows, c.vocabSize(), c.hiddenSize(), false);
+    }
+
+    /**
+     * The decoder layers over x [T][D]: one sequence's T tokens ({@code states.length == 1}) or one
+     * token of each of T sequences. With {@code captured} (a captured decode step, bf16 caches),
+     * row r's position is read from the device's positions[r].
+     */
+    private void layers(int t, CudaKvState[] states, Bf16KvAttention.Batch captured) {
+        int d = c.hiddenSize(), fp = w.paddedFfn;
+        boolean batch = states.length > 1;
         for (int l = 0; l < c.numLayers(); l++) {
             CudaWeights.Layer lw = w.layers[l];
             // attention block
@@ -184,7 +270,10 @@ final class CudaForward implements AutoCloseable {
             linear(xn, lw.wqkv(), qkv, t, qkvWidth, d, false); // qkv [T][Q]
             if (lw.bqkv() != null) rt.addBias(qkv, lw.bqkv(), t, qkvWidth);
             DeviceBuffer attIn; // [T][H hd], what o_proj reads
-            if (!batch) attIn = attend(l, states[0], qkv, t);
+            if (captured != null) {
+                bf16Attention.stepBatch(captured, l, qkv, cos, sin, positions, att16); // roped here
+                attIn = att16;
+            } else if (!batch) attIn = attend(l, states[0], qkv, t);
             else {
                 for (int r = 0; r < t; r++)
                     attend(l, states[r], row(qkv, r, 4L * qkvWidth), 1, r); // row r's own sequence
@@ -209,21 +298,6 @@ final class CudaForward implements AutoCloseable {
                 linear(hidden, lw.wDown(), out, m, d, fp, true); // x += hidden Wdown^T
             }
         }
-        for (CudaKvState s : states) s.advance(batch ? 1 : t);
-        if (which == Logits.NONE) return null;
-        int outRows = which == Logits.LAST ? 1 : t;
-        DeviceBuffer lastRows = x;
-        if (which == Logits.LAST && t > 1) {
-            rt.copyRows(x, xLast, t - 1, 1, d);
-            lastRows = xLast;
-        }
-        normalize(lastRows, w.finalNorm, xn, outRows, d);
-        linear(xn, w.lmHead, logits, outRows, vocab, d, false); // logits [rows][V]
-        if (which == Logits.ARGMAX) {
-            argmax.run(logits, ids, outRows); // ids [T]: the next step's tokens
-            return null;
-        }
-        return logits.downloadFloats(outRows * vocab);
     }
 
     /** The greedy tokens the last ARGMAX call wrote, [T] (waits for the device). */
@@ -324,7 +398,8 @@ final class CudaForward implements AutoCloseable {
     @Override
     public void close() {
         closeRows();
-        for (DeviceBuffer b : new DeviceBuffer[] {gateUp, hidden, xLast, logits, cos, sin})
+        for (DeviceBuffer b :
+                new DeviceBuffer[] {gateUp, hidden, xLast, logits, positions, cos, sin})
             if (b != null) b.close();
         argmax.close();
         if (bf16Attention != null) bf16Attention.close();

@@ -236,6 +236,12 @@ final class CudaKvState implements AutoCloseable {
         }
     }
 
+    /** After {@code tokens} replayed decode steps appended on the device: the host's counts. */
+    void advanceReplayed(int tokens) {
+        for (CompressedKvCache cache : bf16) cache.advance(tokens);
+        advance(tokens);
+    }
+
     int position() {
         return position;
     }

@@ -267,7 +267,8 @@ public final class CudaModel implements LanguageModelRuntime {
      * Greedy decoding of B sequences together: each step runs one token of every sequence through
      * the model (the linear layers over B rows, each row's attention over its own caches) and
      * writes each row's argmax on the device as the next step's token, so the host never waits
-     * inside the loop.
+     * inside the loop. With bf16 caches the steps after the first are one CUDA graph, captured once
+     * and replayed.
      *
      * @param first the token each sequence appends first
      * @return the tokens the last step chose, one per sequence
@@ -283,9 +284,37 @@ public final class CudaModel implements LanguageModelRuntime {
         CudaKvState[] states = new CudaKvState[batch.size()];
         for (int b = 0; b < states.length; b++) states[b] = batch.get(b).state();
         forward.forward(first, states, CudaForward.Logits.ARGMAX);
+        boolean graphs = steps > 1;
+        for (CudaKvState s : states) graphs &= s.storage == KvStorage.BF16;
+        lastReplayMsPerStep = Double.NaN;
+        lastDecodePath = graphs ? "graph" : "launches (fp32 caches or one step)";
+        if (graphs) {
+            try {
+                lastReplayMsPerStep = forward.decodeReplayed(states, steps - 1) / (steps - 1);
+                return forward.lastArgmax(states.length);
+            } catch (IllegalArgumentException | jcuda.CudaException e) {
+                lastDecodePath = "launches (no graph: " + e.getMessage() + ")";
+            }
+        }
         for (int step = 1; step < steps; step++)
             forward.forwardIds(states.length, states, CudaForward.Logits.ARGMAX);
         return forward.lastArgmax(states.length);
+    }
+
+    private double lastReplayMsPerStep = Double.NaN;
+    private String lastDecodePath = "";
+
+    /** How the last {@link #decodeGreedy} ran its steps: "graph", or launches and why. */
+    public synchronized String lastDecodePath() {
+        return lastDecodePath;
+    }
+
+    /**
+     * Device milliseconds per step of the last {@link #decodeGreedy}'s replayed steps (all but the
+     * first, captured once into a CUDA graph; bf16 caches), NaN where it ran without a graph.
+     */
+    public synchronized double lastReplayMsPerStep() {
+        return lastReplayMsPerStep;
     }
 
     /** Waits for the device (the end of timed work). */
