@@ -1,0 +1,251 @@
+package dev.headroom.stages.linearize;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.headroom.attention.AtomicFiles;
+import dev.headroom.attention.linear.HedgehogMaps;
+import dev.headroom.attention.linear.LinearHeads;
+import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.pipeline.api.StageContext;
+import dev.headroom.pipeline.api.StageDefinition;
+import dev.headroom.pipeline.report.ParquetTables;
+import dev.headroom.pipeline.report.RunReport;
+import dev.headroom.stages.shared.CalibrationSource;
+import dev.headroom.stages.shared.CalibrationSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The {@code linearize} stage: the chosen heads' softmax attention distilled into LoLCATs' hybrid
+ * attention (Hedgehog feature maps over the keys before an exact sink + window), layer by layer.
+ *
+ * <p>Two pipelines. {@code Cache activations}: each calibration sample (fitting and held-out) run
+ * once through the dense model, its per-layer q, k, v written to the run's scratch folder. {@code
+ * Train layers}: a reshuffled step over layers, each trained by Adam on its cached activations
+ * ({@link AttentionTransfer}) → {@code Write linearize_layers}. Then the layers' maps are merged
+ * into {@code artifacts/linear/feature_maps.safetensors} and {@code artifacts/linear_plan.json}
+ * gets a {@code linear_heads} section.
+ */
+public final class LinearizeStage implements StageDefinition<LinearizeParams> {
+    public static final String NAME = "linearize";
+    static final String PLAN_FILE = "linear_plan.json";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "attention transfer of streaming heads into hybrid sliding-window + linear attention (LoLCATs)";
+    }
+
+    @Override
+    public Class<LinearizeParams> paramsType() {
+        return LinearizeParams.class;
+    }
+
+    @Override
+    public List<String> outputs(LinearizeParams params) {
+        return List.of(
+                "reports/" + LinearizeTables.LAYERS.fileName(),
+                LinearHeads.FILE,
+                "artifacts/" + PLAN_FILE);
+    }
+
+    @Override
+    public void run(LinearizeParams params, StageContext context) {
+        ModelConfig c = context.model().config();
+        boolean[][] chosen = HeadSelection.choose(params, context);
+        List<Integer> layers = new ArrayList<>();
+        for (int l = 0; l < c.numLayers(); l++) {
+            boolean any = false;
+            for (boolean b : chosen[l]) any |= b;
+            if (any) layers.add(l);
+        }
+        Path scratch = context.runDirectory().resolve(".linearize");
+        try {
+            deleteTree(scratch);
+            Files.createDirectories(scratch.resolve("activations"));
+            Files.createDirectories(scratch.resolve("parts"));
+            CalibrationSource source = new CalibrationSource(context.calibration());
+            if (params.lengths() != null) source = source.withLengths(params.lengths());
+            List<CalibrationSpec> fitting = source.fitting(false);
+            int longest = fitting.stream().mapToInt(CalibrationSpec::length).max().orElse(512);
+            List<CalibrationSpec> heldOut =
+                    source.heldOut(longest, params.heldOutSamplesOrDefault());
+            List<CacheActivationsFn.Job> jobs = new ArrayList<>();
+            List<String> trainFiles = new ArrayList<>(), heldFiles = new ArrayList<>();
+            for (int i = 0; i < fitting.size(); i++) {
+                String f = scratch.resolve("activations/train_" + i + ".safetensors").toString();
+                jobs.add(new CacheActivationsFn.Job(fitting.get(i), f));
+                trainFiles.add(f);
+            }
+            for (int i = 0; i < heldOut.size(); i++) {
+                String f = scratch.resolve("activations/held_out_" + i + ".safetensors").toString();
+                jobs.add(new CacheActivationsFn.Job(heldOut.get(i), f));
+                heldFiles.add(f);
+            }
+            String model = context.model().directory().toString();
+            Pipeline cache = context.newPipeline();
+            cache.apply(
+                            "Create calibration samples",
+                            Create.of(jobs)
+                                    .withCoder(SerializableCoder.of(CacheActivationsFn.Job.class)))
+                    .apply(
+                            "Cache activations",
+                            ParDo.of(
+                                    new CacheActivationsFn(
+                                            model,
+                                            params.addBosOrDefault(),
+                                            context.progressKey())));
+            context.run(cache, jobs.size(), "samples");
+
+            Pipeline train = context.newPipeline();
+            PCollection<LinearizeLayerRow> rows =
+                    train.apply("Create layers", Create.of(layers).withCoder(VarIntCoder.of()))
+                            .apply("Spread layers", Reshuffle.viaRandomKey())
+                            .apply(
+                                    "Train layers",
+                                    ParDo.of(
+                                            new TrainLayerFn(
+                                                    model,
+                                                    scratch.resolve("parts").toString(),
+                                                    trainFiles,
+                                                    heldFiles,
+                                                    chosen,
+                                                    params.training(),
+                                                    context.progressKey())))
+                            .setCoder(SerializableCoder.of(LinearizeLayerRow.class));
+            rows.apply(
+                    "Write linearize_layers",
+                    ParquetTables.write(
+                            LinearizeTables.LAYERS, context.reports(), context.tempDirectory()));
+            context.run(train, layers.size(), "layers");
+
+            LinearHeads merged = merge(c, layers, scratch.resolve("parts"));
+            merged.write(context.runDirectory().resolve(LinearHeads.FILE));
+            writePlan(params, context, merged, readRows(context));
+            deleteTree(scratch);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static LinearHeads merge(ModelConfig c, List<Integer> layers, Path parts) {
+        HedgehogMaps[][] maps = new HedgehogMaps[c.numLayers()][c.numKvHeads()];
+        for (int l : layers) {
+            LinearHeads part =
+                    LinearHeads.read(TrainLayerFn.part(parts, l), c.numLayers(), c.numKvHeads());
+            for (int h = 0; h < c.numKvHeads(); h++) maps[l][h] = part.maps(l, h);
+        }
+        return new LinearHeads(maps);
+    }
+
+    static List<LinearizeLayerRow> readRows(StageContext context) {
+        List<LinearizeLayerRow> rows =
+                new ArrayList<>(
+                        ParquetTables.read(
+                                LinearizeTables.LAYERS,
+                                context.reports().resolve(LinearizeTables.LAYERS.fileName())));
+        rows.sort(
+                Comparator.comparingInt(LinearizeLayerRow::layer)
+                        .thenComparingInt(LinearizeLayerRow::kvHead)
+                        .thenComparingInt(LinearizeLayerRow::step));
+        return rows;
+    }
+
+    /** Which of a head's held-out losses. */
+    enum Loss {
+        /** Step 0: the initial maps. */
+        INITIAL,
+        /** The kept maps. */
+        FINAL,
+        /** The exact sink + window alone, without the linear part. */
+        WINDOW_ONLY
+    }
+
+    /** A head's held-out MSE of the given kind, from the table's rows. */
+    static double loss(List<LinearizeLayerRow> rows, int layer, int kvHead, Loss which) {
+        String split =
+                switch (which) {
+                    case INITIAL -> LinearizeLayerRow.HELD_OUT;
+                    case FINAL -> LinearizeLayerRow.FINAL;
+                    case WINDOW_ONLY -> LinearizeLayerRow.WINDOW_ONLY;
+                };
+        for (LinearizeLayerRow r : rows)
+            if (r.layer() == layer && r.kvHead() == kvHead && r.split().equals(split))
+                if (which != Loss.INITIAL || r.step() == 0) return r.mse();
+        return Double.NaN;
+    }
+
+    /**
+     * {@code artifacts/linear_plan.json}: the plan the heads came from (when the run has it), with
+     * a {@code linear_heads} section: layer, KV head, sink, window, feature size, initial and final
+     * transfer loss (held-out MSE).
+     */
+    private static void writePlan(
+            LinearizeParams params,
+            StageContext context,
+            LinearHeads heads,
+            List<LinearizeLayerRow> rows)
+            throws IOException {
+        ObjectMapper om = new ObjectMapper();
+        Path source = context.artifacts().resolve(params.planOrDefault());
+        ObjectNode root =
+                Files.isRegularFile(source)
+                        ? (ObjectNode) om.readTree(source.toFile())
+                        : om.createObjectNode()
+                                .put("format", "headroom-linear-heads")
+                                .put("version", 1);
+        root.put("linear_source_plan", Files.isRegularFile(source) ? params.planOrDefault() : null);
+        root.put("linear_head_choice", params.headsOrDefault().word());
+        ArrayNode list = root.putArray("linear_heads");
+        for (int l = 0; l < heads.layers(); l++)
+            for (int h = 0; h < heads.kvHeads(); h++) {
+                HedgehogMaps m = heads.maps(l, h);
+                if (m == null) continue;
+                list.addObject()
+                        .put("layer", l)
+                        .put("kv_head", h)
+                        .put("sink", m.sink())
+                        .put("window", m.window())
+                        .put("feature_size", m.columns())
+                        .put("initial_transfer_loss", loss(rows, l, h, Loss.INITIAL))
+                        .put("window_only_loss", loss(rows, l, h, Loss.WINDOW_ONLY))
+                        .put("transfer_loss", loss(rows, l, h, Loss.FINAL));
+            }
+        AtomicFiles.writeJson(context.artifacts().resolve(PLAN_FILE), root);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(walk.toList());
+            Collections.reverse(all);
+            for (Path p : all) Files.delete(p);
+        }
+    }
+
+    @Override
+    public void report(LinearizeParams params, StageContext context, RunReport report) {
+        List<LinearizeLayerRow> rows = readRows(context);
+        report.section("Linearized heads", LinearizeFigures.section(rows));
+        report.console(LinearizeFigures.consoleSummary(rows));
+    }
+}
