@@ -35,11 +35,14 @@ public final class CompressedDecodeKernel implements AutoCloseable {
         decode(cuda, cache, heads, workspace, partial, combine, q, out);
     }
 
-    /** The partial kernel for a head dim, allowed its dynamic shared memory. */
+    /**
+     * The partial kernel for a head dim, allowed its dynamic shared memory (and its batched
+     * variant, which Bf16KvAttention's captured decode steps launch, likewise).
+     */
     static CUfunction partialKernel(CudaContext cuda, int headDim) {
-        CUfunction at =
-                cuda.function("compressed_decode", "compressed_decode_partial_at_d" + headDim);
-        cuda.allowDynamicShared(at, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
+        CUfunction batch =
+                cuda.function("compressed_decode", "compressed_decode_partial_batch_d" + headDim);
+        cuda.allowDynamicShared(batch, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
         CUfunction f = cuda.function("compressed_decode", "compressed_decode_partial_d" + headDim);
         cuda.allowDynamicShared(f, 4 * DecodeWorkspace.MAX_GROUP * DecodeWorkspace.MAX_SPLIT);
         return f;

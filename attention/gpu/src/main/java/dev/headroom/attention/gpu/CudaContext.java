@@ -35,6 +35,7 @@ import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstreamCaptureMode;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -149,7 +150,8 @@ public final class CudaContext implements AutoCloseable {
      */
     public CudaGraph capture(Runnable body) {
         CUstream capturing = new CUstream();
-        cuStreamCreate(capturing, 0);
+        cuCtxSynchronize(); // the stream does not wait for the default stream: earlier work is done
+        cuStreamCreate(capturing, CUstream_flags.CU_STREAM_NON_BLOCKING);
         CUgraph graph = new CUgraph();
         try {
             stream = capturing;

@@ -268,7 +268,7 @@ public final class CudaModel implements LanguageModelRuntime {
      * the model (the linear layers over B rows, each row's attention over its own caches) and
      * writes each row's argmax on the device as the next step's token, so the host never waits
      * inside the loop. With bf16 caches the steps after the first are one CUDA graph, captured once
-     * and replayed.
+     * and replayed ({@code -Dheadroom.gpu.graphs=false} launches every step instead).
      *
      * @param first the token each sequence appends first
      * @return the tokens the last step chose, one per sequence
@@ -284,7 +284,7 @@ public final class CudaModel implements LanguageModelRuntime {
         CudaKvState[] states = new CudaKvState[batch.size()];
         for (int b = 0; b < states.length; b++) states[b] = batch.get(b).state();
         forward.forward(first, states, CudaForward.Logits.ARGMAX);
-        boolean graphs = steps > 1;
+        boolean graphs = steps > 1 && !"false".equals(System.getProperty("headroom.gpu.graphs"));
         for (CudaKvState s : states) graphs &= s.storage == KvStorage.BF16;
         lastReplayMsPerStep = Double.NaN;
         lastDecodePath = graphs ? "graph" : "launches (fp32 caches or one step)";
