@@ -2,7 +2,6 @@ package dev.headroom.pipeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.GreedyGenerator;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.attention.runtime.TextCodec;
@@ -78,8 +77,7 @@ final class GenerateCommand implements Callable<Integer> {
             } catch (HeadroomException e) {
                 throw new HeadroomException("--max-new-tokens: " + e.getMessage());
             }
-            GreedyGenerator.Result r =
-                    generator.generate(ids, maxNewTokens, new DensePolicy(), true);
+            GreedyGenerator.Result r = generator.generate(ids, maxNewTokens, opt.policy(), true);
             if (json) {
                 System.out.println(
                         new ObjectMapper().writeValueAsString(Map.of("tokens", r.tokens())));

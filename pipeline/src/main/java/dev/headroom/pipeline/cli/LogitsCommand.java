@@ -2,7 +2,6 @@ package dev.headroom.pipeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.attention.runtime.RuntimeSequence;
 import java.util.LinkedHashMap;
@@ -40,7 +39,7 @@ final class LogitsCommand implements Callable<Integer> {
         try (LanguageModelRuntime model = opt.open()) {
             TokenIds.checkRange("--ids", tokens, model.config().vocabSize());
             float[][] logits;
-            try (RuntimeSequence seq = model.open(new DensePolicy(), tokens.length)) {
+            try (RuntimeSequence seq = model.open(opt.policy(), tokens.length)) {
                 logits = seq.prefillAll(tokens);
             }
             int[] argmax = new int[tokens.length];

@@ -1,6 +1,9 @@
 package dev.headroom.pipeline.cli;
 
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.artifact.ModelArtifact;
+import dev.headroom.attention.policy.AttentionPolicy;
+import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.Backend;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.attention.runtime.Runtimes;
@@ -13,8 +16,16 @@ final class ModelOption {
             names = "--model",
             required = true,
             paramLabel = "DIR",
-            description = "Hugging Face checkpoint directory")
+            description =
+                    "Hugging Face checkpoint directory, or a model the export stage wrote (its plan,"
+                            + " KV scheme and linear heads are then applied)")
     Path model;
+
+    @Option(
+            names = "--dense",
+            description =
+                    "attend densely with a bf16 cache even where --model is an exported model with a plan")
+    boolean dense;
 
     @Option(
             names = "--backend",
@@ -32,6 +43,19 @@ final class ModelOption {
         } catch (IllegalArgumentException e) {
             throw new HeadroomException("--backend: " + e.getMessage());
         }
+        if (ModelArtifact.isArtifact(model)) artifact = ModelArtifact.open(model);
         return Runtimes.open(model, b);
+    }
+
+    private ModelArtifact artifact; // set by open() when --model is an exported model
+
+    /** The exported model's contents, checked by {@link #open}; null for a plain checkpoint. */
+    ModelArtifact artifact() {
+        return artifact;
+    }
+
+    /** How the model attends: what an exported model carries, else (or with --dense) densely. */
+    AttentionPolicy policy() {
+        return artifact == null || dense ? new DensePolicy() : artifact.policy("artifact");
     }
 }

@@ -40,21 +40,36 @@ public interface ArtifactResolver {
 
     /** Artifacts under {@code root} (a run directory), cached per JVM by absolute path and type. */
     static ArtifactResolver under(Path root) {
-        return new DirectoryArtifacts(root);
+        return new DirectoryArtifacts(root, "");
+    }
+
+    /**
+     * Artifacts under {@code root} with {@code prefix} dropped from the paths asked for: an
+     * exported model holds {@code linear/...} where a run directory holds {@code
+     * artifacts/linear/...}.
+     */
+    static ArtifactResolver under(Path root, String prefix) {
+        return new DirectoryArtifacts(root, prefix);
     }
 
     /** The per-JVM cache behind {@link #under}. */
     final class DirectoryArtifacts implements ArtifactResolver {
         private static final Map<String, Object> LOADED = new ConcurrentHashMap<>();
         private final Path root;
+        private final String prefix;
 
-        private DirectoryArtifacts(Path root) {
+        private DirectoryArtifacts(Path root, String prefix) {
             this.root = root.toAbsolutePath().normalize();
+            this.prefix = prefix;
         }
 
         @Override
         public Path resolve(String relativePath) {
-            Path p = root.resolve(relativePath).normalize();
+            String rel =
+                    !prefix.isEmpty() && relativePath.startsWith(prefix)
+                            ? relativePath.substring(prefix.length())
+                            : relativePath;
+            Path p = root.resolve(rel).normalize();
             if (!p.startsWith(root))
                 throw new HeadroomException(
                         relativePath + ": artifact path leaves the run directory " + root);
