@@ -19,6 +19,7 @@ import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.RunReport;
 import dev.headroom.plan.search.PlanExports;
+import dev.headroom.stages.shared.KvQuantArtifact;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -75,7 +76,11 @@ public final class ExportStage implements StageDefinition<ExportParams> {
     }
 
     /** The plan carried and the file it came from. */
-    private record Chosen(AttentionPlan plan, String from) {}
+    private record Chosen(AttentionPlan plan, String from, boolean fromSource) {
+        Chosen(AttentionPlan plan, String from) {
+            this(plan, from, false);
+        }
+    }
 
     private static Chosen choosePlan(ExportParams params, Path artifacts, ModelArtifact source) {
         if (params.file() != null)
@@ -92,8 +97,26 @@ public final class ExportStage implements StageDefinition<ExportParams> {
                         f + ": not found; export's plan names a file this run's stages wrote");
         }
         if (source != null && source.plan() != null)
-            return new Chosen(source.plan(), source.directory() + "/" + ModelArtifact.PLAN_FILE);
+            return new Chosen(
+                    source.plan(), source.directory() + "/" + ModelArtifact.PLAN_FILE, true);
         return new Chosen(null, null);
+    }
+
+    /**
+     * A plan taken from the source export, when this run's quantize_kv applied widths and the plan
+     * has none: the plan with them (spans planned before, KV bits now).
+     */
+    private static Chosen withRunsKvWidths(Chosen c, Path artifacts, ModelConfig config) {
+        if (c.plan() == null
+                || c.plan().kvQuantization() != null
+                || !c.fromSource()
+                || !Files.isRegularFile(artifacts.resolve(KvQuantArtifact.FILE))) return c;
+        KvQuantization q =
+                KvQuantArtifact.read(artifacts, config.numLayers(), config.numKvHeads())
+                        .quantization();
+        if (q.bits().stream().allMatch(b -> b == KvQuantization.FULL_PRECISION)) return c;
+        return new Chosen(
+                c.plan().withKvQuantization(q), c.from() + " + " + KvQuantArtifact.FILE, true);
     }
 
     @Override
@@ -102,7 +125,7 @@ public final class ExportStage implements StageDefinition<ExportParams> {
         ModelConfig config = context.model().config();
         ModelArtifact source = ModelArtifact.isArtifact(model) ? ModelArtifact.open(model) : null;
         String sourceSha = ModelIdentity.configHash(model);
-        Chosen chosen = choosePlan(params, artifacts, source);
+        Chosen chosen = withRunsKvWidths(choosePlan(params, artifacts, source), artifacts, config);
         if (chosen.plan() != null) {
             String made = chosen.plan().modelConfigHash();
             if (!made.isEmpty() && !made.equals(sourceSha))
