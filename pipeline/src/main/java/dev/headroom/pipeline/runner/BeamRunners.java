@@ -1,7 +1,13 @@
 package dev.headroom.pipeline.runner;
 
+import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.config.RunnerKind;
 import dev.headroom.pipeline.config.RunnerSettings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -16,6 +22,48 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class BeamRunners {
 
     private BeamRunners() {}
+
+    /**
+     * Refuses, in one line and within seconds, a Flink master at {@code host:port} where no
+     * JobManager's REST endpoint answers (FlinkRunner itself retries for a minute and then fails
+     * with a generic "Pipeline execution failed").
+     */
+    public static void checkReachable(RunnerSettings settings) {
+        String master = settings.flinkMasterOrDefault();
+        if (settings.nameOrDefault() != RunnerKind.FLINK
+                || master.equals(RunnerSettings.LOCAL_FLINK)) return;
+        String problem;
+        try {
+            HttpResponse<Void> r =
+                    HttpClient.newBuilder()
+                            .connectTimeout(Duration.ofSeconds(3))
+                            .build()
+                            .send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create("http://" + master + "/overview"))
+                                            .timeout(Duration.ofSeconds(5))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() == 200) return;
+            problem = "its REST endpoint answered HTTP " + r.statusCode();
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            problem =
+                    e instanceof java.net.ConnectException
+                            ? "connection refused"
+                            : e.getClass().getSimpleName()
+                                    + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            problem = "interrupted";
+        }
+        throw new HeadroomException(
+                "flink master "
+                        + master
+                        + ": no Flink JobManager answers there ("
+                        + problem
+                        + "); start one with ./runners/flink-cluster start, or leave out"
+                        + " --flink-master for the embedded mini-cluster");
+    }
 
     public static PipelineOptions options(RunnerSettings settings, String jobName) {
         int parallelism = settings.parallelismOrDefault();

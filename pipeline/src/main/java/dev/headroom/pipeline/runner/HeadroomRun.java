@@ -89,6 +89,7 @@ public final class HeadroomRun {
     /** Runs a config whose relative paths resolve against {@code workingDir}. */
     public Outcome run(Path configFile, RunnerOverrides overrides, Path workingDir) {
         ResolvedConfig config = load(configFile, overrides, workingDir);
+        BeamRunners.checkReachable(config.runner());
         Instant started = Instant.now();
         ObjectMapper canonical = ConfigMapper.canonicalJson(registry);
         List<RunDirectory.StageKey> keys = new java.util.ArrayList<>();

@@ -1,0 +1,206 @@
+package dev.headroom.pipeline.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.headroom.attention.HeadroomException;
+import dev.headroom.pipeline.TestModels;
+import dev.headroom.pipeline.config.RunnerKind;
+import dev.headroom.pipeline.report.ParquetTables;
+import dev.headroom.stages.evaluate.CellSummary;
+import dev.headroom.stages.evaluate.EvalTables;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Flink 1.19 session cluster ({@code runners/flink-cluster start}: a JobManager and two
+ * TaskManagers, each its own JVM on loopback) runs a shrunk evaluate grid submitted with {@code
+ * --flink-master}: its eval_summary equals the DirectRunner's, and Flink's REST API shows the
+ * cases' operator ran subtasks on both TaskManagers.
+ */
+class FlinkSessionClusterTest {
+    @TempDir Path dir;
+
+    private static PrintStream quiet() {
+        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private int cluster(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(TestModels.repoRoot().resolve("runners/flink-cluster").toString());
+        cmd.addAll(List.of(args));
+        Process p =
+                new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("cluster-" + args[0] + ".log").toFile())
+                        .start();
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "flink-cluster " + args[0] + " timed out");
+        return p.exitValue();
+    }
+
+    private Path config(String name) throws Exception {
+        Path file = dir.resolve(name + ".yaml");
+        Files.writeString(
+                file,
+                "model: "
+                        + TestModels.demoModelOrSkip()
+                        + "\noutput: "
+                        + dir.resolve("run-" + name)
+                        + "\nstages:\n"
+                        + "  - stage: evaluate\n    tasks: [passkey, niah_single]\n"
+                        + "    lengths: [128, 256]\n    depths: [0.0, 0.5, 1.0]\n"
+                        + "    max_new_tokens: 8\n    add_bos: false\n    methods:\n"
+                        + "      - method: dense\n      - {method: uniform, sink: 4, window: 16}\n");
+        return file;
+    }
+
+    private static List<CellSummary> summary(HeadroomRun.Outcome outcome) {
+        List<CellSummary> rows =
+                new ArrayList<>(
+                        ParquetTables.read(
+                                EvalTables.SUMMARY,
+                                outcome.runDirectory().resolve("reports/eval_summary.parquet")));
+        rows.sort(
+                Comparator.comparing(CellSummary::method)
+                        .thenComparing(CellSummary::task)
+                        .thenComparingInt(CellSummary::length));
+        return rows;
+    }
+
+    private static JsonNode get(int port, String path) throws Exception {
+        HttpResponse<String> r =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create("http://localhost:" + port + path))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), path + ": " + r.body());
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    @Test
+    void evaluatesOnTwoTaskManagersAsTheDirectRunnerDoes() throws Exception {
+        int port = freePort();
+        Path clusterDir = dir.resolve("cluster");
+        String classpath = System.getProperty("java.class.path");
+        assertEquals(
+                0,
+                cluster(
+                        "start",
+                        "--taskmanagers",
+                        "2",
+                        "--port",
+                        String.valueOf(port),
+                        "--dir",
+                        clusterDir.toString(),
+                        "--classpath",
+                        classpath,
+                        "--taskmanager-memory",
+                        "2048m"),
+                () -> read(dir.resolve("cluster-start.log")));
+        try {
+            HeadroomRun.Outcome direct =
+                    new HeadroomRun(quiet(), quiet())
+                            .run(config("direct"), HeadroomRun.RunnerOverrides.NONE, dir);
+            HeadroomRun.Outcome flink =
+                    new HeadroomRun(quiet(), quiet())
+                            .run(
+                                    config("flink"),
+                                    new HeadroomRun.RunnerOverrides(
+                                            RunnerKind.FLINK, "localhost:" + port, 2, false),
+                                    dir);
+            List<CellSummary> a = summary(direct), b = summary(flink);
+            assertFalse(a.isEmpty());
+            assertEquals(a, b, "eval_summary on the cluster against the DirectRunner's");
+
+            JsonNode jobs = get(port, "/jobs/overview").path("jobs");
+            assertEquals(1, jobs.size(), jobs.toString());
+            String job = jobs.get(0).path("jid").asText();
+            assertEquals("FINISHED", jobs.get(0).path("state").asText());
+            Set<String> ran = new TreeSet<>();
+            for (JsonNode v : get(port, "/jobs/" + job).path("vertices")) {
+                if (!v.path("name").asText().contains("Evaluate/Run cases")) continue;
+                for (JsonNode tm :
+                        get(
+                                        port,
+                                        "/jobs/"
+                                                + job
+                                                + "/vertices/"
+                                                + v.path("id").asText()
+                                                + "/taskmanagers")
+                                .path("taskmanagers")) ran.add(tm.path("taskmanager-id").asText());
+            }
+            assertEquals(
+                    Set.of("taskmanager-1", "taskmanager-2"),
+                    ran,
+                    "the cases' operator ran subtasks on both TaskManagers");
+        } finally {
+            cluster("stop", "--dir", clusterDir.toString());
+        }
+    }
+
+    @Test
+    void anUnreachableMasterIsNamedInOneLineWithinSeconds() throws Exception {
+        int port = freePort(); // nothing listens there
+        long t0 = System.nanoTime();
+        HeadroomException e =
+                assertThrows(
+                        HeadroomException.class,
+                        () ->
+                                new HeadroomRun(quiet(), quiet())
+                                        .run(
+                                                config("nowhere"),
+                                                new HeadroomRun.RunnerOverrides(
+                                                        RunnerKind.FLINK,
+                                                        "127.0.0.1:" + port,
+                                                        1,
+                                                        false),
+                                                dir));
+        assertTrue((System.nanoTime() - t0) / 1e9 < 10, "refused within seconds");
+        assertEquals(
+                "flink master 127.0.0.1:"
+                        + port
+                        + ": no Flink JobManager answers there (connection refused); start one with"
+                        + " ./runners/flink-cluster start, or leave out --flink-master for the"
+                        + " embedded mini-cluster",
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("run-nowhere")), "no run directory made");
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (Exception e) {
+            return f + ": " + e.getMessage();
+        }
+    }
+}
