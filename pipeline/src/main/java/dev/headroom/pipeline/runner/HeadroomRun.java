@@ -90,6 +90,13 @@ public final class HeadroomRun {
     public Outcome run(Path configFile, RunnerOverrides overrides, Path workingDir) {
         ResolvedConfig config = load(configFile, overrides, workingDir);
         BeamRunners.checkReachable(config.runner());
+        try (RunLock lock = RunLock.acquire(config.runDirectory(), err)) {
+            return runLocked(config, overrides);
+        }
+    }
+
+    /** The run, holding its run directory's lock. */
+    private Outcome runLocked(ResolvedConfig config, RunnerOverrides overrides) {
         Instant started = Instant.now();
         ObjectMapper canonical = ConfigMapper.canonicalJson(registry);
         List<RunDirectory.StageKey> keys = new java.util.ArrayList<>();

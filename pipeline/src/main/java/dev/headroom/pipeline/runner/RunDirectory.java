@@ -122,9 +122,10 @@ public final class RunDirectory {
         }
     }
 
+    /** Empty but for the run lock this run holds. */
     private static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
+            return s.noneMatch(p -> !p.getFileName().toString().equals(RunLock.FILE));
         }
     }
 
