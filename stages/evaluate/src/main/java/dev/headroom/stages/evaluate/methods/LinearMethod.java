@@ -42,9 +42,16 @@ import java.nio.file.Path;
  * @param plan the plan whose windowed heads are the streaming heads (an artifact name)
  * @param retrievalPlan the plan the other heads follow (an artifact name; default {@code plan})
  * @param linearPart false: sink + window only
+ * @param layers only the chosen heads of these layers (default every layer); the others attend as
+ *     the plan (or, with {@code heads: all}, dense) says
  */
 public record LinearMethod(
-        String label, Heads heads, String plan, String retrievalPlan, Boolean linearPart)
+        String label,
+        Heads heads,
+        String plan,
+        String retrievalPlan,
+        Boolean linearPart,
+        java.util.List<Integer> layers)
         implements MethodSpec {
     public static final String NAME = "linear";
 
@@ -87,6 +94,8 @@ public record LinearMethod(
     public String label() {
         if (label != null) return label;
         String base = (linearPartOrDefault() ? "linear-" : "window-") + headsOrDefault().word();
+        if (layers != null)
+            base += "-l" + String.join("", layers.stream().map(String::valueOf).toList());
         if (retrievalPlan == null) return base;
         return base + (retrievalPlan.equals("kv_plan.json") ? "-kv" : "-" + stem(retrievalPlan));
     }
@@ -102,6 +111,8 @@ public record LinearMethod(
             problems.error(
                     plan != null ? "plan" : "retrieval_plan",
                     "applies to 'heads: streaming' only (with 'heads: all' every trained head is linear)");
+        if (layers != null)
+            problems.nonEmptyInRange(layers, "layers", 0, model.config().numLayers() - 1);
         for (String[] key : new String[][] {{"plan", plan}, {"retrieval_plan", retrievalPlan}}) {
             if (key[1] != null && (key[1].isBlank() || key[1].contains("/")))
                 problems.error(
@@ -109,17 +120,30 @@ public record LinearMethod(
         }
     }
 
+    private boolean inLayers(int layer) {
+        return layers == null || layers.contains(layer);
+    }
+
     @Override
     public EvalMethod resolve(StageContext context) {
-        if (headsOrDefault() == Heads.ALL)
+        ModelConfig c = context.model().config();
+        boolean[][] chosen = new boolean[c.numLayers()][c.numKvHeads()];
+        if (headsOrDefault() == Heads.ALL) {
+            if (layers == null)
+                return new EvalMethod(
+                        label(),
+                        new LinearHeadsPolicy(
+                                new DensePolicy(), null, linearPartOrDefault(), label()));
+            for (int l = 0; l < c.numLayers(); l++) java.util.Arrays.fill(chosen[l], inLayers(l));
             return new EvalMethod(
                     label(),
-                    new LinearHeadsPolicy(new DensePolicy(), null, linearPartOrDefault(), label()));
-        ModelConfig c = context.model().config();
+                    new LinearHeadsPolicy(
+                            new DensePolicy(), chosen, linearPartOrDefault(), label()));
+        }
         AttentionPlan streaming = read(context, planOrDefault());
-        boolean[][] chosen = new boolean[c.numLayers()][c.numKvHeads()];
         for (int l = 0; l < c.numLayers(); l++)
-            for (int h = 0; h < c.numKvHeads(); h++) chosen[l][h] = !streaming.head(l, h).isFull();
+            for (int h = 0; h < c.numKvHeads(); h++)
+                chosen[l][h] = inLayers(l) && !streaming.head(l, h).isFull();
         AttentionPlan others = retrievalPlan == null ? streaming : read(context, retrievalPlan);
         AttentionPolicy base = new PlanPolicy(others, label());
         return new EvalMethod(
