@@ -11,6 +11,7 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.TestModels;
 import dev.headroom.pipeline.config.RunnerKind;
 import dev.headroom.pipeline.report.ParquetTables;
+import dev.headroom.stages.evaluate.CaseResult;
 import dev.headroom.stages.evaluate.CellSummary;
 import dev.headroom.stages.evaluate.EvalTables;
 import java.io.ByteArrayOutputStream;
@@ -29,15 +30,18 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real Flink 1.19 session cluster ({@code runners/flink-cluster start}: a JobManager and two
- * TaskManagers, each its own JVM on loopback) runs a shrunk evaluate grid submitted with {@code
- * --flink-master}: its eval_summary equals the DirectRunner's, and Flink's REST API shows the
- * cases' operator ran subtasks on both TaskManagers.
+ * A real Flink 1.19 session cluster ({@code runners/flink-cluster start}: a JobManager and three
+ * TaskManagers, each its own JVM on loopback) runs an evaluate grid submitted with {@code
+ * --flink-master} at parallelism 2. One TaskManager running cases is killed (SIGKILL) mid-stage;
+ * the job recovers through the restart strategy on the other two, its eval_results hold every case
+ * exactly once, its eval_summary equals the DirectRunner's, and Flink's REST API shows the cases'
+ * operator on two TaskManagers and the failure it recovered from.
  */
 class FlinkSessionClusterTest {
     @TempDir Path dir;
@@ -75,9 +79,9 @@ class FlinkSessionClusterTest {
                         + dir.resolve("run-" + name)
                         + "\nstages:\n"
                         + "  - stage: evaluate\n    tasks: [passkey, niah_single]\n"
-                        + "    lengths: [128, 256]\n    depths: [0.0, 0.5, 1.0]\n"
+                        + "    lengths: [512, 1024]\n    depths: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]\n"
                         + "    max_new_tokens: 8\n    add_bos: false\n    methods:\n"
-                        + "      - method: dense\n      - {method: uniform, sink: 4, window: 16}\n");
+                        + "      - method: dense\n      - {method: uniform, sink: 4, window: 64}\n");
         return file;
     }
 
@@ -107,8 +111,28 @@ class FlinkSessionClusterTest {
         return new ObjectMapper().readTree(r.body());
     }
 
+    /** The cases' vertex of the job, or null before it exists. */
+    private static String casesVertex(int port, String job) throws Exception {
+        for (JsonNode v : get(port, "/jobs/" + job).path("vertices"))
+            if (v.path("name").asText().contains("Evaluate/Run cases"))
+                return v.path("id").asText();
+        return null;
+    }
+
+    /** TaskManagers with a subtask of the vertex in the given state. */
+    private static Set<String> taskManagers(int port, String job, String vertex, String state)
+            throws Exception {
+        Set<String> out = new TreeSet<>();
+        for (JsonNode tm :
+                get(port, "/jobs/" + job + "/vertices/" + vertex + "/taskmanagers")
+                        .path("taskmanagers"))
+            if (state == null || state.equals(tm.path("status").asText()))
+                out.add(tm.path("taskmanager-id").asText());
+        return out;
+    }
+
     @Test
-    void evaluatesOnTwoTaskManagersAsTheDirectRunnerDoes() throws Exception {
+    void evaluatesOnTheClusterThroughAKilledTaskManagerAsTheDirectRunnerDoes() throws Exception {
         int port = freePort();
         Path clusterDir = dir.resolve("cluster");
         String classpath = System.getProperty("java.class.path");
@@ -117,7 +141,7 @@ class FlinkSessionClusterTest {
                 cluster(
                         "start",
                         "--taskmanagers",
-                        "2",
+                        "3",
                         "--port",
                         String.valueOf(port),
                         "--dir",
@@ -131,38 +155,82 @@ class FlinkSessionClusterTest {
             HeadroomRun.Outcome direct =
                     new HeadroomRun(quiet(), quiet())
                             .run(config("direct"), HeadroomRun.RunnerOverrides.NONE, dir);
-            HeadroomRun.Outcome flink =
-                    new HeadroomRun(quiet(), quiet())
-                            .run(
-                                    config("flink"),
-                                    new HeadroomRun.RunnerOverrides(
-                                            RunnerKind.FLINK, "localhost:" + port, 2, false),
-                                    dir);
-            List<CellSummary> a = summary(direct), b = summary(flink);
-            assertFalse(a.isEmpty());
-            assertEquals(a, b, "eval_summary on the cluster against the DirectRunner's");
-
-            JsonNode jobs = get(port, "/jobs/overview").path("jobs");
-            assertEquals(1, jobs.size(), jobs.toString());
-            String job = jobs.get(0).path("jid").asText();
-            assertEquals("FINISHED", jobs.get(0).path("state").asText());
-            Set<String> ran = new TreeSet<>();
-            for (JsonNode v : get(port, "/jobs/" + job).path("vertices")) {
-                if (!v.path("name").asText().contains("Evaluate/Run cases")) continue;
-                for (JsonNode tm :
-                        get(
-                                        port,
-                                        "/jobs/"
-                                                + job
-                                                + "/vertices/"
-                                                + v.path("id").asText()
-                                                + "/taskmanagers")
-                                .path("taskmanagers")) ran.add(tm.path("taskmanager-id").asText());
+            CompletableFuture<HeadroomRun.Outcome> flink =
+                    CompletableFuture.supplyAsync(
+                            () -> {
+                                try {
+                                    return new HeadroomRun(quiet(), quiet())
+                                            .run(
+                                                    config("flink"),
+                                                    new HeadroomRun.RunnerOverrides(
+                                                            RunnerKind.FLINK,
+                                                            "localhost:" + port,
+                                                            2,
+                                                            false),
+                                                    dir);
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            });
+            // kill a TaskManager while it runs cases
+            String killed = null, job = null;
+            for (long t0 = System.nanoTime();
+                    killed == null && !flink.isDone();
+                    Thread.sleep(300)) {
+                assertTrue((System.nanoTime() - t0) / 1e9 < 300, "the cases never ran");
+                JsonNode jobs = get(port, "/jobs/overview").path("jobs");
+                if (jobs.isEmpty() || !"RUNNING".equals(jobs.get(0).path("state").asText()))
+                    continue;
+                job = jobs.get(0).path("jid").asText();
+                String v = casesVertex(port, job);
+                Set<String> running = v == null ? Set.of() : taskManagers(port, job, v, "RUNNING");
+                if (running.isEmpty()) continue;
+                killed = running.iterator().next();
+                long pid =
+                        Long.parseLong(
+                                Files.readString(clusterDir.resolve("pids/" + killed + ".pid"))
+                                        .trim());
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
+            assertTrue(killed != null, "a TaskManager was killed while it ran cases");
+            HeadroomRun.Outcome done = flink.get(600, TimeUnit.SECONDS);
+
+            List<CellSummary> a = summary(direct), b = summary(done);
+            assertFalse(a.isEmpty());
             assertEquals(
-                    Set.of("taskmanager-1", "taskmanager-2"),
-                    ran,
-                    "the cases' operator ran subtasks on both TaskManagers");
+                    a,
+                    b,
+                    "eval_summary on the cluster, through the failure, against the DirectRunner's");
+            List<CaseResult> results =
+                    ParquetTables.read(
+                            EvalTables.RESULTS,
+                            done.runDirectory().resolve("reports/eval_results.parquet"));
+            Set<String> keys = new TreeSet<>();
+            for (CaseResult r : results)
+                assertTrue(
+                        keys.add(
+                                r.method()
+                                        + " "
+                                        + r.task()
+                                        + " "
+                                        + r.length()
+                                        + " "
+                                        + r.depth()
+                                        + " "
+                                        + r.sample()),
+                        "case twice: " + r);
+            assertEquals(48, results.size(), "every case once");
+
+            assertEquals("FINISHED", get(port, "/jobs/" + job).path("state").asText());
+            Set<String> ran = taskManagers(port, job, casesVertex(port, job), null);
+            assertEquals(2, ran.size(), "the cases' operator ran on two TaskManagers: " + ran);
+            assertFalse(ran.contains(killed), killed + " was killed");
+            assertFalse(
+                    get(port, "/jobs/" + job + "/exceptions")
+                            .path("exceptionHistory")
+                            .path("entries")
+                            .isEmpty(),
+                    "the job recorded the failure it recovered from");
         } finally {
             cluster("stop", "--dir", clusterDir.toString());
         }
