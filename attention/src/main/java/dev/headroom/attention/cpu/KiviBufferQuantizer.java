@@ -1,11 +1,11 @@
 package dev.headroom.attention.cpu;
 
 import ai.djl.ndarray.NDArray;
-import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.cache.KiviFormat;
 import dev.headroom.attention.cache.KvSlots;
 import dev.headroom.attention.model.RotaryTable;
 import dev.headroom.attention.pattern.HeadPattern;
+import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.quantize.KiviGroups;
 import java.util.Map;
 import java.util.TreeMap;

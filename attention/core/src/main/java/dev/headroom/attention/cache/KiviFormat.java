@@ -1,6 +1,7 @@
 package dev.headroom.attention.cache;
 
 import dev.headroom.attention.pattern.HeadPattern;
+import dev.headroom.attention.plan.KeyBasis;
 
 /**
  * KIVI's cache format (Liu et al. 2024): asymmetric {@code bits}-bit integer codes with an fp16

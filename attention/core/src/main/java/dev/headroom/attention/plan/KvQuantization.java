@@ -1,6 +1,5 @@
 package dev.headroom.attention.plan;
 
-import dev.headroom.attention.cache.KeyBasis;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.headroom.stages.quantizekv;
 
-import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.cache.KiviFormat;
+import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.ModelFacts;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.attention.cache.KeyBasis;
+import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.headroom.stages.evaluate.methods;
 
-import dev.headroom.attention.cache.KeyBasis;
 import dev.headroom.attention.cache.KiviFormat;
+import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.policy.QuantizedKvPolicy;
 import dev.headroom.pipeline.api.ConfigProblems;
