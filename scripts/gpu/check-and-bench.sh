@@ -20,6 +20,8 @@
 # (.gpu/peer_e2e_bench.py, staged from ../shared/gpu; E2E_PEERS lists CONTEXT:BATCH runs, "none" skips them), and
 # scripts/gpu/e2e_table.py joins both into the table of issue 16's targets (e2e.jsonl, e2e-peers.jsonl, e2e.md):
 #   RUNTIME=1 PRECISION=fp32 E2E=1 PARITY=none BENCH=none PEERS=0 KPEERS=0 scripts/gpu/check-and-bench.sh
+# HF_ARTIFACT=.gpu/export-demo: transformers loads an export stage's model directory (staged there with its
+# headroom dense greedy tokens in .gpu/export-demo-expected.json) and greedy-decodes it (scripts/gpu/hf_artifact_check.py).
 set -uo pipefail
 out=${OUT:-.gpu/out}
 mkdir -p "$out"
@@ -78,6 +80,11 @@ if [ -n "${CASES:-}" ]; then
     $java -cp "$cp" $tools.CompareCases "$CASES/cpu-dense.jsonl" "$out/gpu-bf16-dense.jsonl" --min-percent 0 2>&1 \
       | sed 's/^cases:/cases (bf16):/' | tee -a "$out/parity.log" | tail -15
   fi
+fi
+if [ -n "${HF_ARTIFACT:-}" ]; then  # transformers loads a headroom export as the plain model (issue: model artifact)
+  timeout 240 python3 scripts/gpu/hf_artifact_check.py "$HF_ARTIFACT" "$HF_ARTIFACT-expected.json" 2>&1 \
+    | tee -a "$out/parity.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
 fi
 if [ "${E2E:-0}" != 0 ]; then
   started_e2e=$(date +%s)

@@ -211,6 +211,52 @@ class ExportedModelCliTest {
                 foreign.err());
     }
 
+    @Test
+    void aRunFromAnExportCarriesItsPlanAndRecordsBothRuns() throws Exception {
+        Path model = TestModels.demoModelOrSkip();
+        Path plan = plan(model);
+        Path first = dir.resolve("first.yaml"), second = dir.resolve("second.yaml");
+        Files.writeString(
+                first,
+                "model: "
+                        + model
+                        + "\noutput: first\nstages:\n  - stage: export\n    file: "
+                        + plan
+                        + "\n"
+                        + "    portable: true\n");
+        HeadroomRun.Outcome a =
+                new HeadroomRun(quiet(), quiet()).run(first, HeadroomRun.RunnerOverrides.NONE, dir);
+        Path exported = a.runDirectory().resolve("artifacts/model");
+        assertEquals(
+                1,
+                Files.getAttribute(exported.resolve("model.safetensors"), "unix:nlink"),
+                "portable: a copy");
+        Files.writeString(
+                second, "model: " + exported + "\noutput: second\nstages:\n  - stage: export\n");
+        HeadroomRun.Outcome b =
+                new HeadroomRun(quiet(), quiet())
+                        .run(second, HeadroomRun.RunnerOverrides.NONE, dir);
+        Path again = b.runDirectory().resolve("artifacts/model");
+        var block =
+                new ObjectMapper().readTree(again.resolve("config.json").toFile()).path("headroom");
+        assertEquals(ModelIdentity.configHash(model), block.path("source_config_sha256").asText());
+        assertEquals(2, block.path("provenance").size(), block.toString());
+        assertEquals(
+                model.toAbsolutePath().toString(),
+                block.path("provenance").get(0).path("model").asText());
+        assertEquals(
+                exported.toAbsolutePath().toString(),
+                block.path("provenance").get(1).path("model").asText());
+        assertEquals(
+                Files.readString(exported.resolve("headroom_plan.json")),
+                Files.readString(again.resolve("headroom_plan.json")),
+                "the source export's plan, carried");
+        assertEquals(
+                2,
+                Files.getAttribute(again.resolve("model.safetensors"), "unix:nlink"),
+                "hard-linked");
+    }
+
     private static void copyTree(Path from, Path to) throws Exception {
         try (var s = Files.walk(from)) {
             for (Path f : s.toList()) {
