@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -83,19 +82,6 @@ class FlinkSessionClusterTest {
                         + "    max_new_tokens: 8\n    add_bos: false\n    methods:\n"
                         + "      - method: dense\n      - {method: uniform, sink: 4, window: 64}\n");
         return file;
-    }
-
-    private static List<CellSummary> summary(HeadroomRun.Outcome outcome) {
-        List<CellSummary> rows =
-                new ArrayList<>(
-                        ParquetTables.read(
-                                EvalTables.SUMMARY,
-                                outcome.runDirectory().resolve("reports/eval_summary.parquet")));
-        rows.sort(
-                Comparator.comparing(CellSummary::method)
-                        .thenComparing(CellSummary::task)
-                        .thenComparingInt(CellSummary::length));
-        return rows;
     }
 
     private static JsonNode get(int port, String path) throws Exception {
@@ -195,7 +181,8 @@ class FlinkSessionClusterTest {
             assertTrue(killed != null, "a TaskManager was killed while it ran cases");
             HeadroomRun.Outcome done = flink.get(600, TimeUnit.SECONDS);
 
-            List<CellSummary> a = summary(direct), b = summary(done);
+            List<CellSummary> a = RunnerEqualityTest.summary(direct),
+                    b = RunnerEqualityTest.summary(done);
             assertFalse(a.isEmpty());
             assertEquals(
                     a,

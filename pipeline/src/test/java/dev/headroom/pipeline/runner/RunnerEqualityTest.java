@@ -97,7 +97,7 @@ class RunnerEqualityTest {
         return file;
     }
 
-    private static List<CellSummary> summary(HeadroomRun.Outcome outcome) {
+    static List<CellSummary> summary(HeadroomRun.Outcome outcome) {
         List<CellSummary> rows =
                 new java.util.ArrayList<>(
                         ParquetTables.read(
