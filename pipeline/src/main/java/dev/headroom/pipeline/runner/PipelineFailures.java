@@ -15,6 +15,34 @@ public final class PipelineFailures {
     /**
      * A {@link HeadroomException} to rethrow, or null when the failure is not the user's to fix.
      */
+    /**
+     * One line for a failed job on a Flink cluster: the deepest cause in the chain, and whether the
+     * restart strategy gave up (a TaskManager lost more times than it allows, for example).
+     */
+    public static HeadroomException flinkJobFailure(
+            String stage, String master, Throwable failure) {
+        Throwable deepest = failure;
+        boolean restartsExhausted = false;
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("Recovery is suppressed"))
+                restartsExhausted = true;
+            deepest = t;
+        }
+        String message = deepest.getMessage() == null ? "" : deepest.getMessage().split("\n")[0];
+        String name = deepest.getClass().getSimpleName();
+        if (name.equals("SerializedThrowable")) name = "";
+        return new HeadroomException(
+                stage
+                        + ": the Flink job on "
+                        + master
+                        + " failed"
+                        + (restartsExhausted ? " after its restart attempts" : "")
+                        + ": "
+                        + (name.isEmpty() ? "" : name + ": ")
+                        + message
+                        + " (the JobManager's log and /jobs/<id>/exceptions have the rest)");
+    }
+
     public static HeadroomException userError(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof HeadroomException h) {

@@ -5,6 +5,8 @@ import dev.headroom.pipeline.api.CalibrationSettings;
 import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.config.ResolvedConfig;
+import dev.headroom.pipeline.config.RunnerKind;
+import dev.headroom.pipeline.config.RunnerSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -131,7 +133,12 @@ public final class RunStageContext implements StageContext {
             }
         } catch (RuntimeException e) {
             HeadroomException user = PipelineFailures.userError(e);
-            throw user != null ? user : e;
+            if (user != null) throw user;
+            String master = config.runner().flinkMasterOrDefault();
+            if (config.runner().nameOrDefault() == RunnerKind.FLINK
+                    && !master.equals(RunnerSettings.LOCAL_FLINK))
+                throw PipelineFailures.flinkJobFailure(stageName, master, e);
+            throw e;
         } finally {
             deleteRecursively(tempDirectory());
         }

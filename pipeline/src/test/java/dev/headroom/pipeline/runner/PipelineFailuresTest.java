@@ -28,6 +28,25 @@ class PipelineFailuresTest {
     private static final String COORDINATES = "method=dense task=copy length=3 depth=0.5 sample=2";
 
     @Test
+    void aFailedFlinkJobIsOneLineWithItsDeepestCause() {
+        Exception chain =
+                new RuntimeException(
+                        "Pipeline execution failed",
+                        new Exception(
+                                "Job execution failed.",
+                                new Exception(
+                                        "Recovery is suppressed by FixedDelayRestartBackoffTimeStrategy(maxNumberRestartAttempts=10, backoffTimeMS=3000)",
+                                        new java.net.ConnectException(
+                                                "Connection refused: localhost/127.0.0.1:41703\nmore"))));
+        assertNull(PipelineFailures.userError(chain), "not the user's to fix");
+        assertEquals(
+                "evaluate: the Flink job on localhost:8081 failed after its restart attempts:"
+                        + " ConnectException: Connection refused: localhost/127.0.0.1:41703 (the"
+                        + " JobManager's log and /jobs/<id>/exceptions have the rest)",
+                PipelineFailures.flinkJobFailure("evaluate", "localhost:8081", chain).getMessage());
+    }
+
+    @Test
     void findsTheCaseFailureInsideFlinksSerializedThrowable() {
         CaseFailedException original =
                 new CaseFailedException(COORDINATES, new IllegalArgumentException("too short"));
