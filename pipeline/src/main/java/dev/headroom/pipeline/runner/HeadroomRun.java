@@ -52,6 +52,11 @@ public final class HeadroomRun {
     private final PrintStream out;
     private final PrintStream err;
 
+    /** The stage running now ("2/4 search"), for the line a signal prints; null between stages. */
+    private volatile String running;
+
+    private final List<String> finished = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public HeadroomRun(PrintStream out, PrintStream err) {
         this.registry = StageRegistry.load();
         this.out = out;
@@ -91,7 +96,35 @@ public final class HeadroomRun {
         ResolvedConfig config = load(configFile, overrides, workingDir);
         BeamRunners.checkReachable(config.runner());
         try (RunLock lock = RunLock.acquire(config.runDirectory(), err)) {
-            return runLocked(config, overrides);
+            // SIGINT / SIGTERM: one line saying what completed and how to resume, and the lock
+            // released (completed stages are on disk; the one running resumes from its start)
+            Thread onSignal =
+                    new Thread(
+                            () -> {
+                                String now = running;
+                                err.println(
+                                        "headroom: stopped"
+                                                + (now == null ? "" : " during stage " + now)
+                                                + "; completed: "
+                                                + (finished.isEmpty()
+                                                        ? "none"
+                                                        : String.join(", ", finished))
+                                                + "; resume with: ./runners/headroom run "
+                                                + config.file());
+                                err.flush();
+                                lock.close();
+                            },
+                            "headroom-signal");
+            Runtime.getRuntime().addShutdownHook(onSignal);
+            try {
+                return runLocked(config, overrides);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onSignal);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or about to: it prints the line
+                }
+            }
         }
     }
 
@@ -143,6 +176,7 @@ public final class HeadroomRun {
                                 + String.join(", ", outputs));
                 skipped.add(stage.name());
                 status.put(i + "-" + stage.name(), "skipped (complete)");
+                finished.add(stage.name());
             } else {
                 if (!ranAny) {
                     // This run makes results: provenance.json describes it, and the provenance it
@@ -151,6 +185,7 @@ public final class HeadroomRun {
                     Provenance.supersede(provenance, history, started);
                 }
                 status.put(i + "-" + stage.name(), "running");
+                running = (i + 1) + "/" + config.stages().size() + " " + stage.name();
                 dir.writeAtomically(provenance, Provenance.json(config, started, null, status));
                 Instant t0 = Instant.now();
                 err.println(label + ": " + stage.description());
@@ -161,6 +196,8 @@ public final class HeadroomRun {
                 }
                 Instant t1 = Instant.now();
                 dir.markComplete(key, outputs, t0, t1);
+                running = null;
+                finished.add(stage.name());
                 status.put(
                         i + "-" + stage.name(),
                         "ran in "
