@@ -1,5 +1,6 @@
 package dev.headroom.stages.evaluate;
 
+import java.nio.file.Path;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -24,6 +25,7 @@ public final class EvaluateCases
     private final boolean addBos;
     private final String progressKey;
     private final String runDirectory; // where policies find learned weights; null: none
+    private String journal; // where finished cases are kept for a resume; null: nowhere
 
     /**
      * @param modelDir checkpoint directory (absolute)
@@ -46,12 +48,21 @@ public final class EvaluateCases
         this.runDirectory = runDirectory;
     }
 
+    /** The same, keeping every finished case in {@code journal} (a {@link CaseJournal} folder). */
+    EvaluateCases keepingCasesIn(Path journal) {
+        EvaluateCases e = new EvaluateCases(modelDir, addBos, progressKey, runDirectory);
+        e.journal = journal.toAbsolutePath().toString();
+        return e;
+    }
+
     @Override
     public PCollection<CaseResult> expand(PCollection<EvalCase> cases) {
         return cases.apply("Spread cases", Reshuffle.viaRandomKey())
                 .apply(
                         "Run cases",
-                        ParDo.of(new RunCaseFn(modelDir, addBos, progressKey, runDirectory)))
+                        ParDo.of(
+                                new RunCaseFn(modelDir, addBos, progressKey, runDirectory)
+                                        .keepingCasesIn(journal)))
                 .setCoder(SerializableCoder.of(CaseResult.class));
     }
 }

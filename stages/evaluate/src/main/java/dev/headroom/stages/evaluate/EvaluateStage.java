@@ -26,7 +26,9 @@ import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * The {@code evaluate} stage: builds the grid, runs it through {@link EvaluateCases}, aggregates it
@@ -164,30 +166,62 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
         EvalGrid grid = grid(params, context);
         LanguageModelRuntime model = ModelCache.get(context.model().directory());
         Function<TaskSpec, TaskGenerator> generators = generators(model, params.addBosOrDefault());
-        List<EvalCase> cases = distinctCases(grid, generators, context.err());
+        List<EvalCase> all = distinctCases(grid, generators, context.err());
+        // a run killed mid-stage left its finished cases: run only the others
+        CaseJournal journal = CaseJournal.of(context.runDirectory(), params);
+        Map<String, CaseResult> kept = journal.read();
+        List<EvalCase> cases = new ArrayList<>();
+        List<CaseResult> done = new ArrayList<>();
+        for (EvalCase c : all) {
+            CaseResult r = kept.get(CaseJournal.key(c));
+            if (r == null) cases.add(c);
+            else done.add(r);
+        }
+        if (!done.isEmpty())
+            context.err()
+                    .printf(
+                            Locale.ROOT,
+                            "evaluate: resuming: %d of %d cases were finished by an interrupted run (%s);"
+                                    + " running the other %d%n",
+                            done.size(),
+                            all.size(),
+                            journal.directory(),
+                            cases.size());
         List<EvalProbe.Timing> timings =
-                EvalProbe.time(
-                        cases,
-                        c -> generators.apply(c.task()),
-                        new CaseRunner(model, params.addBosOrDefault())
-                                .withArtifacts(ArtifactResolver.under(context.runDirectory())),
-                        System::nanoTime);
+                cases.isEmpty()
+                        ? List.of()
+                        : EvalProbe.time(
+                                cases,
+                                c -> generators.apply(c.task()),
+                                new CaseRunner(model, params.addBosOrDefault())
+                                        .withArtifacts(
+                                                ArtifactResolver.under(context.runDirectory())),
+                                System::nanoTime);
         EvalProbe.lines(
                         EvalProbe.estimate(cases, timings, context.parallelism()),
                         context.parallelism())
                 .forEach(context.err()::println);
         Pipeline pipeline = context.newPipeline();
-        PCollection<CaseResult> results =
+        PCollection<CaseResult> fresh =
                 pipeline.apply(
                                 "Create grid",
                                 Create.of(cases).withCoder(SerializableCoder.of(EvalCase.class)))
                         .apply(
                                 "Evaluate",
                                 new EvaluateCases(
-                                        context.model().directory().toString(),
-                                        params.addBosOrDefault(),
-                                        context.progressKey(),
-                                        context.runDirectory().toAbsolutePath().toString()));
+                                                context.model().directory().toString(),
+                                                params.addBosOrDefault(),
+                                                context.progressKey(),
+                                                context.runDirectory().toAbsolutePath().toString())
+                                        .keepingCasesIn(journal.directory()));
+        PCollection<CaseResult> results =
+                PCollectionList.of(fresh)
+                        .and(
+                                pipeline.apply(
+                                        "Cases finished before",
+                                        Create.of(done)
+                                                .withCoder(SerializableCoder.of(CaseResult.class))))
+                        .apply("All cases", Flatten.pCollections());
         results.apply(
                 "Write eval_results",
                 ParquetTables.write(
@@ -198,6 +232,7 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
                 ParquetTables.write(
                         EvalTables.SUMMARY, context.reports(), context.tempDirectory()));
         context.run(pipeline, cases.size(), "cases");
+        CaseJournal.clear(context.runDirectory()); // the tables hold every case now
     }
 
     @Override

@@ -45,6 +45,7 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
     private final boolean addBos;
     private final String progressKey;
     private final String runDirectory; // null: the policies load no artifacts
+    private String journal; // null: finished cases are not kept for a resume
 
     private transient LanguageModelRuntime model;
     private transient CaseRunner runner;
@@ -55,6 +56,12 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
         this.addBos = addBos;
         this.progressKey = progressKey;
         this.runDirectory = runDirectory;
+    }
+
+    /** The same, keeping each finished case in the {@link CaseJournal} at {@code journal}. */
+    RunCaseFn keepingCasesIn(String journal) {
+        this.journal = journal;
+        return this;
     }
 
     @Setup
@@ -77,6 +84,7 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
             throw new CaseFailedException(element.coordinates(), e);
         }
         CaseResult result = run(element, generator, runner);
+        if (journal != null) new CaseJournal(Path.of(journal)).write(element, result);
         casesRun.inc();
         if (result.correct()) {
             casesCorrect.inc();
