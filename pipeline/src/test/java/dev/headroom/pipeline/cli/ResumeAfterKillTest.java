@@ -14,7 +14,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -98,25 +97,7 @@ class ResumeAfterKillTest {
         assertEquals(72, expected.size());
 
         Path cfg = config(killed), run = killed.resolve("run");
-        Process p =
-                new ProcessBuilder(
-                                List.of(
-                                        Path.of(System.getProperty("java.home"), "bin", "java")
-                                                .toString(),
-                                        "-Dai.djl.offline=true",
-                                        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                                        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                                        "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                                        "--add-opens=java.base/java.util=ALL-UNNAMED",
-                                        "-cp",
-                                        System.getProperty("java.class.path"),
-                                        HeadroomCli.class.getName(),
-                                        "run",
-                                        cfg.toString()))
-                        .directory(killed.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(killed.resolve("first.log").toFile())
-                        .start();
+        Process p = CliProcess.start(killed, killed.resolve("first.log"), "run", cfg.toString());
         long before;
         for (long t0 = System.nanoTime(); ; Thread.sleep(20)) {
             assertTrue((System.nanoTime() - t0) / 1e9 < 180, "no case finished");

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.headroom.pipeline.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,25 +28,7 @@ class SignalStopTest {
                         + "    lengths: [32, 64, 128, 256]\n    samples: 40\n    depths: [0.0, 0.5, 1.0]\n"
                         + "    methods:\n      - method: dense\n      - {method: uniform, window: 8}\n");
         Path err = dir.resolve("err.txt");
-        Process p =
-                new ProcessBuilder(
-                                List.of(
-                                        Path.of(System.getProperty("java.home"), "bin", "java")
-                                                .toString(),
-                                        "-Dai.djl.offline=true",
-                                        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                                        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                                        "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                                        "--add-opens=java.base/java.util=ALL-UNNAMED",
-                                        "-cp",
-                                        System.getProperty("java.class.path"),
-                                        HeadroomCli.class.getName(),
-                                        "run",
-                                        config.toString()))
-                        .directory(dir.toFile())
-                        .redirectError(err.toFile())
-                        .redirectOutput(dir.resolve("out.txt").toFile())
-                        .start();
+        Process p = CliProcess.start(dir, err, "run", config.toString());
         for (long t0 = System.nanoTime(); ; Thread.sleep(200)) {
             assertTrue((System.nanoTime() - t0) / 1e9 < 120, "the stage never started");
             assertTrue(p.isAlive(), () -> "the run ended early: " + read(err));
