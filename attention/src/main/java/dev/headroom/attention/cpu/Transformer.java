@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.model.RotaryTable;
 
@@ -69,16 +70,37 @@ public final class Transformer {
             NDArray att = state.attend(l, q, k, v, pos0, observer); // [B, H, T, hd]
             att = att.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd); // [B, T, H*hd]
             x = x.add(linear(att, lw.wo(), lw.bo())); // [B, T, D]
+            checkFinite(x, l, "attention", pos0, t);
             // SwiGLU MLP block
             NDArray xm = rmsNorm(x, lw.mlpNorm()); // [B, T, D]
             NDArray gate = silu(linear(xm, lw.wGate(), null)); // [B, T, F]
             NDArray up = linear(xm, lw.wUp(), null); // [B, T, F]
             x = x.add(linear(gate.mul(up), lw.wDown(), null)); // [B, T, D]
+            checkFinite(x, l, "MLP", pos0, t);
         }
         if (lastOnly && t > 1) x = x.get(new NDIndex(":, {}:, :", t - 1)); // [B, 1, D]
         x = rmsNorm(x, w.finalNorm());
         state.advance(t);
         return linear(x, w.lmHead(), null); // [B, T|1, V]
+    }
+
+    /**
+     * Refuses a residual stream that holds NaN or Inf, naming the layer and block: the weights are
+     * checked finite at load, so an activation overflowed float32, and a NaN would otherwise reach
+     * the reports as a wrong answer.
+     */
+    private static void checkFinite(NDArray x, int layer, String block, int pos0, int t) {
+        if (x.isNaN().any().getBoolean() || x.isInfinite().any().getBoolean())
+            throw new HeadroomException(
+                    "layer "
+                            + layer
+                            + ": the residual stream after the "
+                            + block
+                            + " block is not finite (NaN or Inf) at positions "
+                            + pos0
+                            + ".."
+                            + (pos0 + t - 1)
+                            + "; the weights are finite, so an activation overflowed float32");
     }
 
     /** y = x W^T + b, W in the checkpoint's [out, in] layout. */

@@ -122,10 +122,29 @@ public final class Checkpoint implements AutoCloseable {
         return t;
     }
 
-    /** The tensor's elements as float, row-major, after the shape check of {@link #expect}. */
+    /**
+     * The tensor's elements as float, row-major, after the shape check of {@link #expect}. A NaN or
+     * infinite element is refused, naming the tensor and the element: it would only surface later
+     * as NaN answers.
+     */
     public float[] read(String name, long... shape) {
         TensorInfo t = expect(name, shape);
-        return byPath.get(t.file()).readFloats(t);
+        float[] v = byPath.get(t.file()).readFloats(t);
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i]))
+                throw new CheckpointException(
+                        t.file(),
+                        "tensor '"
+                                + name
+                                + "' holds "
+                                + v[i]
+                                + " at element "
+                                + i
+                                + " of "
+                                + v.length
+                                + "; a checkpoint's weights must be finite");
+        }
+        return v;
     }
 
     /** The dtype most tensors are stored in, for the model summary. */
