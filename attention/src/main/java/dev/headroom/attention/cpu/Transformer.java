@@ -70,13 +70,15 @@ public final class Transformer {
             NDArray att = state.attend(l, q, k, v, pos0, observer); // [B, H, T, hd]
             att = att.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd); // [B, T, H*hd]
             x = x.add(linear(att, lw.wo(), lw.bo())); // [B, T, D]
-            if (observer == null) checkFinite(x, l, "attention", pos0, t);
+            if (observer == null || observer == AttentionObserver.NONE)
+                checkFinite(x, l, "attention", pos0, t);
             // SwiGLU MLP block
             NDArray xm = rmsNorm(x, lw.mlpNorm()); // [B, T, D]
             NDArray gate = silu(linear(xm, lw.wGate(), null)); // [B, T, F]
             NDArray up = linear(xm, lw.wUp(), null); // [B, T, F]
             x = x.add(linear(gate.mul(up), lw.wDown(), null)); // [B, T, D]
-            if (observer == null) checkFinite(x, l, "MLP", pos0, t);
+            if (observer == null || observer == AttentionObserver.NONE)
+                checkFinite(x, l, "MLP", pos0, t);
         }
         if (lastOnly && t > 1) x = x.get(new NDIndex(":, {}:, :", t - 1)); // [B, 1, D]
         x = rmsNorm(x, w.finalNorm());
