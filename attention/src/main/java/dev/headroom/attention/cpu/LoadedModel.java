@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import com.sun.management.OperatingSystemMXBean;
 import dev.headroom.attention.checkpoint.Checkpoint;
 import dev.headroom.attention.checkpoint.CheckpointException;
+import dev.headroom.attention.checkpoint.TensorInfo;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.policy.ArtifactResolver;
@@ -18,6 +19,7 @@ import dev.headroom.attention.runtime.Runtimes;
 import dev.headroom.attention.tokenizer.ModelTokenizer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The DJL CPU runtime: a checkpoint directory loaded for inference in fp32 (config, weights, the
@@ -47,6 +49,32 @@ public final class LoadedModel implements LanguageModelRuntime {
         this.tokenizer = tokenizer;
     }
 
+    /**
+     * Refuses a NaN or infinite weight, naming its file, tensor and element: it would only surface
+     * later as NaN answers. (The trainer loads through {@link Weights} and handles them itself.)
+     */
+    private static void checkFinite(Checkpoint ckpt, Weights w) {
+        for (Map.Entry<String, NDArray> e : w.named().entrySet()) {
+            NDArray a = e.getValue();
+            if (!a.isNaN().any().getBoolean() && !a.isInfinite().any().getBoolean()) continue;
+            float[] v = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            int i = 0;
+            while (i < v.length && Float.isFinite(v[i])) i++;
+            TensorInfo t = ckpt.tensors().get(e.getKey());
+            throw new CheckpointException(
+                    t.file(),
+                    "tensor '"
+                            + e.getKey()
+                            + "' holds "
+                            + (i < v.length ? v[i] : Float.NaN)
+                            + " at element "
+                            + i
+                            + " of "
+                            + v.length
+                            + "; a checkpoint's weights must be finite");
+        }
+    }
+
     public static LoadedModel load(Path dir) {
         ModelConfig config = ConfigReader.read(dir);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
@@ -55,7 +83,9 @@ public final class LoadedModel implements LanguageModelRuntime {
             ModelTokenizer tok = ModelTokenizer.openIfPresent(dir);
             NDManager m = NDManager.newBaseManager("PyTorch");
             try {
-                return new LoadedModel(dir, config, m, Weights.load(ckpt, config, m), tok);
+                Weights w = Weights.load(ckpt, config, m);
+                checkFinite(ckpt, w);
+                return new LoadedModel(dir, config, m, w, tok);
             } catch (RuntimeException e) {
                 m.close();
                 if (tok != null) tok.close();

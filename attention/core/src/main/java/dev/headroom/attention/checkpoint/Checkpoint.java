@@ -122,29 +122,10 @@ public final class Checkpoint implements AutoCloseable {
         return t;
     }
 
-    /**
-     * The tensor's elements as float, row-major, after the shape check of {@link #expect}. A NaN or
-     * infinite element is refused, naming the tensor and the element: it would only surface later
-     * as NaN answers.
-     */
+    /** The tensor's elements as float, row-major, after the shape check of {@link #expect}. */
     public float[] read(String name, long... shape) {
         TensorInfo t = expect(name, shape);
-        float[] v = byPath.get(t.file()).readFloats(t);
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i]))
-                throw new CheckpointException(
-                        t.file(),
-                        "tensor '"
-                                + name
-                                + "' holds "
-                                + v[i]
-                                + " at element "
-                                + i
-                                + " of "
-                                + v.length
-                                + "; a checkpoint's weights must be finite");
-        }
-        return v;
+        return byPath.get(t.file()).readFloats(t);
     }
 
     /** The dtype most tensors are stored in, for the model summary. */
