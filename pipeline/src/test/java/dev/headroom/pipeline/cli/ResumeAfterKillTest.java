@@ -48,16 +48,7 @@ class ResumeAfterKillTest {
         for (CaseResult r :
                 ParquetTables.read(
                         EvalTables.RESULTS, run.resolve("reports/eval_results.parquet"))) {
-            String key =
-                    r.method()
-                            + " "
-                            + r.task()
-                            + " "
-                            + r.length()
-                            + " "
-                            + r.depth()
-                            + " "
-                            + r.sample();
+            String key = r.caseKey();
             String value =
                     r.prediction()
                             + " "

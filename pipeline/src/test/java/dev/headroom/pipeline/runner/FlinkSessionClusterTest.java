@@ -193,19 +193,7 @@ class FlinkSessionClusterTest {
                             EvalTables.RESULTS,
                             done.runDirectory().resolve("reports/eval_results.parquet"));
             Set<String> keys = new TreeSet<>();
-            for (CaseResult r : results)
-                assertTrue(
-                        keys.add(
-                                r.method()
-                                        + " "
-                                        + r.task()
-                                        + " "
-                                        + r.length()
-                                        + " "
-                                        + r.depth()
-                                        + " "
-                                        + r.sample()),
-                        "case twice: " + r);
+            for (CaseResult r : results) assertTrue(keys.add(r.caseKey()), "case twice: " + r);
             assertEquals(48, results.size(), "every case once");
 
             assertEquals("FINISHED", get(port, "/jobs/" + job).path("state").asText());

@@ -54,6 +54,11 @@ public record CaseResult(
         return method + '\u0000' + task + '\u0000' + length;
     }
 
+    /** The case itself within its cell: method, task, length, depth and sample, for messages. */
+    public String caseKey() {
+        return method + " " + task + " " + length + " " + depth + " " + sample;
+    }
+
     /**
      * A builder: every column by name. {@code klDivergence} and {@code perplexity} default to NaN
      * (not the kl probe).
