@@ -121,6 +121,58 @@ final class EvalReport {
             report.section(
                     "KL divergence and perplexity (kl probe)", languageModeling(params, rows));
         }
+        if (!results.isEmpty()) {
+            report.section("Time per case", timing(params, results));
+        }
+    }
+
+    /**
+     * Measured prefill and decode wall time per method and length (the eval_results columns
+     * prefill_ms and decode_ms): mean per case and the sum over the method's cases.
+     */
+    static String timing(EvaluateParams params, List<CaseResult> results) {
+        Map<String, Integer> order = new TreeMap<>();
+        for (MethodSpec m : params.methods()) order.putIfAbsent(m.label(), order.size());
+        Map<String, double[]> cells = new TreeMap<>(); // method|length -> cases, prefill, decode
+        for (CaseResult r : results) {
+            String key =
+                    String.format(
+                            Locale.ROOT,
+                            "%05d|%s|%08d",
+                            order.getOrDefault(r.method(), order.size()),
+                            r.method(),
+                            r.length());
+            double[] c = cells.computeIfAbsent(key, k -> new double[3]);
+            c[0]++;
+            c[1] += r.prefillMillis();
+            c[2] += r.decodeMillis();
+        }
+        StringBuilder b =
+                new StringBuilder(
+                        "<p>Backend: "
+                                + Html.escape(
+                                        params.backendOrDefault().name().toLowerCase(Locale.ROOT))
+                                + " (the config's <code>backend</code>; <code>auto</code> takes the"
+                                + " GPU where one answers). Wall time measured around each case's"
+                                + " prompt pass (prefill) and its generated tokens (decode), as"
+                                + " eval_results' prefill_ms and decode_ms hold them.</p>"
+                                + "<table><tr><th class=\"l\">method</th><th>length</th><th>cases</th>"
+                                + "<th>prefill ms / case</th><th>decode ms / case</th><th>total s</th></tr>");
+        for (Map.Entry<String, double[]> e : cells.entrySet()) {
+            String[] k = e.getKey().split("\\|");
+            double[] c = e.getValue();
+            b.append(
+                    String.format(
+                            Locale.ROOT,
+                            "<tr><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>",
+                            Html.escape(k[1]),
+                            Integer.parseInt(k[2]),
+                            (int) c[0],
+                            c[1] / c[0],
+                            c[2] / c[0],
+                            (c[1] + c[2]) / 1e3));
+        }
+        return b.append("</table>").toString();
     }
 
     private static String summaryTable(List<CellSummary> rows) {

@@ -1,5 +1,6 @@
 package dev.headroom.stages.evaluate;
 
+import dev.headroom.attention.runtime.Backend;
 import java.nio.file.Path;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -26,6 +27,7 @@ public final class EvaluateCases
     private final String progressKey;
     private final String runDirectory; // where policies find learned weights; null: none
     private String journal; // where finished cases are kept for a resume; null: nowhere
+    private Backend backend = Backend.AUTO;
 
     /**
      * @param modelDir checkpoint directory (absolute)
@@ -52,6 +54,15 @@ public final class EvaluateCases
     EvaluateCases keepingCasesIn(Path journal) {
         EvaluateCases e = new EvaluateCases(modelDir, addBos, progressKey, runDirectory);
         e.journal = journal.toAbsolutePath().toString();
+        e.backend = backend;
+        return e;
+    }
+
+    /** The same, running the cases on {@code backend}. */
+    public EvaluateCases on(Backend backend) {
+        EvaluateCases e = new EvaluateCases(modelDir, addBos, progressKey, runDirectory);
+        e.journal = journal;
+        e.backend = backend;
         return e;
     }
 
@@ -62,7 +73,8 @@ public final class EvaluateCases
                         "Run cases",
                         ParDo.of(
                                 new RunCaseFn(modelDir, addBos, progressKey, runDirectory)
-                                        .keepingCasesIn(journal)))
+                                        .keepingCasesIn(journal)
+                                        .on(backend)))
                 .setCoder(SerializableCoder.of(CaseResult.class));
     }
 }

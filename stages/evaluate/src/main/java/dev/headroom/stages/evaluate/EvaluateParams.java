@@ -1,5 +1,6 @@
 package dev.headroom.stages.evaluate;
 
+import dev.headroom.attention.runtime.Backend;
 import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.harness.TextWindowTask;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -30,6 +32,9 @@ import java.util.Set;
  * @param addBos prepend the model's BOS id (default true)
  * @param textFile text for {@code niah_*_text} (the haystack) and {@code kl} (the sequence; token
  *     ids when the model has no tokenizer), relative to the working directory
+ * @param backend the runtime the cases run on: {@code auto} (default: the GPU when its runtime is
+ *     on the classpath and a device answers, else the CPU), {@code cpu}, or {@code gpu} (the CUDA
+ *     runtime; the run fails in one line where it cannot run)
  */
 public record EvaluateParams(
         List<MethodSpec> methods,
@@ -41,8 +46,40 @@ public record EvaluateParams(
         Integer maxNewTokens,
         Integer mqarPairs,
         Boolean addBos,
-        String textFile)
+        String textFile,
+        String backend)
         implements StageParams {
+
+    /** The params without a backend ({@code auto}). */
+    public EvaluateParams(
+            List<MethodSpec> methods,
+            List<String> tasks,
+            List<Integer> lengths,
+            List<Double> depths,
+            Integer samples,
+            Long seed,
+            Integer maxNewTokens,
+            Integer mqarPairs,
+            Boolean addBos,
+            String textFile) {
+        this(
+                methods,
+                tasks,
+                lengths,
+                depths,
+                samples,
+                seed,
+                maxNewTokens,
+                mqarPairs,
+                addBos,
+                textFile,
+                null);
+    }
+
+    /** The backend to run on: {@code auto} unless the config says. */
+    public Backend backendOrDefault() {
+        return backend == null ? Backend.AUTO : Backend.parse(backend);
+    }
 
     public List<Double> depthsOrDefault() {
         return depths == null ? List.of(0.5) : depths;
@@ -67,6 +104,9 @@ public record EvaluateParams(
     @Override
     public void validate(ConfigProblems p, ModelFacts model) {
         int maxLength = model.config().maxPositions();
+        if (backend != null
+                && !List.of("cpu", "gpu", "auto").contains(backend.trim().toLowerCase(Locale.ROOT)))
+            p.error("backend", "'" + backend + "' is not one of cpu, gpu, auto");
         if (methods == null || methods.isEmpty()) {
             p.error("methods", "is empty; give at least one method, e.g. '- method: dense'");
         } else {

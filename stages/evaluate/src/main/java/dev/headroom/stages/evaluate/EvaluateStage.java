@@ -164,7 +164,13 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
     @Override
     public void run(EvaluateParams params, StageContext context) {
         EvalGrid grid = grid(params, context);
-        LanguageModelRuntime model = ModelCache.get(context.model().directory());
+        LanguageModelRuntime model =
+                ModelCache.get(context.model().directory(), params.backendOrDefault());
+        context.err()
+                .println(
+                        "evaluate: backend "
+                                + model.backend().label()
+                                + (params.backend() == null ? " (the default)" : ""));
         Function<TaskSpec, TaskGenerator> generators = generators(model, params.addBosOrDefault());
         List<EvalCase> all = distinctCases(grid, generators, context.err());
         // a run killed mid-stage left its finished cases: run only the others
@@ -213,7 +219,8 @@ public final class EvaluateStage implements StageDefinition<EvaluateParams> {
                                                 params.addBosOrDefault(),
                                                 context.progressKey(),
                                                 context.runDirectory().toAbsolutePath().toString())
-                                        .keepingCasesIn(journal.directory()));
+                                        .keepingCasesIn(journal.directory())
+                                        .on(model.backend()));
         PCollection<CaseResult> results =
                 PCollectionList.of(fresh)
                         .and(

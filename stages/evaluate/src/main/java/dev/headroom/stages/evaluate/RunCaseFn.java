@@ -4,6 +4,7 @@ import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.policy.ArtifactResolver;
 import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.PlanPolicy;
+import dev.headroom.attention.runtime.Backend;
 import dev.headroom.attention.runtime.LanguageModelRuntime;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.CaseOutcome;
@@ -45,6 +46,7 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
     private final boolean addBos;
     private final String progressKey;
     private final String runDirectory; // null: the policies load no artifacts
+    private Backend backend = Backend.AUTO;
     private String journal; // null: finished cases are not kept for a resume
 
     private transient LanguageModelRuntime model;
@@ -58,6 +60,12 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
         this.runDirectory = runDirectory;
     }
 
+    /** The same, running on {@code backend}. */
+    RunCaseFn on(Backend backend) {
+        this.backend = backend;
+        return this;
+    }
+
     /** The same, keeping each finished case in the {@link CaseJournal} at {@code journal}. */
     RunCaseFn keepingCasesIn(String journal) {
         this.journal = journal;
@@ -66,7 +74,7 @@ final class RunCaseFn extends DoFn<EvalCase, CaseResult> {
 
     @Setup
     public void setup() {
-        model = ModelCache.get(Path.of(modelDir));
+        model = ModelCache.get(Path.of(modelDir), backend);
         runner = new CaseRunner(model, addBos);
         if (runDirectory != null)
             runner = runner.withArtifacts(ArtifactResolver.under(Path.of(runDirectory)));

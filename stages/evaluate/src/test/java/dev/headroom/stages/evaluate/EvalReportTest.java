@@ -72,7 +72,9 @@ class EvalReportTest {
                                         .correct(score >= 1)
                                         .prediction("p")
                                         .kvCacheBytes(m.equals("dense") ? n * 640L : 64 * 640L)
-                                        .density(m.equals("dense") ? 1 : 0.5);
+                                        .density(m.equals("dense") ? 1 : 0.5)
+                                        .prefillMillis(m.equals("dense") ? 4 : 2)
+                                        .decodeMillis(n / 64.0);
                         if (kl) {
                             b.klDivergence(m.equals("dense") ? 0 : 1.25 * n / 128)
                                     .perplexity(m.equals("dense") ? 2.6 : 30);
@@ -93,6 +95,23 @@ class EvalReportTest {
         RunReport report = new RunReport("t");
         EvalReport.addTo(report, params(tasks), summary, results);
         return report.html();
+    }
+
+    @Test
+    void timePerCaseShowsTheMeasuredPrefillAndDecodePerMethodAndLength() {
+        String html = render(List.of("passkey", "copy"));
+        String timing = html.substring(html.indexOf("<h2>Time per case</h2>"));
+        assertTrue(timing.contains("Backend: auto"), timing);
+        // dense at 256: 2 tasks x 3 depths = 6 cases, prefill 4 ms and decode 256/64 = 4 ms each
+        assertTrue(
+                timing.contains(
+                        "<td class=\"l\">dense</td><td>256</td><td>6</td><td>4.00</td><td>4.00</td><td>0.05</td>"),
+                timing);
+        assertTrue(
+                timing.contains(
+                        "<td class=\"l\">uniform</td><td>128</td><td>6</td><td>2.00</td><td>2.00</td><td>0.02</td>"),
+                timing);
+        assertTrue(timing.indexOf(">dense<") < timing.indexOf(">uniform<"), "config order");
     }
 
     @Test
