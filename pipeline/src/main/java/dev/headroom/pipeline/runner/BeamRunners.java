@@ -74,14 +74,18 @@ public final class BeamRunners {
             flink.setParallelism(parallelism);
             flink.setMaxParallelism(Math.max(parallelism, 1));
             flink.setJobName(jobName);
-            flink.setAttachedMode(true);
+            // detached on a cluster: the driver polls the job's metrics while it runs
+            // (PipelineJobs);
+            // Beam runs the embedded mini-cluster attached only
+            flink.setAttachedMode(
+                    settings.flinkMasterOrDefault().equals(RunnerSettings.LOCAL_FLINK));
             flink.setFasterCopy(true); // elements are never mutated after output
             return flink;
         }
         DirectOptions direct = PipelineOptionsFactory.as(DirectOptions.class);
         direct.setRunner(DirectRunner.class);
         direct.setTargetParallelism(parallelism);
-        direct.setBlockOnRun(true);
+        direct.setBlockOnRun(false); // the driver polls the job's metrics while it runs
         direct.setJobName(jobName);
         return direct;
     }

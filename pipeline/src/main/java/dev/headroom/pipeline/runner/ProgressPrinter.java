@@ -10,11 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Prints "stage: done/total unit, elapsed, ETA" to stderr every 5 s while a stage's pipeline runs
- * in this JVM, reading {@link RunProgress}. It prints every 5 s even when the count does not move
- * (a stage whose DoFns report no units still shows its elapsed time) and announces the total when
- * it starts; the ETA on each line follows the rate so far. (The evaluate stage prints its own
- * estimate before it starts, from timed probe cases.)
+ * Prints "stage: done/total unit, elapsed, ETA" to stderr every 5 s while a stage's pipeline runs,
+ * reading the count from {@code done} (the job's {@link RunProgress} counter, polled from the
+ * runner). It prints every 5 s even when the count does not move (a stage whose DoFns report no
+ * units still shows its elapsed time) and announces the total when it starts; the ETA on each line
+ * follows the rate so far. (The evaluate stage prints its own estimate before it starts, from timed
+ * probe cases.)
  *
  * <p>{@link #watch} is the stage-level side, opened by {@link HeadroomRun} around a whole stage: it
  * ticks "stage: running, 0:35 elapsed" every 5 s while the stage works outside a counted pipeline
@@ -36,11 +37,16 @@ public final class ProgressPrinter implements AutoCloseable {
     private final LongSupplier nanos;
     private final long startNanos;
     private final Watch watch;
+    private final LongSupplier done;
     private final Thread thread;
     private volatile boolean running = true;
 
-    public ProgressPrinter(String stage, String key, long total, String unit, PrintStream err) {
-        this(stage, key, total, unit, err, System::nanoTime, true);
+    /**
+     * @param done the units finished so far, asked every period and once at the end
+     */
+    public ProgressPrinter(
+            String stage, String key, long total, String unit, PrintStream err, LongSupplier done) {
+        this(stage, key, total, unit, err, done, System::nanoTime, true);
     }
 
     /**
@@ -52,10 +58,12 @@ public final class ProgressPrinter implements AutoCloseable {
             long total,
             String unit,
             PrintStream err,
+            LongSupplier done,
             LongSupplier nanos,
             boolean thread) {
         this.stage = stage;
         this.key = key;
+        this.done = done;
         this.total = total;
         this.unit = unit;
         this.err = err;
@@ -74,7 +82,6 @@ public final class ProgressPrinter implements AutoCloseable {
                             watch.confirmHint.replace("{N}", Long.toString(total))));
         }
         this.startNanos = nanos.getAsLong();
-        RunProgress.listen(key);
         if (watch != null) {
             watch.counting = true;
         }
@@ -105,7 +112,7 @@ public final class ProgressPrinter implements AutoCloseable {
 
     /** One period: the progress line. */
     void tick() {
-        err.println(line(RunProgress.done(key)));
+        err.println(line(done.getAsLong()));
     }
 
     private double elapsedSeconds() {
@@ -164,8 +171,7 @@ public final class ProgressPrinter implements AutoCloseable {
         if (watch != null) {
             watch.counting = false;
         }
-        err.println(line(RunProgress.done(key)));
-        RunProgress.stopListening(key);
+        err.println(line(done.getAsLong()));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.headroom.pipeline.runner;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.pipeline.api.CalibrationSettings;
 import dev.headroom.pipeline.api.ModelFacts;
+import dev.headroom.pipeline.api.RunProgress;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.config.ResolvedConfig;
 import dev.headroom.pipeline.config.RunnerKind;
@@ -18,6 +19,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.DistributionResult;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricResults;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /** The engine's {@link StageContext}: one stage of one run, over the resolved config. */
@@ -120,14 +122,28 @@ public final class RunStageContext implements StageContext {
      */
     @Override
     public void run(Pipeline pipeline, long total, String unit) {
+        PipelineJobs job = new PipelineJobs();
+        String key = progressKey();
+        RunProgress.listen(key);
         try (ProgressPrinter progress =
-                new ProgressPrinter(stageName, progressKey(), total, unit, err)) {
-            PipelineResult result = pipeline.run();
-            PipelineResult.State state = result.waitUntilFinish();
+                        new ProgressPrinter(
+                                stageName,
+                                key,
+                                total,
+                                unit,
+                                err,
+                                () -> {
+                                    var m = job.metrics();
+                                    return m != null
+                                            ? RunProgress.done(m, key)
+                                            : RunProgress.doneInThisJvm(key);
+                                });
+                CancelOnStop cancel = new CancelOnStop(job)) {
+            PipelineResult.State state = job.await(pipeline.run());
             if (state != PipelineResult.State.DONE) {
                 throw new HeadroomException(stageName + ": the pipeline ended in state " + state);
             }
-            String metrics = metricsLine(result);
+            String metrics = metricsLine(job.metrics());
             if (!metrics.isEmpty()) {
                 err.println(stageName + " metrics: " + metrics);
             }
@@ -140,7 +156,29 @@ public final class RunStageContext implements StageContext {
                 throw PipelineFailures.flinkJobFailure(stageName, master, e);
             throw e;
         } finally {
+            RunProgress.stopListening(key);
             deleteRecursively(tempDirectory());
+        }
+    }
+
+    /**
+     * A job on a Flink cluster outlives the driver; a SIGINT or SIGTERM while it runs cancels it.
+     */
+    private static final class CancelOnStop implements AutoCloseable {
+        private final Thread hook;
+
+        CancelOnStop(PipelineJobs job) {
+            hook = new Thread(job::cancel, "headroom-cancel-job");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        @Override
+        public void close() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it cancels the job
+            }
         }
     }
 
@@ -148,11 +186,13 @@ public final class RunStageContext implements StageContext {
      * The pipeline's Beam counters and distributions (summed over steps), e.g. "cases_run=180,
      * kv_cache_bytes mean=..."
      */
-    static String metricsLine(PipelineResult result) {
+    static String metricsLine(MetricResults results) {
+        if (results == null) return "";
         try {
-            MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder().build());
+            MetricQueryResults q = results.queryMetrics(MetricsFilter.builder().build());
             java.util.Map<String, Long> counters = new java.util.TreeMap<>();
             for (MetricResult<Long> c : q.getCounters()) {
+                if (c.getName().getNamespace().equals(RunProgress.NAMESPACE)) continue;
                 counters.merge(c.getName().getName(), c.getAttempted(), Long::sum);
             }
             java.util.Map<String, DistributionResult> distributions = new java.util.TreeMap<>();

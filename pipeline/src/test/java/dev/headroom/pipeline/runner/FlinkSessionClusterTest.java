@@ -141,11 +141,13 @@ class FlinkSessionClusterTest {
             HeadroomRun.Outcome direct =
                     new HeadroomRun(quiet(), quiet())
                             .run(config("direct"), HeadroomRun.RunnerOverrides.NONE, dir);
+            ByteArrayOutputStream flinkErr = new ByteArrayOutputStream();
+            PrintStream flinkErrStream = new PrintStream(flinkErr, true, StandardCharsets.UTF_8);
             CompletableFuture<HeadroomRun.Outcome> flink =
                     CompletableFuture.supplyAsync(
                             () -> {
                                 try {
-                                    return new HeadroomRun(quiet(), quiet())
+                                    return new HeadroomRun(quiet(), flinkErrStream)
                                             .run(
                                                     config("flink"),
                                                     new HeadroomRun.RunnerOverrides(
@@ -195,6 +197,16 @@ class FlinkSessionClusterTest {
             Set<String> keys = new TreeSet<>();
             for (CaseResult r : results) assertTrue(keys.add(r.caseKey()), "case twice: " + r);
             assertEquals(48, results.size(), "every case once");
+
+            // the progress lines count cases the TaskManagers ran, from the job's metrics
+            List<Long> counts = new java.util.ArrayList<>();
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("(?m)^evaluate: (\\d+)/48 cases")
+                            .matcher(flinkErr.toString(StandardCharsets.UTF_8));
+            while (m.find()) counts.add(Long.parseLong(m.group(1)));
+            assertTrue(
+                    counts.stream().anyMatch(c -> c > 0),
+                    "a progress line counted cases run on the cluster: " + counts);
 
             assertEquals("FINISHED", get(port, "/jobs/" + job).path("state").asText());
             Set<String> ran = taskManagers(port, job, casesVertex(port, job), null);

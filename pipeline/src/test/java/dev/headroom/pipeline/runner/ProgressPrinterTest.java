@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.pipeline.api.RunProgress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 class ProgressPrinterTest {
 
     private final AtomicLong nanos = new AtomicLong();
+    private final AtomicLong done = new AtomicLong();
     private ByteArrayOutputStream bytes;
     private PrintStream err;
 
@@ -43,7 +43,8 @@ class ProgressPrinterTest {
     @Test
     void aStageThatReportsNoUnitsStillShowsItsElapsedTimeEveryPeriod() {
         try (ProgressPrinter p =
-                new ProgressPrinter("search", "k-none", 18, "rows", err, nanos::get, false)) {
+                new ProgressPrinter(
+                        "search", "k-none", 18, "rows", err, done::get, nanos::get, false)) {
             assertEquals(List.of("search: 18 rows to run"), lines());
             advance(5);
             p.tick();
@@ -60,7 +61,8 @@ class ProgressPrinterTest {
                 lines(),
                 "close: the last count");
         try (ProgressPrinter p =
-                new ProgressPrinter("search", "k-zero", 0, "rows", err, nanos::get, false)) {
+                new ProgressPrinter(
+                        "search", "k-zero", 0, "rows", err, done::get, nanos::get, false)) {
             advance(65);
             p.tick();
             assertEquals(List.of("search: 1:05 elapsed"), lines());
@@ -71,11 +73,9 @@ class ProgressPrinterTest {
     void announcesTheTotalAndFollowsTheRateOnEachLine() {
         try (ProgressPrinter p =
                 new ProgressPrinter(
-                        "evaluate", "k-est", 720_000, "cases", err, nanos::get, false)) {
+                        "evaluate", "k-est", 720_000, "cases", err, done::get, nanos::get, false)) {
             assertEquals(List.of("evaluate: 720,000 cases to run"), lines());
-            for (int i = 0; i < 80; i++) {
-                RunProgress.workDone("k-est");
-            }
+            done.set(80);
             advance(20);
             p.tick();
             assertEquals(
@@ -99,7 +99,8 @@ class ProgressPrinterTest {
             w.tick();
             assertEquals(List.of("search: running, 0:05 elapsed"), lines());
             try (ProgressPrinter p =
-                    new ProgressPrinter("search", "k-watch", 0, "rows", err, nanos::get, false)) {
+                    new ProgressPrinter(
+                            "search", "k-watch", 0, "rows", err, done::get, nanos::get, false)) {
                 advance(5);
                 w.tick();
                 p.tick();
@@ -135,16 +136,26 @@ class ProgressPrinterTest {
                                             720_000,
                                             "cases",
                                             err,
+                                            done::get,
                                             nanos::get,
                                             false));
             assertEquals(
                     "evaluate: 720,000 cases to run, more than the 100,000 a stage runs without confirmation"
                             + " (runner.max_units); to run them, add --yes, or set 'max_units: 720000' under 'runner:' in big.yaml",
                     e.getMessage());
-            new ProgressPrinter("evaluate", "k-limit", 100_000, "cases", err, nanos::get, false)
+            new ProgressPrinter(
+                            "evaluate",
+                            "k-limit",
+                            100_000,
+                            "cases",
+                            err,
+                            done::get,
+                            nanos::get,
+                            false)
                     .close();
         }
-        new ProgressPrinter("evaluate", "k-limit", 720_000, "cases", err, nanos::get, false)
+        new ProgressPrinter(
+                        "evaluate", "k-limit", 720_000, "cases", err, done::get, nanos::get, false)
                 .close(); // no watch: no limit
     }
 }
