@@ -23,6 +23,7 @@
 # EVAL=1: configs/demo.yaml's evaluate grid (240 text cases, every method) on the GPU in fp32 through RunCases (eval's
 # CaseRunner), compared case by case with the CPU's answers staged in .gpu/eval (CompareCases: >= 98% per policy):
 #   EVAL=1 PARITY=none BENCH=none PEERS=0 KPEERS=0 scripts/gpu/check-and-bench.sh
+# (EVAL_BF16=1 also runs them with bf16 weights, compared without a bound.)
 # HF_ARTIFACT=.gpu/export-demo: transformers loads an export stage's model directory (staged there with its
 # headroom dense greedy tokens in .gpu/export-demo-expected.json) and greedy-decodes it (scripts/gpu/hf_artifact_check.py).
 set -uo pipefail
@@ -33,7 +34,7 @@ java=.gpu/jre/bin/java
 cp='.gpu/lib/*'  # the slim classpath stage-gpu-dir.sh builds (core, quantize, attention/gpu, gpu-tools, JCuda)
 tools=dev.headroom.attention.gpu.tools
 # $OUT returns at most 8 files: run.log, parity.log, ours.jsonl, kernels.json and bench.{txt,json,csv,parquet}
-# (EVAL adds gpu-eval.jsonl and eval-compare.txt).
+# (EVAL adds gpu-eval.jsonl and eval-compare.txt, EVAL_BF16 gpu-eval-bf16.jsonl).
 exec > >(tee "$out/run.log") 2>&1
 started=$(date +%s)
 echo "check-and-bench $(date -u '+%Y-%m-%d %H:%M:%S UTC') ${quick:-full}"
@@ -98,6 +99,12 @@ if [ "${EVAL:-0}" != 0 ]; then  # the demo evaluate grid on the GPU (fp32) again
   $java -cp "$cp" $tools.CompareCases .gpu/eval/cpu.jsonl "$out/gpu-eval.jsonl" 2>&1 | tee "$out/eval-compare.txt" \
     | grep -E '^(policy|cases)' | sed 's/^/eval /' | tee -a "$out/parity.log"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  if [ "${EVAL_BF16:-0}" != 0 ]; then  # the same cases with bf16 weights, reported beside (bf16 rounding moves answers)
+    timeout 300 $java -Xmx4g -cp "$cp" $tools.RunCases --model models/demo --backend gpu --precision bf16 \
+      --add-bos false --cases .gpu/eval/cases.json --policy "$(cat .gpu/eval/policies.txt)" > "$out/gpu-eval-bf16.jsonl"
+    $java -cp "$cp" $tools.CompareCases .gpu/eval/cpu.jsonl "$out/gpu-eval-bf16.jsonl" --min-percent 0 2>&1 \
+      | grep -E '^(policy|cases)' | sed 's/^/eval (bf16) /' | tee -a "$out/parity.log"
+  fi
 fi
 if [ -n "${HF_ARTIFACT:-}" ]; then  # transformers loads a headroom export as the plain model (issue: model artifact)
   timeout 240 python3 scripts/gpu/hf_artifact_check.py "$HF_ARTIFACT" "$HF_ARTIFACT-expected.json" 2>&1 \
