@@ -157,6 +157,17 @@ public record KvQuantArtifact(
                     throw new HeadroomException(where + ": schemes: " + x.getMessage());
                 }
             }
+            // version 1 files before schemes: width -> sensitivity at the file's group and residual
+            h.path("sensitivity")
+                    .fields()
+                    .forEachRemaining(
+                            e ->
+                                    s.putIfAbsent(
+                                            KvScheme.kivi(
+                                                    Integer.parseInt(e.getKey()),
+                                                    root.path("group").asInt(),
+                                                    root.path("residual").asInt()),
+                                            e.getValue().asDouble()));
             sens.get(l).set(k, s);
         }
         for (int l = 0; l < layers; l++)
