@@ -132,10 +132,20 @@ public record KvQuantArtifact(
                         where + ": (" + l + ", " + k + ") is outside the model");
             bits[l][k] = h.path("bits").asInt(16);
             Map<Integer, Double> s = new TreeMap<>();
-            h.path("sensitivity")
-                    .fields()
-                    .forEachRemaining(
-                            e -> s.put(Integer.parseInt(e.getKey()), e.getValue().asDouble()));
+            for (var e :
+                    (Iterable<Map.Entry<String, JsonNode>>) () -> h.path("sensitivity").fields()) {
+                int width;
+                try {
+                    width = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException notANumber) {
+                    throw new HeadroomException(
+                            where + ": sensitivity key '" + e.getKey() + "' is not a bit width");
+                }
+                if (!e.getValue().isNumber())
+                    throw new HeadroomException(
+                            where + ": sensitivity at " + width + " bits is not a number");
+                s.put(width, e.getValue().asDouble());
+            }
             sens.get(l).set(k, s);
         }
         for (int l = 0; l < layers; l++)
