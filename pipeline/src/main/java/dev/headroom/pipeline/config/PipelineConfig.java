@@ -15,12 +15,8 @@ import java.util.List;
  * @param stages the stages, run in order
  */
 public record PipelineConfig(
-        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(
-                        using = dev.headroom.pipeline.api.ConfigPath.Resolver.class)
-                String model,
-        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(
-                        using = dev.headroom.pipeline.api.ConfigPath.Resolver.class)
-                String output,
+        @dev.headroom.pipeline.api.ConfigPath.Relative String model,
+        @dev.headroom.pipeline.api.ConfigPath.Relative String output,
         RunnerSettings runner,
         CalibrationSettings calibration,
         List<StageParams> stages) {

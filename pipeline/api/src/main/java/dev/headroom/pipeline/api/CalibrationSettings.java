@@ -24,9 +24,7 @@ public record CalibrationSettings(
         List<Integer> lengths,
         Integer samples,
         Long seed,
-        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(
-                        using = dev.headroom.pipeline.api.ConfigPath.Resolver.class)
-                String jsonl) {
+        @dev.headroom.pipeline.api.ConfigPath.Relative String jsonl) {
 
     /** {@code calibration.source}. */
     public enum Source implements ConfigWord {

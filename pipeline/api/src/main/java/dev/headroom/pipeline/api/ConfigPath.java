@@ -21,6 +21,18 @@ public final class ConfigPath {
 
     private ConfigPath() {}
 
+    /** A config record's component that names a file or directory. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target({
+        java.lang.annotation.ElementType.FIELD,
+        java.lang.annotation.ElementType.PARAMETER,
+        java.lang.annotation.ElementType.METHOD,
+        java.lang.annotation.ElementType.RECORD_COMPONENT
+    })
+    @com.fasterxml.jackson.annotation.JacksonAnnotationsInside
+    @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = Resolver.class)
+    public @interface Relative {}
+
     /** {@code path} against {@code base} (absolute, normalized); a blank path stays as it is. */
     public static String resolve(Path base, String path) {
         if (path == null || path.isBlank() || base == null) return path;

@@ -47,9 +47,7 @@ public record EvaluateParams(
         Integer maxNewTokens,
         Integer mqarPairs,
         Boolean addBos,
-        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(
-                        using = ConfigPath.Resolver.class)
-                String textFile,
+        @ConfigPath.Relative String textFile,
         String backend)
         implements StageParams {
 

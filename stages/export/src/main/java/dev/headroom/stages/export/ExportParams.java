@@ -18,12 +18,7 @@ import dev.headroom.pipeline.api.StageParams;
  *     file systems; the manifest's sha256 pins their bytes either way)
  */
 public record ExportParams(
-        String plan,
-        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(
-                        using = ConfigPath.Resolver.class)
-                String file,
-        Boolean linear,
-        Boolean portable)
+        String plan, @ConfigPath.Relative String file, Boolean linear, Boolean portable)
         implements StageParams {
 
     public boolean portableOrDefault() {

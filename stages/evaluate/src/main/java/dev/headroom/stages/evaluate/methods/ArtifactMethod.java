@@ -20,12 +20,7 @@ import java.nio.file.Path;
  * @param label report label (default {@code artifact})
  * @param path the exported model directory (an export stage's {@code artifacts/model})
  */
-public record ArtifactMethod(
-        String label,
-        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(
-                        using = ConfigPath.Resolver.class)
-                String path)
-        implements MethodSpec {
+public record ArtifactMethod(String label, @ConfigPath.Relative String path) implements MethodSpec {
     public static final String NAME = "artifact";
 
     @Override

@@ -39,9 +39,7 @@ import java.util.stream.Collectors;
 public record PlanMethod(
         String label,
         String artifact,
-        @com.fasterxml.jackson.databind.annotation.JsonDeserialize(
-                        using = ConfigPath.Resolver.class)
-                String file,
+        @ConfigPath.Relative String file,
         Integer sink,
         Integer window)
         implements MethodSpec {
