@@ -20,6 +20,10 @@
 # (.gpu/peer_e2e_bench.py, staged from ../shared/gpu; E2E_PEERS lists CONTEXT:BATCH runs, "none" skips them), and
 # scripts/gpu/e2e_table.py joins both into the table of issue 16's targets (e2e.jsonl, e2e-peers.jsonl, e2e.md):
 #   RUNTIME=1 PRECISION=fp32 E2E=1 PARITY=none BENCH=none PEERS=0 KPEERS=0 scripts/gpu/check-and-bench.sh
+# EVAL=1: configs/demo.yaml's evaluate grid (240 text cases, every method) on the GPU in fp32 through RunCases (eval's
+# CaseRunner), compared case by case with the CPU's answers staged in .gpu/eval (CompareCases: >= 98% per policy):
+#   EVAL=1 PARITY=none BENCH=none PEERS=0 KPEERS=0 scripts/gpu/check-and-bench.sh
+# (EVAL_BF16=1 also runs them with bf16 weights, compared without a bound.)
 # HF_ARTIFACT=.gpu/export-demo: transformers loads an export stage's model directory (staged there with its
 # headroom dense greedy tokens in .gpu/export-demo-expected.json) and greedy-decodes it (scripts/gpu/hf_artifact_check.py).
 set -uo pipefail
@@ -29,7 +33,8 @@ quick=${1:-}
 java=.gpu/jre/bin/java
 cp='.gpu/lib/*'  # the slim classpath stage-gpu-dir.sh builds (core, quantize, attention/gpu, gpu-tools, JCuda)
 tools=dev.headroom.attention.gpu.tools
-# $OUT returns at most 8 files: run.log, parity.log, ours.jsonl, kernels.json and bench.{txt,json,csv,parquet}.
+# $OUT returns at most 8 files: run.log, parity.log, ours.jsonl, kernels.json and bench.{txt,json,csv,parquet}
+# (EVAL adds gpu-eval.jsonl and eval-compare.txt, EVAL_BF16 gpu-eval-bf16.jsonl).
 exec > >(tee "$out/run.log") 2>&1
 started=$(date +%s)
 echo "check-and-bench $(date -u '+%Y-%m-%d %H:%M:%S UTC') ${quick:-full}"
@@ -81,6 +86,26 @@ if [ -n "${CASES:-}" ]; then
       | sed 's/^cases:/cases (bf16):/' | tee -a "$out/parity.log" | tail -15
   fi
 fi
+if [ "${EVAL:-0}" != 0 ]; then  # the demo evaluate grid on the GPU (fp32) against the CPU's answers (issue 16)
+  # .gpu/eval is staged here by EVAL_RUN=runs/demo scripts/gpu/stage-gpu-dir.sh: the cases with their encodings
+  # (the slim classpath has no tokenizer), the run's plans, the policies and the CPU's answers and times
+  started_eval=$(date +%s)
+  timeout 300 $java -Xmx4g -cp "$cp" $tools.RunCases --model models/demo --backend gpu --precision fp32 \
+    --add-bos false --cases .gpu/eval/cases.json --policy "$(cat .gpu/eval/policies.txt)" > "$out/gpu-eval.jsonl"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  grep '^run-cases' "$out/gpu-eval.jsonl" | tee -a "$out/parity.log"
+  echo "eval (gpu): $(( $(date +%s) - started_eval )) s wall, JVM start and model load included" | tee -a "$out/parity.log"
+  echo "eval (cpu, staged): $(grep '^run-cases' .gpu/eval/cpu.jsonl | tr '\n' ' ')" | tee -a "$out/parity.log"
+  $java -cp "$cp" $tools.CompareCases .gpu/eval/cpu.jsonl "$out/gpu-eval.jsonl" 2>&1 | tee "$out/eval-compare.txt" \
+    | grep -E '^(policy|cases)' | sed 's/^/eval /' | tee -a "$out/parity.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  if [ "${EVAL_BF16:-0}" != 0 ]; then  # the same cases with bf16 weights, reported beside (bf16 rounding moves answers)
+    timeout 300 $java -Xmx4g -cp "$cp" $tools.RunCases --model models/demo --backend gpu --precision bf16 \
+      --add-bos false --cases .gpu/eval/cases.json --policy "$(cat .gpu/eval/policies.txt)" > "$out/gpu-eval-bf16.jsonl"
+    $java -cp "$cp" $tools.CompareCases .gpu/eval/cpu.jsonl "$out/gpu-eval-bf16.jsonl" --min-percent 0 2>&1 \
+      | grep -E '^(policy|cases)' | sed 's/^/eval (bf16) /' | tee -a "$out/parity.log"
+  fi
+fi
 if [ -n "${HF_ARTIFACT:-}" ]; then  # transformers loads a headroom export as the plain model (issue: model artifact)
   timeout 240 python3 scripts/gpu/hf_artifact_check.py "$HF_ARTIFACT" "$HF_ARTIFACT-expected.json" 2>&1 \
     | tee -a "$out/parity.log"
@@ -113,7 +138,7 @@ fi
 if [ "${KPEERS:-1}" != 0 ] && grep -qE '"family":"(gemm|gemv|forward)"' "$out/ours.jsonl" 2>/dev/null; then
   PYTHONUNBUFFERED=1 timeout 240 python3 scripts/gpu/kernel_peers.py --ours "$out/ours.jsonl" --out "$out" 2>&1
 fi
-grep -hE "parity:|^cases" "$out/parity.log"
+grep -hE "parity:|^cases|^eval" "$out/parity.log"
 echo "check-and-bench took $(( $(date +%s) - started )) s, exit $status"
 sleep 1  # let tee flush run.log
 exit $status

@@ -12,8 +12,9 @@ import java.util.TreeMap;
 
 /**
  * KIVI in an fp32 buffer cache: key groups of {@link KiviFormat#group()} tokens are quantized per
- * channel when the format flushes them, value rows per token, with {@link KiviGroups} (the packer
- * the GPU cache uploads); keys before RoPE when the format says so, rotated back once dequantized.
+ * channel to the format's key width when it flushes them, value rows per token (in groups of {@link
+ * KiviFormat#valueGroup(int)} channels) to its value width, with {@link KiviGroups} (the packer the
+ * GPU cache uploads); keys before RoPE when the format says so, rotated back once dequantized.
  * Codes of positions that left a windowed head's view are dropped, a key group when none of its
  * tokens is held.
  */
@@ -30,7 +31,7 @@ final class KiviBufferQuantizer extends BufferQuantizer {
 
     KiviBufferQuantizer(KiviFormat format, HeadPattern pattern, int headDim, RotaryTable rope) {
         super(pattern, headDim);
-        KiviGroups.checkShape(headDim, format.bits(), format.group());
+        KiviGroups.checkShape(headDim, format.valueBits(), format.valueGroup(headDim));
         if (format.keys() == KeyBasis.PRE_ROPE && rope == null)
             throw new IllegalArgumentException(format.name() + " needs the model's rotary table");
         this.format = format;
@@ -118,15 +119,23 @@ final class KiviBufferQuantizer extends BufferQuantizer {
         int[] pos = held(v0, v1, to);
         if (pos.length > 0) {
             float[][][][] rows = read(cache.values, pos);
-            int groups = headDim / g;
+            int vg = format.valueGroup(headDim), groups = headDim / vg;
             for (int b = 0; b < batch; b++)
                 for (int h = 0; h < heads; h++)
                     for (int i = 0; i < pos.length; i++) {
-                        short[] halves = new short[KiviGroups.valueHalves(headDim, format.bits())];
+                        short[] halves =
+                                new short[KiviGroups.valueHalves(headDim, format.valueBits())];
                         short[] sm = new short[2 * groups];
                         short[] scale = new short[groups], min = new short[groups];
                         KiviGroups.quantizeValueRow(
-                                rows[b][h][i], 0, headDim, format.bits(), g, halves, scale, min);
+                                rows[b][h][i],
+                                0,
+                                headDim,
+                                format.valueBits(),
+                                vg,
+                                halves,
+                                scale,
+                                min);
                         System.arraycopy(scale, 0, sm, 0, groups);
                         System.arraycopy(min, 0, sm, groups, groups);
                         valueRows.put(key(b, h, pos[i]), halves);
@@ -151,7 +160,7 @@ final class KiviBufferQuantizer extends BufferQuantizer {
 
     /** Quantizes one group's held key rows (positions pos within group start p0) in place. */
     private void quantizeKeys(float[][] rows, int[] pos, int p0, long id) {
-        int bits = format.bits(), words = KiviGroups.keyWords(headDim, bits);
+        int bits = format.keyBits(), words = KiviGroups.keyWords(headDim, bits);
         boolean preRope = format.keys() == KeyBasis.PRE_ROPE;
         float[] flat = new float[pos.length * headDim]; // [tokens][hd], un-rotated if pre-RoPE
         for (int i = 0; i < pos.length; i++) {

@@ -12,6 +12,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.headroom.attention.cache.Fp8Format;
 import dev.headroom.attention.cache.KiviFormat;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.cache.KvSlots;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
@@ -21,6 +22,7 @@ import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.quantize.Bf16;
 import dev.headroom.quantize.Fp8E4m3;
 import dev.headroom.quantize.KiviCacheData;
+import dev.headroom.quantize.KiviGroups;
 import dev.headroom.quantize.KiviQuantizer;
 import java.nio.file.Path;
 import java.util.Random;
@@ -132,6 +134,61 @@ class QuantizedKvCacheTest {
                 assertEquals(once.bytes(), once.storedBytes());
                 assertTrue(once.bytes() < 2L * n * once.heldTokens() * HD * 2, "smaller than bf16");
             }
+        }
+    }
+
+    /**
+     * 4-bit keys and 2-bit values in key groups of 64 tokens (wider than the head: one value group
+     * per token) with no residual: every element within half a step of its own group at its own
+     * width, and the bytes the format counts.
+     */
+    @Test
+    void splitWidthsKeepEachHalfWithinItsOwnStep() {
+        KiviFormat f = new KiviFormat(new KvScheme(4, 2, 64, 0), 1, KeyBasis.POST_ROPE);
+        Random r = new Random(7);
+        int t = 150; // 149 after the sink: two key groups, 21 keys bf16; every value a code
+        float[] k = rows(r, 1, t), v = rows(r, 1, t);
+        try (NDManager m = NDManager.newBaseManager();
+                NdKvCache c = NdKvCache.of(HeadPattern.full(), f, new int[] {0}, HD)) {
+            c.append(m.create(k, new Shape(1, 1, t, HD)), m.create(v, new Shape(1, 1, t, HD)));
+            assertEquals(f.bytes(HeadPattern.full(), t, HD), c.storedBytes());
+            // hand count: bf16 key rows 1 + 21, value rows 1: 23 x 64 B; key groups 2 x (64 x 16
+            // + 32 x 4); value rows 149 x (32 x 2 / 8 + 4)
+            assertEquals(23 * 64 + 2 * (64 * 16 + 128) + 149 * (8 + 4), c.storedBytes());
+            KiviBufferQuantizer q = (KiviBufferQuantizer) c.quantizer();
+            for (int p = 1; p < t; p++) {
+                assertEquals(KiviGroups.valueHalves(HD, 2), q.valueRowHalves(0, 0, p).length);
+                float[] want = row(v, t, 0, p), got = heldRow(c, c.values, 0, p);
+                double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+                for (float x : want) {
+                    lo = Math.min(lo, x);
+                    hi = Math.max(hi, x);
+                }
+                for (int d = 0; d < HD; d++)
+                    assertTrue(
+                            Math.abs(got[d] - want[d]) <= (hi - lo) / 3 / 2 * 1.01 + 1e-3,
+                            "value " + p + " channel " + d + " within half a 2-bit step");
+            }
+            for (int g = 0; g < 2; g++) {
+                assertEquals(64 * KiviGroups.keyWords(HD, 4), q.keyGroupWords(0, 0, g).length);
+                for (int d = 0; d < HD; d++) {
+                    double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+                    for (int i = 0; i < 64; i++) {
+                        float x = row(k, t, 0, 1 + g * 64 + i)[d];
+                        lo = Math.min(lo, x);
+                        hi = Math.max(hi, x);
+                    }
+                    for (int i = 0; i < 64; i++) {
+                        int p = 1 + g * 64 + i;
+                        double e = Math.abs(heldRow(c, c.keys, 0, p)[d] - row(k, t, 0, p)[d]);
+                        assertTrue(
+                                e <= (hi - lo) / 15 / 2 * 1.01 + 1e-3,
+                                "key " + p + " channel " + d + " within half a 4-bit step");
+                    }
+                }
+            }
+            for (int p = 129; p < t; p++)
+                assertArrayEquals(row(k, t, 0, p), heldRow(c, c.keys, 0, p), "key tail bf16");
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.headroom.plan.search;
 
 import dev.headroom.attention.cache.KvFormat;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.policy.KvFormats;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -12,18 +14,20 @@ import java.util.Map;
 
 /**
  * One (span, bits) per KV head under one KV-memory budget: every head picks a span candidate of the
- * grid and a width (16 = bf16, or KIVI codes of the measured widths). The predicted loss of a
- * choice adds the profiled span loss (MoA's dropped influence, at each profiled length) and the
- * measured answer-loss sensitivity of the width; its cost is the exact bytes its cache holds at
- * each budgeted length, counted by the format ({@link KvFormat#bytes(HeadPattern, int, int)}), the
- * same count the caches report. The integer program is a {@link SpanSearchProblem} whose candidates
- * are the (span, width) pairs and whose capped quantity is bytes instead of density.
+ * grid and a storage scheme (bf16, or one of the measured KIVI schemes: key and value widths, group
+ * and residual, {@link KvScheme}). The predicted loss of a choice adds the profiled span loss
+ * (MoA's dropped influence, at each profiled length) and the measured answer-loss sensitivity of
+ * the scheme; its cost is the exact bytes its cache holds at each budgeted length, counted by the
+ * format ({@link KvFormat#bytes(HeadPattern, int, int)}), the same count the caches report. The
+ * integer program is a {@link SpanSearchProblem} whose candidates are the (span, scheme) pairs and
+ * whose capped quantity is bytes instead of density.
  */
 public final class JointSpanBitsSearch {
     private static final double COST_SCALE = 1e9;
 
     /**
-     * A plan of the joint front: spans, widths, predicted loss per length, bytes per budget length.
+     * A plan of the joint front: spans, schemes, predicted loss per length, bytes per budget
+     * length.
      */
     public record Candidate(
             List<HeadSpan> heads,
@@ -33,16 +37,17 @@ public final class JointSpanBitsSearch {
             boolean optimal) {}
 
     private final int layers, kvHeads, headDim, sink;
-    private final int[] lengths, budgetLengths, widths;
+    private final int[] lengths, budgetLengths;
+    private final List<KvScheme> schemes;
     private final List<SpanCandidate> grid;
     private final InfluenceTable influence;
-    private final double[][] sensitivity; // [head][width index]
-    private final KvQuantization shared; // group, residual and sink of every quantized head
+    private final double[][] sensitivity; // [head][scheme index]
+    private final KvQuantization shared; // sink and key basis of every quantized head
 
     /**
-     * @param widths the widths a head may take, 16 included for bf16
-     * @param sensitivity [layer * kvHeads + kvHead][i] the loss increase at widths[i] (0 at 16)
-     * @param shared the KIVI group, residual and sink (its bits list is ignored)
+     * @param schemes the schemes a head may take, bf16 included
+     * @param sensitivity [layer * kvHeads + kvHead][i] the loss increase in schemes[i] (0 in bf16)
+     * @param shared the KIVI sink and key basis (its schemes are ignored)
      */
     public JointSpanBitsSearch(
             int layers,
@@ -53,7 +58,7 @@ public final class JointSpanBitsSearch {
             int[] budgetLengths,
             List<SpanCandidate> grid,
             InfluenceTable influence,
-            int[] widths,
+            List<KvScheme> schemes,
             double[][] sensitivity,
             KvQuantization shared) {
         this.layers = layers;
@@ -64,7 +69,7 @@ public final class JointSpanBitsSearch {
         this.budgetLengths = budgetLengths.clone();
         this.grid = List.copyOf(grid);
         this.influence = influence;
-        this.widths = widths.clone();
+        this.schemes = List.copyOf(schemes);
         this.sensitivity = sensitivity;
         this.shared = shared;
     }
@@ -83,9 +88,9 @@ public final class JointSpanBitsSearch {
                 Math.min(1.0, c.beta()));
     }
 
-    /** Bytes of head h's cache with span c at width w after n tokens. */
-    public long bytes(SpanCandidate c, int width, int n) {
-        KvFormat f = dev.headroom.attention.policy.KvFormats.of(shared, width);
+    /** Bytes of a head's cache with span c in a scheme after n tokens. */
+    public long bytes(SpanCandidate c, KvScheme scheme, int n) {
+        KvFormat f = KvFormats.of(shared, scheme);
         return f.bytes(HeadPattern.of(span(0, c), n), n, headDim);
     }
 
@@ -94,7 +99,7 @@ public final class JointSpanBitsSearch {
         return heads() * KvQuantization.FULL_PRECISION_BYTES_PER_ELEMENT * 2L * n * headDim;
     }
 
-    /** Real-valued span loss at length index i plus the width's sensitivity. */
+    /** Real-valued span loss at length index i plus the scheme's sensitivity. */
     private double cost(int h, int c, int w, int i) {
         int window = grid.get(c).window(lengths[i]);
         return influence.droppedInfluence(h / kvHeads, h % kvHeads, lengths[i], window)
@@ -102,17 +107,17 @@ public final class JointSpanBitsSearch {
     }
 
     /**
-     * The integer program: candidates are c * widths + w; {@code byteCap[m]} caps the summed bytes
-     * at budgetLengths[m]; {@code allowed[w]} turns widths off (all but 16 for a spans-only plan);
-     * heads marked in pinnedFull keep a full span.
+     * The integer program: candidates are c * schemes + w; {@code byteCap[m]} caps the summed bytes
+     * at budgetLengths[m]; {@code allowed[w]} turns schemes off (all but bf16 for a spans-only
+     * plan); heads marked in pinnedFull keep a full span.
      */
     public SpanSearchProblem problem(
             long[] byteCap, int maxPerLayer, boolean[] pinnedFull, boolean[] allowed) {
-        int hs = heads(), cs = grid.size() * widths.length, ns = lengths.length;
+        int hs = heads(), cs = grid.size() * schemes.size(), ns = lengths.length;
         double max = 1e-30;
         for (int h = 0; h < hs; h++)
             for (int c = 0; c < grid.size(); c++)
-                for (int w = 0; w < widths.length; w++)
+                for (int w = 0; w < schemes.size(); w++)
                     for (int i = 0; i < ns; i++) max = Math.max(max, cost(h, c, w, i));
         long[][][] cost = new long[hs][cs][ns];
         long[][][] bytes = new long[hs][cs][budgetLengths.length];
@@ -120,8 +125,8 @@ public final class JointSpanBitsSearch {
         for (int h = 0; h < hs; h++) {
             layerOf[h] = h / kvHeads;
             for (int c = 0; c < grid.size(); c++)
-                for (int w = 0; w < widths.length; w++) {
-                    int k = c * widths.length + w;
+                for (int w = 0; w < schemes.size(); w++) {
+                    int k = c * schemes.size() + w;
                     boolean off = !allowed[w] || (pinnedFull[h] && !grid.get(c).isFull());
                     for (int i = 0; i < ns; i++)
                         cost[h][k][i] =
@@ -130,7 +135,7 @@ public final class JointSpanBitsSearch {
                         bytes[h][k][m] =
                                 off
                                         ? byteCap[m] + 1 // never fits
-                                        : bytes(grid.get(c), widths[w], budgetLengths[m]);
+                                        : bytes(grid.get(c), schemes.get(w), budgetLengths[m]);
                 }
         }
         long[] weights = new long[ns];
@@ -175,20 +180,20 @@ public final class JointSpanBitsSearch {
         return front;
     }
 
-    /** A solution's plan: spans, widths, predicted loss and bytes. */
+    /** A solution's plan: spans, schemes, predicted loss and bytes. */
     public Candidate toCandidate(SpanSolution s) {
         List<HeadSpan> heads = new ArrayList<>();
-        List<Integer> bits = new ArrayList<>();
+        List<KvScheme> chosen = new ArrayList<>();
         double[] loss = new double[lengths.length];
         long[] bytes = new long[budgetLengths.length];
         for (int h = 0; h < s.choice().length; h++) {
-            int c = s.choice()[h] / widths.length, w = s.choice()[h] % widths.length;
+            int c = s.choice()[h] / schemes.size(), w = s.choice()[h] % schemes.size();
             heads.add(span(h, grid.get(c)));
-            bits.add(widths[w]);
+            chosen.add(schemes.get(w));
             for (int i = 0; i < lengths.length; i++) loss[i] += cost(h, c, w, i);
             for (int m = 0; m < budgetLengths.length; m++)
-                bytes[m] += bytes(grid.get(c), widths[w], budgetLengths[m]);
+                bytes[m] += bytes(grid.get(c), schemes.get(w), budgetLengths[m]);
         }
-        return new Candidate(heads, shared.withBits(bits), loss, bytes, s.optimal());
+        return new Candidate(heads, shared.withSchemes(chosen), loss, bytes, s.optimal());
     }
 }

@@ -4,13 +4,14 @@ import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.KeyBasis;
 
 /**
- * KIVI's cache format (Liu et al. 2024): asymmetric {@code bits}-bit integer codes with an fp16
- * scale and minimum per group. Keys are grouped per channel over {@code group} consecutive tokens,
- * values per token over {@code group} consecutive channels. The first {@code sink} tokens stay in
- * bf16 (KVQuant keeps its first token), and so do the newest: keys are flushed to codes a block of
- * {@code group} tokens at a time once {@code residual + group} have gathered, values one token at a
- * time once {@code residual} have, so between {@code residual} and {@code residual + group - 1}
- * keys and exactly {@code min(tokens, residual)} values are in bf16.
+ * KIVI's cache format (Liu et al. 2024): asymmetric integer codes ({@link KvScheme}: {@code
+ * keyBits}-bit keys, {@code valueBits}-bit values) with an fp16 scale and minimum per group. Keys
+ * are grouped per channel over {@code group} consecutive tokens, values per token over {@code
+ * group} consecutive channels (the whole row when the group is wider than the head). The first
+ * {@code sink} tokens stay in bf16 (KVQuant keeps its first token), and so do the newest: keys are
+ * flushed to codes a block of {@code group} tokens at a time once {@code residual + group} have
+ * gathered, values one token at a time once {@code residual} have, so between {@code residual} and
+ * {@code residual + group - 1} keys and exactly {@code min(tokens, residual)} values are in bf16.
  *
  * <p>{@code keys} says whether key groups are fitted to the keys attention reads (after RoPE, as
  * KIVI does) or to the keys before RoPE (as KVQuant does; see {@link KeyBasis}); the bytes are the
@@ -21,22 +22,19 @@ import dev.headroom.attention.plan.KeyBasis;
  * counts what a cache of that state stores: codes, scales and minimums of every group that still
  * holds a visible token, and the bf16 regions.
  */
-public record KiviFormat(int bits, int group, int residual, int sink, KeyBasis keys)
-        implements KvFormat {
+public record KiviFormat(KvScheme scheme, int sink, KeyBasis keys) implements KvFormat {
     public static final int DEFAULT_GROUP = 32, DEFAULT_RESIDUAL = 128;
 
     public KiviFormat {
-        if (bits != 2 && bits != 4 && bits != 8)
-            throw new IllegalArgumentException("KIVI bits are 2, 4 or 8, got " + bits);
-        if (group < 1) throw new IllegalArgumentException("KIVI group must be >= 1, got " + group);
-        if (residual < 0 || residual % group != 0)
-            throw new IllegalArgumentException(
-                    "KIVI residual must be a multiple of the group ("
-                            + group
-                            + "), got "
-                            + residual);
+        if (scheme == null || scheme.isFullPrecision())
+            throw new IllegalArgumentException("a KIVI format needs a KIVI scheme, got " + scheme);
         if (sink < 0) throw new IllegalArgumentException("KIVI sink must be >= 0, got " + sink);
         if (keys == null) throw new IllegalArgumentException("KIVI key basis must be given");
+    }
+
+    /** Keys and values at one width, fitted in the given key basis. */
+    public KiviFormat(int bits, int group, int residual, int sink, KeyBasis keys) {
+        this(checkedKivi(bits, group, residual), sink, keys);
     }
 
     /** KIVI as published: keys fitted after RoPE. */
@@ -44,19 +42,47 @@ public record KiviFormat(int bits, int group, int residual, int sink, KeyBasis k
         this(bits, group, residual, sink, KeyBasis.POST_ROPE);
     }
 
+    private static KvScheme checkedKivi(int bits, int group, int residual) {
+        if (!KvScheme.isKiviWidth(bits))
+            throw new IllegalArgumentException("KIVI bits are 2, 4 or 8, got " + bits);
+        return KvScheme.kivi(bits, group, residual);
+    }
+
     /** KIVI with the default group (32) and residual (128), no sink. */
     public static KiviFormat of(int bits) {
         return new KiviFormat(bits, DEFAULT_GROUP, DEFAULT_RESIDUAL, 0);
     }
 
+    public int keyBits() {
+        return scheme.keyBits();
+    }
+
+    public int valueBits() {
+        return scheme.valueBits();
+    }
+
+    /** Tokens per key group (and channels per value group, at most the head dim). */
+    public int group() {
+        return scheme.group();
+    }
+
+    public int residual() {
+        return scheme.residual();
+    }
+
+    /** Channels per value group for a head of width headDim. */
+    public int valueGroup(int headDim) {
+        return scheme.valueGroup(headDim);
+    }
+
     @Override
     public String name() {
         return "kivi"
-                + bits
+                + (scheme.isUniform() ? keyBits() : "-k" + keyBits() + "v" + valueBits())
                 + "-g"
-                + group
+                + group()
                 + "-r"
-                + residual
+                + residual()
                 + (sink > 0 ? "-s" + sink : "")
                 + (keys == KeyBasis.PRE_ROPE ? "-prerope" : "");
     }
@@ -66,28 +92,29 @@ public record KiviFormat(int bits, int group, int residual, int sink, KeyBasis k
      * residual to residual + group - 1 in bf16.
      */
     public long quantizedKeys(long tokens) {
-        return Math.max(0, tokens - residual) / group * group;
+        return Math.max(0, tokens - residual()) / group() * group();
     }
 
     /** Values of the first {@code tokens} after the sink that are codes: all but the residual. */
     public long quantizedValues(long tokens) {
-        return Math.max(0, tokens - residual);
+        return Math.max(0, tokens - residual());
     }
 
     /**
-     * Bytes of one key group: per token a row of 32-bit words of codes (whole words: headDim x bits
-     * / 8 bytes when that is a multiple of 4), and an fp16 scale and min per channel.
+     * Bytes of one key group: per token a row of 32-bit words of codes (whole words: headDim x
+     * keyBits / 8 bytes when that is a multiple of 4), and an fp16 scale and min per channel.
      */
     public long keyGroupBytes(int headDim) {
-        return (long) group * 4 * ceilDiv((long) headDim * bits, 32) + 4L * headDim;
+        return (long) group() * 4 * ceilDiv((long) headDim * keyBits(), 32) + 4L * headDim;
     }
 
     /**
-     * Bytes of one quantized value token: its codes in 16-bit halves and an fp16 scale and min per
-     * group.
+     * Bytes of one quantized value token: its valueBits codes in 16-bit halves and an fp16 scale
+     * and min per group of {@link #valueGroup(int)} channels.
      */
     public long valueTokenBytes(int headDim) {
-        return 2 * ceilDiv((long) headDim * bits, 16) + 4L * ceilDiv(headDim, group);
+        return 2 * ceilDiv((long) headDim * valueBits(), 16)
+                + 4L * ceilDiv(headDim, valueGroup(headDim));
     }
 
     @Override
@@ -118,7 +145,7 @@ public record KiviFormat(int bits, int group, int residual, int sink, KeyBasis k
             long k0 = Math.max(r[0], sink), k1 = Math.min(r[1], keyEnd);
             if (k1 > k0) {
                 keyCodes += k1 - k0;
-                long g0 = (k0 - sink) / group, g1 = (k1 - 1 - sink) / group;
+                long g0 = (k0 - sink) / group(), g1 = (k1 - 1 - sink) / group();
                 if (g0 <= lastGroup) g0 = lastGroup + 1; // a group both ranges touch counts once
                 if (g1 >= g0) groups += g1 - g0 + 1;
                 lastGroup = Math.max(lastGroup, g1);

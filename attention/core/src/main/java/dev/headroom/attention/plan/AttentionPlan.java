@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.model.ModelConfig;
 import java.io.IOException;
 import java.io.Serializable;
@@ -52,9 +53,9 @@ public record AttentionPlan(
     }
 
     public AttentionPlan {
-        if (kvQuantization != null && kvQuantization.bits().size() != heads.size())
+        if (kvQuantization != null && kvQuantization.schemes().size() != heads.size())
             throw new IllegalArgumentException(
-                    kvQuantization.bits().size() + " bit widths for " + heads.size() + " heads");
+                    kvQuantization.schemes().size() + " KV schemes for " + heads.size() + " heads");
     }
 
     /** This plan with per-head KV precision. */
@@ -70,12 +71,12 @@ public record AttentionPlan(
                 q);
     }
 
-    /** The bits of a head's cache: 16 (bf16) unless the plan quantizes it. */
-    public int bits(int layer, int kvHead) {
-        if (kvQuantization == null) return KvQuantization.FULL_PRECISION;
+    /** How a head's cache is stored: bf16 unless the plan quantizes it. */
+    public KvScheme scheme(int layer, int kvHead) {
+        if (kvQuantization == null) return KvScheme.BF16;
         for (int i = 0; i < heads.size(); i++) {
             HeadSpan h = heads.get(i);
-            if (h.layer() == layer && h.kvHead() == kvHead) return kvQuantization.bits().get(i);
+            if (h.layer() == layer && h.kvHead() == kvHead) return kvQuantization.schemes().get(i);
         }
         throw new IllegalArgumentException("plan has no head (" + layer + ", " + kvHead + ")");
     }
@@ -124,6 +125,23 @@ public record AttentionPlan(
         }
     }
 
+    /**
+     * A head's scheme as plan.json writes it: {@code bits} when keys and values share a width (16
+     * for bf16), else {@code key_bits} and {@code value_bits}; a quantized head's {@code group} and
+     * {@code residual}.
+     */
+    private static void putScheme(Map<String, Object> m, KvScheme s) {
+        if (s.isUniform()) m.put("bits", s.keyBits());
+        else {
+            m.put("key_bits", s.keyBits());
+            m.put("value_bits", s.valueBits());
+        }
+        if (!s.isFullPrecision()) {
+            m.put("group", s.group());
+            m.put("residual", s.residual());
+        }
+    }
+
     public void write(Path file) throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("format", "headroom-plan");
@@ -142,14 +160,12 @@ public record AttentionPlan(
             m.put("sink", h.sink());
             m.put("alpha", h.alpha());
             m.put("beta", h.beta());
-            if (kvQuantization != null) m.put("bits", kvQuantization.bits().get(i));
+            if (kvQuantization != null) putScheme(m, kvQuantization.schemes().get(i));
             hs.add(m);
         }
         root.put("heads", hs);
         if (kvQuantization != null) {
             Map<String, Object> q = new LinkedHashMap<>();
-            q.put("group", kvQuantization.group());
-            q.put("residual", kvQuantization.residual());
             q.put("sink", kvQuantization.sink());
             q.put("keys", kvQuantization.keys().configName());
             root.put("kv_quantization", q);

@@ -3,6 +3,7 @@ package dev.headroom.attention.plan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.KvScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,38 @@ public final class HeadroomPlanReader {
         return root != null && FORMAT.equals(root.path("format").asText());
     }
 
+    /**
+     * A head's KV scheme: {@code bits} (16 = bf16, default) or {@code key_bits} and {@code
+     * value_bits}, and a quantized head's {@code group} and {@code residual}, which default to the
+     * kv_quantization block's (plans of one shared group and residual).
+     */
+    private static KvScheme scheme(JsonNode h, JsonNode quant, String where) {
+        int bits = h.path("bits").asInt(KvScheme.FULL_PRECISION_BITS);
+        int keyBits = h.path("key_bits").asInt(bits), valueBits = h.path("value_bits").asInt(bits);
+        for (int b : new int[] {bits, keyBits, valueBits})
+            if (b != KvScheme.FULL_PRECISION_BITS && !KvScheme.isKiviWidth(b))
+                throw new HeadroomException(where + ": bits must be 16, 8, 4 or 2, got " + b);
+        if (keyBits == KvScheme.FULL_PRECISION_BITS && valueBits == KvScheme.FULL_PRECISION_BITS)
+            return KvScheme.BF16;
+        if (quant.isMissingNode())
+            throw new HeadroomException(
+                    where
+                            + ": bits "
+                            + keyBits
+                            + "/"
+                            + valueBits
+                            + " needs a kv_quantization block (sink, keys)");
+        try {
+            return new KvScheme(
+                    keyBits,
+                    valueBits,
+                    h.path("group").asInt(quant.path("group").asInt(32)),
+                    h.path("residual").asInt(quant.path("residual").asInt(128)));
+        } catch (IllegalArgumentException e) {
+            throw new HeadroomException(where + ": " + e.getMessage());
+        }
+    }
+
     @SuppressWarnings("unchecked")
     public static AttentionPlan read(Path file, JsonNode root) {
         if (!matches(root))
@@ -45,7 +78,7 @@ public final class HeadroomPlanReader {
             throw new HeadroomException(
                     file + ": unsupported plan version " + root.path("version"));
         List<HeadSpan> heads = new ArrayList<>();
-        List<Integer> bits = new ArrayList<>();
+        List<KvScheme> schemes = new ArrayList<>();
         JsonNode quant = root.path("kv_quantization");
         int i = 0;
         for (JsonNode h : root.path("heads")) {
@@ -56,13 +89,7 @@ public final class HeadroomPlanReader {
             int sink = h.path("sink").asInt(-1);
             if (alpha < 0 || beta < 0 || sink < 0)
                 throw new HeadroomException(where + ": alpha, beta and sink must be >= 0");
-            int b = h.path("bits").asInt(16);
-            if (b != 16 && b != 8 && b != 4 && b != 2)
-                throw new HeadroomException(where + ": bits must be 16, 8, 4 or 2, got " + b);
-            if (b != 16 && quant.isMissingNode())
-                throw new HeadroomException(
-                        where + ": bits " + b + " needs a kv_quantization block (group, residual)");
-            bits.add(b);
+            schemes.add(scheme(h, quant, where));
             heads.add(
                     new HeadSpan(
                             h.get("layer").asInt(),
@@ -85,13 +112,7 @@ public final class HeadroomPlanReader {
                                 + ": kv_quantization: keys must be post_rope or pre_rope, got "
                                 + keys);
             try {
-                q =
-                        new KvQuantization(
-                                quant.path("group").asInt(32),
-                                quant.path("residual").asInt(128),
-                                quant.path("sink").asInt(0),
-                                KeyBasis.parse(keys),
-                                bits);
+                q = new KvQuantization(quant.path("sink").asInt(0), KeyBasis.parse(keys), schemes);
             } catch (IllegalArgumentException e) {
                 throw new HeadroomException(file + ": kv_quantization: " + e.getMessage());
             }

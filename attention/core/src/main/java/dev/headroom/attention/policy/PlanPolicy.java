@@ -3,7 +3,6 @@ package dev.headroom.attention.policy;
 import dev.headroom.attention.cache.FullPrecisionKv;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.AttentionPlan;
-import dev.headroom.attention.plan.KvQuantization;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,7 +42,7 @@ public final class PlanPolicy implements AttentionPolicy {
             heads.add(
                     new KvHeadAttention(
                             HeadPattern.of(plan.head(l, h), context.promptLength()),
-                            plan.bits(l, h) == KvQuantization.FULL_PRECISION
+                            plan.scheme(l, h).isFullPrecision()
                                     ? unquantized
                                     : KvFormats.of(plan, l, h)));
         }

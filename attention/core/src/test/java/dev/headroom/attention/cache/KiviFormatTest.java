@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.headroom.attention.pattern.HeadPattern;
+import dev.headroom.attention.plan.KeyBasis;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -36,13 +37,40 @@ class KiviFormatTest {
     }
 
     @Test
+    void handCountedSplitWidthsWideGroupAndNoResidual() {
+        // 4-bit keys, 2-bit values, group 16 (wider than the head dim 8: one value group per
+        // token), residual 0, sink 2, head dim 8; 23 tokens, so 21 after the sink:
+        // keys: 21 / 16 = 1 whole group = 16 codes, 5 in bf16 + 2 sink = 7 bf16 rows;
+        // values: all 21 are codes, the 2 sink rows bf16.
+        // bf16: (7 + 2) rows x 8 x 2 B = 144; the key group: a token's 32 bits of codes are one
+        // word, so 16 x 4 + 8 channels x 4 (scale, min) = 96;
+        // value rows: 21 x (8 x 2 / 8 + 4 x 1 group) = 126.
+        KiviFormat f = new KiviFormat(new KvScheme(4, 2, 16, 0), 2, KeyBasis.POST_ROPE);
+        assertEquals(8, f.valueGroup(8));
+        assertEquals(16, f.quantizedKeys(21));
+        assertEquals(21, f.quantizedValues(21));
+        assertEquals(144 + 96 + 126, f.bytes(HeadPattern.full(), 23, 8));
+        // sink 2 + window 10 holds 0, 1 and 13 .. 22: key codes 2 .. 17, held 13 .. 17 (5, in
+        // group 0, stored whole); value codes 2 .. 22, held 13 .. 22 (10 rows of 6 B);
+        // bf16 rows: (12 - 5) + (12 - 10) = 9 -> 144.
+        assertEquals(144 + 96 + 60, f.bytes(HeadPattern.sinkWindow(2, 10), 23, 8));
+        assertEquals("kivi-k4v2-g16-r0-s2", f.name());
+        assertEquals("kivi2-g32-r128", KiviFormat.of(2).name(), "uniform names are unchanged");
+    }
+
+    @Test
     void matchesAPositionByPositionCount() {
         Random r = new Random(5);
         for (int trial = 0; trial < 300; trial++) {
-            int bits = new int[] {2, 4, 8}[r.nextInt(3)];
-            int group = 1 << r.nextInt(4), residual = group * r.nextInt(5), sink = r.nextInt(5);
+            int keyBits = new int[] {2, 4, 8}[r.nextInt(3)];
+            int valueBits = new int[] {2, 4, 8}[r.nextInt(3)];
+            int group = 1 << r.nextInt(8), residual = group * r.nextInt(3), sink = r.nextInt(5);
             int hd = 32;
-            KiviFormat f = new KiviFormat(bits, group, residual, sink);
+            KiviFormat f =
+                    new KiviFormat(
+                            new KvScheme(keyBits, valueBits, group, residual),
+                            sink,
+                            KeyBasis.POST_ROPE);
             HeadPattern p =
                     r.nextBoolean()
                             ? HeadPattern.full()
@@ -67,11 +95,11 @@ class KiviFormatTest {
             else bytes += 2L * hd;
             if (valueCode)
                 bytes +=
-                        hd * f.bits() / 8
-                                + 4L * ((hd + f.group() - 1) / f.group()); // hd 32: whole words
+                        hd * f.valueBits() / 8
+                                + 4L * (hd / Math.min(f.group(), hd)); // hd 32: whole words
             else bytes += 2L * hd;
         }
-        return bytes + groups.size() * ((long) f.group() * hd * f.bits() / 8 + 4L * hd);
+        return bytes + groups.size() * ((long) f.group() * hd * f.keyBits() / 8 + 4L * hd);
     }
 
     @Test
@@ -79,5 +107,11 @@ class KiviFormatTest {
         assertThrows(IllegalArgumentException.class, () -> new KiviFormat(3, 32, 128, 0));
         assertThrows(IllegalArgumentException.class, () -> new KiviFormat(2, 32, 100, 0));
         assertThrows(IllegalArgumentException.class, () -> new KiviFormat(2, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new KvScheme(16, 2, 32, 0));
+        assertThrows(IllegalArgumentException.class, () -> new KvScheme(4, 3, 32, 0));
+        assertThrows(IllegalArgumentException.class, () -> new KvScheme(16, 16, 32, 0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new KiviFormat(KvScheme.BF16, 0, KeyBasis.POST_ROPE));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
 import java.nio.file.Files;
@@ -108,7 +109,11 @@ class PlanFilesTest {
 
     @Test
     void kvQuantizationRoundTripsWithItsKeyBasis() throws Exception {
-        KvQuantization q = new KvQuantization(32, 64, 4, KeyBasis.PRE_ROPE, List.of(16, 2, 4, 8));
+        KvQuantization uniform =
+                KvQuantization.uniform(32, 64, 4, KeyBasis.PRE_ROPE, List.of(16, 2, 4, 8));
+        List<KvScheme> schemes = new java.util.ArrayList<>(uniform.schemes());
+        schemes.set(3, new KvScheme(4, 2, 128, 0)); // split widths, its own group and residual
+        KvQuantization q = uniform.withSchemes(schemes);
         AttentionPlan p = plan("moa", MOA_HEADS).withKvQuantization(q);
         p.write(dir.resolve("plan.json"));
         AttentionPlan back =
@@ -119,7 +124,11 @@ class PlanFilesTest {
                                 PlanFiles.Defaults.DUO_ATTENTION)
                         .plan();
         assertEquals(q, back.kvQuantization());
-        assertEquals(2, back.bits(0, 1));
+        assertEquals(KvScheme.kivi(2, 32, 64), back.scheme(0, 1));
+        assertEquals(new KvScheme(4, 2, 128, 0), back.scheme(1, 1));
+        assertTrue(
+                Files.readString(dir.resolve("plan.json")).contains("\"value_bits\" : 2"),
+                "split widths are written as key_bits and value_bits");
         String json = Files.readString(dir.resolve("plan.json"));
         Files.writeString(dir.resolve("bad.json"), json.replace("\"pre_rope\"", "\"sideways\""));
         HeadroomException e =

@@ -36,6 +36,7 @@ final class CudaKvState implements AutoCloseable {
     final HeadPattern[][] patterns; // [L][KV]
     final DeviceBuffer[] sink, window, keys, values; // [L], FP32
     final CompressedKvCache[] bf16; // [L], BF16
+    final Fp32FormatQuantizer[] quantizers; // [L], FP32: null where a layer is full precision
     private final int[] capacity; // [L] slots per KV head (FP32), tokens per full head (BF16)
     private int position;
     private long pairs, causalPairs;
@@ -55,12 +56,18 @@ final class CudaKvState implements AutoCloseable {
         int nl = c.numLayers(), kv = c.numKvHeads();
         layers = new LayerAttention[nl];
         patterns = new HeadPattern[nl][kv];
+        quantizers = new Fp32FormatQuantizer[nl];
+        dev.headroom.attention.model.RotaryTable rope = null;
         for (int l = 0; l < nl; l++) {
             layers[l] =
                     policy.forLayer(new LayerContext(c, l, promptLength, artifacts))
                             .limitedTo(c.slidingWindow());
-            check(policy, l, layers[l], kv);
+            check(policy, l, layers[l], kv, storage);
             for (int h = 0; h < kv; h++) patterns[l][h] = layers[l].head(h).pattern();
+            if (storage == KvStorage.FP32 && !allFullPrecision(layers[l])) {
+                if (rope == null) rope = new dev.headroom.attention.model.RotaryTable(c);
+                quantizers[l] = Fp32FormatQuantizer.of(l, layers[l], c.headDim(), rope);
+            }
         }
         sink = new DeviceBuffer[nl];
         window = new DeviceBuffer[nl];
@@ -118,6 +125,7 @@ final class CudaKvState implements AutoCloseable {
         try {
             for (int l = 0; l < layers.length; l++) {
                 out.capacity[l] = capacity[l];
+                if (quantizers[l] != null) out.quantizers[l] = quantizers[l].copy();
                 if (storage == KvStorage.BF16) {
                     out.bf16[l] = bf16[l].copy(capacity[l]);
                     continue;
@@ -162,11 +170,56 @@ final class CudaKvState implements AutoCloseable {
         keys = new DeviceBuffer[nl];
         values = new DeviceBuffer[nl];
         bf16 = new CompressedKvCache[nl];
+        quantizers = new Fp32FormatQuantizer[nl];
         capacity = new int[nl];
     }
 
+    private static boolean allFullPrecision(LayerAttention la) {
+        for (int h = 0; h < la.kvHeads(); h++)
+            if (!(la.head(h).format() instanceof FullPrecisionKv)) return false;
+        return true;
+    }
+
+    /** Whether some layer stores a quantized format in fp32 caches (host quantization). */
+    boolean quantizesOnHost() {
+        for (Fp32FormatQuantizer q : quantizers) if (q != null) return true;
+        return false;
+    }
+
+    /** The longest chunk a call may run in (windowed KIVI heads need every token to land). */
+    int chunkLimit(int chunk) {
+        for (Fp32FormatQuantizer q : quantizers) if (q != null) chunk = q.chunkLimit(chunk);
+        return chunk;
+    }
+
+    /** Before a chunk of a call of several tokens: keys its ring overwrites, kept for the fits. */
+    void beforeChunk(int chunkFrom, int chunkTo) {
+        int kv = c.numKvHeads(), hd = c.headDim();
+        for (int l = 0; l < quantizers.length; l++)
+            if (quantizers[l] != null && quantizers[l].savesKeys())
+                quantizers[l].beforeChunk(
+                        keys[l].downloadFloats(kv * capacity[l] * hd),
+                        capacity[l],
+                        chunkFrom,
+                        chunkTo);
+    }
+
+    /** After a call appended [from, position): quantizes what its formats made due. */
+    void afterCall(int from) {
+        int kv = c.numKvHeads(), hd = c.headDim();
+        for (int l = 0; l < quantizers.length; l++) {
+            if (quantizers[l] == null) continue;
+            int n = kv * capacity[l] * hd;
+            float[] k = keys[l].downloadFloats(n), v = values[l].downloadFloats(n);
+            quantizers[l].afterCall(k, v, capacity[l], from, position);
+            keys[l].upload(k);
+            values[l].upload(v);
+        }
+    }
+
     /** Refuses, in one line, what this runtime cannot store yet. */
-    private static void check(AttentionPolicy policy, int l, LayerAttention la, int kvHeads) {
+    private static void check(
+            AttentionPolicy policy, int l, LayerAttention la, int kvHeads, KvStorage storage) {
         if (la.kvHeads() != kvHeads) {
             throw new IllegalArgumentException(
                     policy.name()
@@ -179,7 +232,7 @@ final class CudaKvState implements AutoCloseable {
         }
         for (int h = 0; h < kvHeads; h++) {
             KvHeadAttention a = la.head(h);
-            if (!(a.format() instanceof FullPrecisionKv)) {
+            if (!(a.format() instanceof FullPrecisionKv) && storage != KvStorage.FP32) {
                 throw new HeadroomException(
                         "backend gpu: KV format "
                                 + a.format().name()
@@ -189,8 +242,10 @@ final class CudaKvState implements AutoCloseable {
                                 + l
                                 + ", KV head "
                                 + h
-                                + ") is not supported yet; the CUDA runtime stores full-precision"
-                                + " caches only");
+                                + ") is not supported in "
+                                + storage.name().toLowerCase(java.util.Locale.ROOT)
+                                + " caches yet (fp32 caches store it: precision fp32, or"
+                                + " -Dheadroom.gpu.kv=fp32)");
             }
         }
     }

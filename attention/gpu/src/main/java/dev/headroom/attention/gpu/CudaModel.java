@@ -283,6 +283,11 @@ public final class CudaModel implements LanguageModelRuntime {
         cuda.makeCurrent();
         CudaKvState[] states = new CudaKvState[batch.size()];
         for (int b = 0; b < states.length; b++) states[b] = batch.get(b).state();
+        for (CudaKvState s : states)
+            if (s.quantizesOnHost())
+                throw new IllegalArgumentException(
+                        "batched decoding of fp32 caches with quantized formats is not supported;"
+                                + " decode them one sequence at a time");
         forward.forward(first, states, CudaForward.Logits.ARGMAX);
         boolean graphs = steps > 1 && !"false".equals(System.getProperty("headroom.gpu.graphs"));
         for (CudaKvState s : states) graphs &= s.storage == KvStorage.BF16;
@@ -348,11 +353,14 @@ public final class CudaModel implements LanguageModelRuntime {
         int chunk =
                 !allPositions && state.storage == KvStorage.BF16 && state.position() == 0
                         ? ids.length
-                        : CudaForward.CHUNK;
+                        : state.chunkLimit(CudaForward.CHUNK);
         CudaKvState[] states = {state};
         float[][] out = new float[allPositions ? ids.length : 1][];
+        int start = state.position();
+        boolean quantizes = state.quantizesOnHost();
         for (int from = 0; from < ids.length; from += chunk) {
             int to = Math.min(ids.length, from + chunk);
+            if (quantizes && ids.length > 1) state.beforeChunk(start + from, start + to);
             boolean lastChunk = to == ids.length;
             CudaForward.Logits which =
                     allPositions
@@ -367,6 +375,7 @@ public final class CudaModel implements LanguageModelRuntime {
                                     flat, (i - from) * vocab, (i - from + 1) * vocab);
             } else if (lastChunk) out[0] = flat;
         }
+        if (quantizes) state.afterCall(start);
         return out;
     }
 

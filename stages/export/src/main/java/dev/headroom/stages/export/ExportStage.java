@@ -8,6 +8,7 @@ import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.artifact.ArtifactManifest;
 import dev.headroom.attention.artifact.ModelArtifact;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.linear.LinearHeads;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.plan.AttentionPlan;
@@ -114,7 +115,7 @@ public final class ExportStage implements StageDefinition<ExportParams> {
         KvQuantization q =
                 KvQuantArtifact.read(artifacts, config.numLayers(), config.numKvHeads())
                         .quantization();
-        if (q.bits().stream().allMatch(b -> b == KvQuantization.FULL_PRECISION)) return c;
+        if (!q.quantizesAny()) return c;
         return new Chosen(
                 c.plan().withKvQuantization(q), c.from() + " + " + KvQuantArtifact.FILE, true);
     }
@@ -223,10 +224,15 @@ public final class ExportStage implements StageDefinition<ExportParams> {
                 + (q == null ? ", bf16 cache" : ", KV bits " + bitsSummary(plan));
     }
 
+    /** 16, 4, ... for keys and values at one width; 4/2 for 4-bit keys and 2-bit values. */
+    private static String schemeName(KvScheme s) {
+        return s.isUniform() ? String.valueOf(s.keyBits()) : s.keyBits() + "/" + s.valueBits();
+    }
+
     static String bitsSummary(AttentionPlan plan) {
-        Map<Integer, Integer> count = new TreeMap<>(Comparator.reverseOrder());
+        Map<String, Integer> count = new TreeMap<>(Comparator.reverseOrder());
         for (HeadSpan h : plan.heads())
-            count.merge(plan.bits(h.layer(), h.kvHead()), 1, Integer::sum);
+            count.merge(schemeName(plan.scheme(h.layer(), h.kvHead())), 1, Integer::sum);
         StringBuilder sb = new StringBuilder();
         count.forEach(
                 (b, n) ->

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.artifact.ModelArtifact;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.linear.HedgehogMaps;
 import dev.headroom.attention.linear.LinearHeads;
 import dev.headroom.attention.model.ModelConfig;
@@ -61,7 +62,13 @@ final class ExportedConfig {
                 n.put("sink", s == null ? 0 : s.sink());
                 n.put("alpha", s == null ? 0 : s.alpha());
                 n.put("beta", s == null ? 1 : s.beta());
-                n.put("bits", plan == null ? KvQuantization.FULL_PRECISION : plan.bits(l, h));
+                KvScheme scheme = plan == null ? KvScheme.BF16 : plan.scheme(l, h);
+                n.put("key_bits", scheme.keyBits());
+                n.put("value_bits", scheme.valueBits());
+                if (!scheme.isFullPrecision()) {
+                    n.put("group", scheme.group());
+                    n.put("residual", scheme.residual());
+                }
                 boolean lin = linear != null && linear.isLinear(l, h);
                 n.put("linear", lin);
                 if (lin) {
@@ -73,8 +80,6 @@ final class ExportedConfig {
         KvQuantization q = plan == null ? null : plan.kvQuantization();
         if (q != null) {
             ObjectNode kq = b.putObject("kv_quantization");
-            kq.put("group", q.group());
-            kq.put("residual", q.residual());
             kq.put("sink", q.sink());
             kq.put("keys", q.keys().configName());
         }
@@ -85,16 +90,22 @@ final class ExportedConfig {
             ObjectNode qc = root.putObject("quantization_config");
             qc.put("quant_method", QUANT_METHOD);
             qc.set("kv_cache_scheme", om.valueToTree(q.kvCacheScheme()));
-            TreeSet<Integer> widths = new TreeSet<>(q.bits());
-            boolean shared = widths.size() == 1;
+            java.util.Set<KvScheme> schemes = new java.util.HashSet<>(q.schemes());
+            TreeSet<Integer> widths = new TreeSet<>();
+            for (KvScheme s : schemes) {
+                widths.add(s.keyBits());
+                widths.add(s.valueBits());
+            }
+            boolean shared = schemes.size() == 1;
             qc.put("kv_cache_scheme_shared", shared);
             if (!shared)
                 qc.put(
                         "note",
                         "KV heads differ in bits "
                                 + widths.descendingSet()
-                                + " (16 = bf16); kv_cache_scheme is the commonest width, each"
-                                + " head's is headroom.heads[].bits");
+                                + " (16 = bf16); kv_cache_scheme is the commonest scheme, each"
+                                + " head's is headroom.heads[] (key_bits, value_bits, group,"
+                                + " residual)");
         }
         return root;
     }

@@ -1,5 +1,6 @@
 package dev.headroom.stages.quantizekv;
 
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.oracle.ReferenceAttention;
@@ -19,8 +20,8 @@ import java.util.Map;
 /**
  * What quantizing one KV head costs on one calibration sample. The prompt is prefilled once in full
  * precision; for each (layer, KV head, width) that prefill is forked into a cache where only that
- * head is KIVI-quantized, and the answer is scored teacher-forced over it (each answer token sees
- * the quantized prompt, as in generation).
+ * head is KIVI-quantized in one of the measured schemes, and the answer is scored teacher-forced
+ * over it (each answer token sees the quantized prompt, as in generation).
  */
 final class KvQuantMeasurement {
     private KvQuantMeasurement() {}
@@ -28,7 +29,7 @@ final class KvQuantMeasurement {
     static List<KvQuantRow> measure(
             LoadedModel model,
             CalibrationSample s,
-            List<Integer> widths,
+            List<KvScheme> schemes,
             KvQuantization shared,
             double temperature) {
         ModelConfig c = model.config();
@@ -57,14 +58,14 @@ final class KvQuantMeasurement {
             for (int l = 0; l < c.numLayers(); l++) {
                 for (int h = 0; h < c.numKvHeads(); h++) {
                     float[][] k = seq.cachedKeys(l, h), v = seq.cachedValues(l, h);
-                    for (int bits : widths) {
-                        List<Integer> b = new ArrayList<>();
+                    for (KvScheme scheme : schemes) {
+                        List<KvScheme> b = new ArrayList<>();
                         for (int i = 0; i < full.size(); i++)
-                            b.add(i == l * c.numKvHeads() + h ? bits : 16);
+                            b.add(i == l * c.numKvHeads() + h ? scheme : KvScheme.BF16);
                         PlanPolicy policy =
                                 new PlanPolicy(
-                                        dense.withKvQuantization(shared.withBits(b)),
-                                        "kivi" + bits + "@" + l + "/" + h);
+                                        dense.withKvQuantization(shared.withSchemes(b)),
+                                        "kivi-" + scheme.label() + "@" + l + "/" + h);
                         try (RuntimeSequence q = seq.fork(policy)) {
                             float[][] qk = q.cachedKeys(l, h), qv = q.cachedValues(l, h);
                             float[][] logits =
@@ -75,10 +76,8 @@ final class KvQuantMeasurement {
                                             : attentionError(
                                                     queries[l], h, c.groupSize(), k, v, qk, qv);
                             rows.add(
-                                    new KvQuantRow(
-                                            l,
-                                            h,
-                                            bits,
+                                    KvQuantRow.of(
+                                            new KvQuantRow.Measured(l, h, scheme),
                                             relativeRms(qk, k),
                                             relativeRms(qv, v),
                                             attention,

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import org.apache.beam.sdk.transforms.Combine;
 
 /**
- * Averages one (layer, KV head, width) over samples; sums in a fixed order of the four measures so
+ * Averages one (layer, KV head, scheme) over samples; sums in a fixed order of the four measures so
  * that runners agree.
  */
 final class MeanKvQuantRow extends Combine.CombineFn<KvQuantRow, MeanKvQuantRow.Acc, KvQuantRow> {
@@ -61,14 +61,7 @@ final class MeanKvQuantRow extends Combine.CombineFn<KvQuantRow, MeanKvQuantRow.
     public KvQuantRow extractOutput(Acc a) {
         KvQuantRow t = a.template;
         double n = Math.max(1, a.count);
-        return new KvQuantRow(
-                t.layer(),
-                t.kvHead(),
-                t.bits(),
-                a.sum[0] / n,
-                a.sum[1] / n,
-                a.sum[2] / n,
-                a.sum[3] / n,
-                a.count);
+        return KvQuantRow.of(
+                t.measured(), a.sum[0] / n, a.sum[1] / n, a.sum[2] / n, a.sum[3] / n, a.count);
     }
 }

@@ -1,5 +1,6 @@
 package dev.headroom.stages.quantizekv;
 
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.eval.harness.CaseFailedException;
@@ -20,15 +21,15 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 
-/** One calibration sample to a row per (layer, KV head, width): {@link KvQuantMeasurement}. */
+/** One calibration sample to a row per (layer, KV head, scheme): {@link KvQuantMeasurement}. */
 final class MeasureQuantizationFn extends DoFn<CalibrationSpec, KV<String, KvQuantRow>> {
     private final Counter samples = Metrics.counter(MeasureQuantizationFn.class, "samples");
     private final Distribution sampleMillis =
             Metrics.distribution(MeasureQuantizationFn.class, "sample_millis");
     private final String modelDir;
     private final boolean addBos;
-    private final List<Integer> widths;
-    private final KvQuantization shared; // group, residual, sink and key basis
+    private final List<KvScheme> schemes;
+    private final KvQuantization shared; // sink and key basis
     private final double temperature;
     private final String progressKey;
     private transient LoadedModel model;
@@ -38,7 +39,7 @@ final class MeasureQuantizationFn extends DoFn<CalibrationSpec, KV<String, KvQua
             String modelDir, QuantizeKvParams params, boolean addBos, String progressKey) {
         this.modelDir = modelDir;
         this.addBos = addBos;
-        this.widths = List.copyOf(params.bitsOrDefault());
+        this.schemes = params.measuredSchemes();
         this.shared = params.quantization(List.of());
         this.temperature = params.lossTemperatureOrDefault();
         this.progressKey = progressKey;
@@ -57,7 +58,7 @@ final class MeasureQuantizationFn extends DoFn<CalibrationSpec, KV<String, KvQua
         List<KvQuantRow> rows;
         try {
             CalibrationSample s = CalibrationSamples.forSpec(spec, model, addBos, generators);
-            rows = KvQuantMeasurement.measure(model, s, widths, shared, temperature);
+            rows = KvQuantMeasurement.measure(model, s, schemes, shared, temperature);
         } catch (RuntimeException e) {
             throw new CaseFailedException("quantize_kv " + spec.coordinates(), e);
         }

@@ -1,6 +1,7 @@
 package dev.headroom.stages.quantizekv;
 
 import dev.headroom.attention.cache.KiviFormat;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.pipeline.api.ConfigProblems;
@@ -14,8 +15,12 @@ import java.util.List;
  * {@code apply_bits} everywhere, overridden per layer ({@code layer_bits}) and per KV head ({@code
  * head_bits}).
  *
- * @param bits widths measured (default [8, 4, 2]); the search's bit choices
- * @param group tokens per key group and channels per value group (default 32)
+ * @param bits widths measured (default [8, 4, 2]), keys and values alike at the stage's group and
+ *     residual; the search's choices with {@code schemes}
+ * @param schemes further schemes measured and offered to the search, each with its own key and
+ *     value widths, group and residual (defaults: the stage's group and residual), e.g. {@code
+ *     {key_bits: 4, value_bits: 2, group: 64, residual: 0}}
+ * @param group tokens per key group and channels per value group, at most the head dim (default 32)
  * @param residual newest tokens kept in bf16, a multiple of the group (default 128, KIVI's)
  * @param sink first tokens kept in bf16 (default 0)
  * @param keys {@code post_rope} (default: KIVI, keys fitted as attention reads them) or {@code
@@ -31,6 +36,7 @@ import java.util.List;
  */
 public record QuantizeKvParams(
         List<Integer> bits,
+        List<SchemeParams> schemes,
         Integer group,
         Integer residual,
         Integer sink,
@@ -45,6 +51,29 @@ public record QuantizeKvParams(
 
     public double lossTemperatureOrDefault() {
         return lossTemperature == null ? 1.0 : lossTemperature;
+    }
+
+    /** {@code {key_bits: 4, value_bits: 2, group: 64, residual: 0}} */
+    public record SchemeParams(
+            Integer keyBits, Integer valueBits, Integer group, Integer residual) {}
+
+    /**
+     * Every scheme measured, in order: each of {@code bits} at the stage's group and residual, then
+     * {@code schemes}; none twice.
+     */
+    public List<KvScheme> measuredSchemes() {
+        java.util.LinkedHashSet<KvScheme> out = new java.util.LinkedHashSet<>();
+        for (int b : bitsOrDefault())
+            out.add(KvScheme.kivi(b, groupOrDefault(), residualOrDefault()));
+        if (schemes != null)
+            for (SchemeParams s : schemes)
+                out.add(
+                        new KvScheme(
+                                s.keyBits(),
+                                s.valueBits(),
+                                s.group() == null ? groupOrDefault() : s.group(),
+                                s.residual() == null ? residualOrDefault() : s.residual()));
+        return List.copyOf(out);
     }
 
     /** {@code {layer: 0, bits: 4}} */
@@ -73,9 +102,9 @@ public record QuantizeKvParams(
         return keys == null ? KeyBasis.POST_ROPE : KeyBasis.parse(keys);
     }
 
-    /** The shared KIVI settings with these per-head widths. */
+    /** The stage's group and residual with these per-head widths. */
     public KvQuantization quantization(List<Integer> bits) {
-        return new KvQuantization(
+        return KvQuantization.uniform(
                 groupOrDefault(), residualOrDefault(), sinkOrDefault(), keysOrDefault(), bits);
     }
 
@@ -107,7 +136,7 @@ public record QuantizeKvParams(
                 if (!validWidth(bits.get(i), false))
                     p.error("bits", i, bits.get(i) + " is not one of 8, 4, 2");
         }
-        p.range(group, "group", 1, hd);
+        p.range(group, "group", 1, model.config().maxPositions());
         p.range(lossTemperature, "loss_temperature", 0.01, 1000);
         if (lengths != null)
             p.nonEmptyInRange(lengths, "lengths", 2, model.config().maxPositions());
@@ -118,8 +147,25 @@ public record QuantizeKvParams(
         int g = groupOrDefault();
         if (g >= 1 && residualOrDefault() % g != 0)
             p.error("residual", residualOrDefault() + " is not a multiple of the group " + g);
-        if (g >= 1 && hd % g != 0)
+        if (g >= 1 && hd % Math.min(g, hd) != 0)
             p.error("group", "the head dim " + hd + " is not a multiple of " + g);
+        if (schemes != null)
+            for (int i = 0; i < schemes.size(); i++) {
+                SchemeParams sp = schemes.get(i);
+                ConfigProblems at = p.at("schemes", i);
+                if (!validWidth(sp.keyBits(), false))
+                    at.error("key_bits", sp.keyBits() + " is not one of 8, 4, 2");
+                if (!validWidth(sp.valueBits(), false))
+                    at.error("value_bits", sp.valueBits() + " is not one of 8, 4, 2");
+                at.range(sp.group(), "group", 1, model.config().maxPositions());
+                at.range(sp.residual(), "residual", 0, model.config().maxPositions());
+                int sg = sp.group() == null ? g : sp.group();
+                int sr = sp.residual() == null ? residualOrDefault() : sp.residual();
+                if (sg >= 1 && sr % sg != 0)
+                    at.error("residual", sr + " is not a multiple of the group " + sg);
+                if (sg >= 1 && hd % Math.min(sg, hd) != 0)
+                    at.error("group", "the head dim " + hd + " is not a multiple of " + sg);
+            }
         if (applyBits != null && !validWidth(applyBits, true))
             p.error("apply_bits", applyBits + " is not one of 16, 8, 4, 2");
         if (layerBits != null)

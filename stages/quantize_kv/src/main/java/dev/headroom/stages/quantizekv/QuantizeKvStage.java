@@ -1,5 +1,6 @@
 package dev.headroom.stages.quantizekv;
 
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.ParquetTables;
@@ -14,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Combine;
@@ -75,7 +75,7 @@ public final class QuantizeKvStage implements StageDefinition<QuantizeKvParams> 
                                                 params,
                                                 params.addBosOrDefault(),
                                                 context.progressKey())))
-                        .apply("Mean per head and width", Combine.perKey(new MeanKvQuantRow()))
+                        .apply("Mean per head and scheme", Combine.perKey(new MeanKvQuantRow()))
                         .apply("Rows", Values.create());
         rows.apply(
                 "Write kv_quant_heads",
@@ -102,14 +102,21 @@ public final class QuantizeKvStage implements StageDefinition<QuantizeKvParams> 
     private static void writeArtifact(QuantizeKvParams params, StageContext context) {
         int layers = context.model().config().numLayers(),
                 kv = context.model().config().numKvHeads();
-        List<List<Map<Integer, Double>>> sens = new ArrayList<>();
+        Map<KvQuantRow.Measured, Double> measured = new java.util.HashMap<>();
+        for (KvQuantRow r : readRows(context)) measured.put(r.measured(), r.sensitivity());
+        List<List<Map<KvScheme, Double>>> sens = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            List<Map<Integer, Double>> row = new ArrayList<>();
-            for (int h = 0; h < kv; h++) row.add(new TreeMap<>());
+            List<Map<KvScheme, Double>> row = new ArrayList<>();
+            for (int h = 0; h < kv; h++) {
+                Map<KvScheme, Double> byScheme = new java.util.LinkedHashMap<>();
+                for (KvScheme s : params.measuredSchemes()) {
+                    Double v = measured.get(new KvQuantRow.Measured(l, h, s));
+                    if (v != null) byScheme.put(s, v);
+                }
+                row.add(byScheme);
+            }
             sens.add(row);
         }
-        for (KvQuantRow r : readRows(context))
-            sens.get(r.layer()).get(r.kvHead()).put(r.bits(), r.sensitivity());
         try {
             new KvQuantArtifact(
                             params.groupOrDefault(),

@@ -3,7 +3,9 @@ package dev.headroom.stages.quantizekv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.cpu.LoadedModel;
+import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
 import dev.headroom.plan.profile.CalibrationSample;
 import dev.headroom.stages.shared.KvQuantRow;
@@ -61,11 +63,15 @@ class KvQuantMeasurementTest {
                     KvQuantMeasurement.measure(
                             model,
                             s,
-                            List.of(8, 4, 2),
-                            new KvQuantization(32, 32, 0, List.of()),
+                            List.of(
+                                    KvScheme.kivi(8, 32, 32),
+                                    KvScheme.kivi(4, 32, 32),
+                                    KvScheme.kivi(2, 32, 32),
+                                    SPLIT),
+                            KvQuantization.uniform(32, 32, 0, KeyBasis.POST_ROPE, List.of()),
                             1.0);
             var c = model.config();
-            assertEquals(c.numLayers() * c.numKvHeads() * 3, rows.size());
+            assertEquals(c.numLayers() * c.numKvHeads() * 4, rows.size());
             for (int l = 0; l < c.numLayers(); l++)
                 for (int h = 0; h < c.numKvHeads(); h++) {
                     KvQuantRow b8 = find(rows, l, h, 8),
@@ -79,13 +85,23 @@ class KvQuantMeasurementTest {
                     assertTrue(b8.keyError() < 0.02, "8-bit keys within 2%: " + b8.keyError());
                     assertTrue(Math.abs(b8.sensitivity()) < 1e-2, "8 bits barely move the loss");
                     assertTrue(b2.keyError() > 0.05, "2-bit keys are coarse: " + b2.keyError());
+                    // 4-bit keys and 2-bit values: each half as coarse as its own width
+                    KvQuantRow split = find(rows, l, h, SPLIT);
+                    assertTrue(split.keyError() < b2.keyError(), "4-bit keys finer than 2-bit");
+                    assertTrue(split.valueError() > b4.valueError(), "2-bit values coarser");
                 }
         }
     }
 
+    private static final KvScheme SPLIT = new KvScheme(4, 2, 64, 0);
+
     private static KvQuantRow find(List<KvQuantRow> rows, int l, int h, int bits) {
+        return find(rows, l, h, KvScheme.kivi(bits, 32, 32));
+    }
+
+    private static KvQuantRow find(List<KvQuantRow> rows, int l, int h, KvScheme scheme) {
         return rows.stream()
-                .filter(x -> x.layer() == l && x.kvHead() == h && x.bits() == bits)
+                .filter(x -> x.layer() == l && x.kvHead() == h && x.scheme().equals(scheme))
                 .findFirst()
                 .orElseThrow();
     }

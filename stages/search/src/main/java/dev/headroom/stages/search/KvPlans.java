@@ -1,5 +1,6 @@
 package dev.headroom.stages.search;
 
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
@@ -26,16 +27,16 @@ import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The search under a KV byte budget: the joint front, where every KV head picks a span and a width
- * (bf16 or the widths quantize_kv measured), and the spans-only front at the same byte cap, each
- * also with duo's retrieval heads pinned to full spans. All are validated with the density plans;
- * the best validated of each becomes {@code artifacts/kv_plan.json} and {@code
- * artifacts/spans_same_bytes_plan.json}.
+ * (bf16 or the schemes quantize_kv measured: widths, split key/value widths, groups, residuals),
+ * and the spans-only front at the same byte cap, each also with duo's retrieval heads pinned to
+ * full spans. All are validated with the density plans; the best validated of each becomes {@code
+ * artifacts/kv_plan.json} and {@code artifacts/spans_same_bytes_plan.json}.
  */
 final class KvPlans implements Serializable {
     static final String KV_PLAN_FILE = "kv_plan.json",
             SPANS_SAME_BYTES_FILE = "spans_same_bytes_plan.json";
 
-    /** One front plan: its method, spans, widths, predicted loss per profiled length and bytes. */
+    /** One front plan: its method, spans, schemes, predicted loss per profiled length and bytes. */
     record Entry(
             String method,
             boolean spansOnly,
@@ -72,13 +73,12 @@ final class KvPlans implements Serializable {
             boolean[] retrievalHeads) {
         int[] lengths = rows.stream().mapToInt(ProfileRow::length).distinct().sorted().toArray();
         int hs = cfg.numLayers() * cfg.numKvHeads();
-        List<Integer> measured = quant.measuredBits();
-        int[] widths = new int[measured.size() + 1];
-        widths[0] = KvQuantization.FULL_PRECISION;
-        for (int i = 0; i < measured.size(); i++) widths[i + 1] = measured.get(i);
-        double[][] sens = new double[hs][widths.length];
+        List<KvScheme> schemes = new ArrayList<>();
+        schemes.add(KvScheme.BF16);
+        schemes.addAll(quant.measuredSchemes());
+        double[][] sens = new double[hs][schemes.size()];
         for (int h = 0; h < hs; h++)
-            for (int w = 0; w < widths.length; w++)
+            for (int w = 0; w < schemes.size(); w++)
                 sens[h][w] =
                         p.kvBitsWeightOrDefault()
                                 * Math.max(
@@ -86,7 +86,7 @@ final class KvPlans implements Serializable {
                                         quant.sensitivity(
                                                 h / cfg.numKvHeads(),
                                                 h % cfg.numKvHeads(),
-                                                widths[w]));
+                                                schemes.get(w)));
         JointSpanBitsSearch search =
                 new JointSpanBitsSearch(
                         cfg.numLayers(),
@@ -97,7 +97,7 @@ final class KvPlans implements Serializable {
                         s.budgetLengths(),
                         SpanSearch.moaGrid(s.alphaStep(), s.alphaMax(), s.betaSteps()),
                         new InfluenceTable(s.block(), rows, s.retrievalWeight()),
-                        widths,
+                        schemes,
                         sens,
                         quant.quantization());
         long[] dense = new long[s.budgetLengths().length], cap = new long[dense.length];
@@ -113,7 +113,7 @@ final class KvPlans implements Serializable {
                 new CpSatSpanSearch(
                         s.timeLimitSeconds(),
                         Math.max(1, Runtime.getRuntime().availableProcessors()));
-        boolean[] all = new boolean[widths.length], bf16 = new boolean[widths.length];
+        boolean[] all = new boolean[schemes.size()], bf16 = new boolean[schemes.size()];
         Arrays.fill(all, true);
         bf16[0] = true;
         boolean anyRetrieval = false;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
+import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
 import java.io.IOException;
@@ -14,16 +15,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * {@code artifacts/kv_quant.json}, what the quantize_kv stage decided and measured: the KIVI group,
  * residual and sink, whether keys are fitted before or after RoPE, the bits applied to each (layer,
- * KV head), each head's measured sensitivity per width (the search's bit costs), and a
+ * KV head), each head's measured sensitivity per scheme (the search's costs: uniform widths at the
+ * stage's group and residual, and any further key/value widths, groups and residuals), and a
  * compressed-tensors style {@code kv_cache_scheme}.
  *
- * @param bits [layer][kvHead] applied widths (16 = bf16)
- * @param sensitivity [layer][kvHead] width -> answer-loss increase
+ * @param bits [layer][kvHead] applied widths (16 = bf16), at the stage's group and residual
+ * @param sensitivity [layer][kvHead] scheme -> answer-loss increase, in measurement order
  */
 public record KvQuantArtifact(
         int group,
@@ -31,7 +32,7 @@ public record KvQuantArtifact(
         int sink,
         KeyBasis keys,
         int[][] bits,
-        List<List<Map<Integer, Double>>> sensitivity) {
+        List<List<Map<KvScheme, Double>>> sensitivity) {
     public static final String FILE = "kv_quant.json", FORMAT = "headroom-kv-quant";
 
     public int layers() {
@@ -42,10 +43,10 @@ public record KvQuantArtifact(
         return bits[0].length;
     }
 
-    /** The measured sensitivity of a head at a width: 0 at 16 bits. */
-    public double sensitivity(int layer, int kvHead, int width) {
-        if (width == KvQuantization.FULL_PRECISION) return 0;
-        Double s = sensitivity.get(layer).get(kvHead).get(width);
+    /** The measured sensitivity of a head in a scheme: 0 in bf16. */
+    public double sensitivity(int layer, int kvHead, KvScheme scheme) {
+        if (scheme.isFullPrecision()) return 0;
+        Double s = sensitivity.get(layer).get(kvHead).get(scheme);
         if (s == null)
             throw new HeadroomException(
                     FILE
@@ -53,22 +54,21 @@ public record KvQuantArtifact(
                             + layer
                             + " head "
                             + kvHead
-                            + " at "
-                            + width
-                            + " bits");
+                            + " in "
+                            + scheme.label());
         return s;
     }
 
-    /** The widths measured (besides 16), ascending. */
-    public List<Integer> measuredBits() {
-        return new ArrayList<>(new java.util.TreeSet<>(sensitivity.get(0).get(0).keySet()));
+    /** The schemes measured (bf16 not included), in measurement order. */
+    public List<KvScheme> measuredSchemes() {
+        return new ArrayList<>(sensitivity.get(0).get(0).keySet());
     }
 
     /** The applied scheme as a plan's per-head quantization, in (layer, KV head) order. */
     public KvQuantization quantization() {
         List<Integer> b = new ArrayList<>();
         for (int[] layer : bits) for (int x : layer) b.add(x);
-        return new KvQuantization(group, residual, sink, keys, b);
+        return KvQuantization.uniform(group, residual, sink, keys, b);
     }
 
     public void write(Path artifacts) throws IOException {
@@ -88,9 +88,21 @@ public record KvQuantArtifact(
                 m.put("layer", l);
                 m.put("kv_head", h);
                 m.put("bits", bits[l][h]);
-                Map<String, Double> s = new TreeMap<>();
-                sensitivity.get(l).get(h).forEach((w, v) -> s.put(String.valueOf(w), v));
-                m.put("sensitivity", s);
+                List<Map<String, Object>> measured = new ArrayList<>();
+                sensitivity
+                        .get(l)
+                        .get(h)
+                        .forEach(
+                                (scheme, v) -> {
+                                    Map<String, Object> e = new LinkedHashMap<>();
+                                    e.put("key_bits", scheme.keyBits());
+                                    e.put("value_bits", scheme.valueBits());
+                                    e.put("group", scheme.group());
+                                    e.put("residual", scheme.residual());
+                                    e.put("sensitivity", v);
+                                    measured.add(e);
+                                });
+                m.put("schemes", measured);
                 heads.add(m);
             }
         root.put("heads", heads);
@@ -117,9 +129,9 @@ public record KvQuantArtifact(
         if (!FORMAT.equals(root.path("format").asText()))
             throw new HeadroomException(f + ": not a " + FORMAT + " file");
         int[][] bits = new int[layers][kvHeads];
-        List<List<Map<Integer, Double>>> sens = new ArrayList<>();
+        List<List<Map<KvScheme, Double>>> sens = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            List<Map<Integer, Double>> row = new ArrayList<>();
+            List<Map<KvScheme, Double>> row = new ArrayList<>();
             for (int h = 0; h < kvHeads; h++) row.add(null);
             sens.add(row);
         }
@@ -131,7 +143,21 @@ public record KvQuantArtifact(
                 throw new HeadroomException(
                         where + ": (" + l + ", " + k + ") is outside the model");
             bits[l][k] = h.path("bits").asInt(16);
-            Map<Integer, Double> s = new TreeMap<>();
+            Map<KvScheme, Double> s = new LinkedHashMap<>();
+            for (JsonNode e : h.path("schemes")) {
+                try {
+                    s.put(
+                            new KvScheme(
+                                    e.path("key_bits").asInt(),
+                                    e.path("value_bits").asInt(),
+                                    e.path("group").asInt(),
+                                    e.path("residual").asInt()),
+                            e.path("sensitivity").asDouble());
+                } catch (IllegalArgumentException x) {
+                    throw new HeadroomException(where + ": schemes: " + x.getMessage());
+                }
+            }
+            // version 1 files before schemes: width -> sensitivity at the file's group and residual
             for (var e :
                     (Iterable<Map.Entry<String, JsonNode>>) () -> h.path("sensitivity").fields()) {
                 int width;
@@ -144,7 +170,14 @@ public record KvQuantArtifact(
                 if (!e.getValue().isNumber())
                     throw new HeadroomException(
                             where + ": sensitivity at " + width + " bits is not a number");
-                s.put(width, e.getValue().asDouble());
+                try {
+                    s.putIfAbsent(
+                            KvScheme.kivi(
+                                    width, root.path("group").asInt(), root.path("residual").asInt()),
+                            e.getValue().asDouble());
+                } catch (IllegalArgumentException x) {
+                    throw new HeadroomException(where + ": sensitivity: " + x.getMessage());
+                }
             }
             sens.get(l).set(k, s);
         }

@@ -3,7 +3,7 @@ package dev.headroom.stages.shared;
 import dev.headroom.pipeline.report.AvroTable;
 import dev.headroom.pipeline.report.RecordTable;
 
-/** The quantize_kv stage's table, {@code kv_quant_heads}: one row per layer x KV head x bits. */
+/** The quantize_kv stage's table, {@code kv_quant_heads}: one row per layer x KV head x scheme. */
 public final class KvQuantTables {
     private KvQuantTables() {}
 
@@ -17,7 +17,10 @@ public final class KvQuantTables {
                  "fields": [
                   {"name": "layer", "type": "int"},
                   {"name": "kv_head", "type": "int"},
-                  {"name": "bits", "type": "int", "doc": "KIVI code width: 8, 4 or 2"},
+                  {"name": "key_bits", "type": "int", "doc": "KIVI key code width: 8, 4 or 2"},
+                  {"name": "value_bits", "type": "int", "doc": "KIVI value code width: 8, 4 or 2"},
+                  {"name": "group", "type": "int", "doc": "tokens per key group (channels per value group, at most the head dim)"},
+                  {"name": "residual", "type": "int", "doc": "newest tokens kept bf16"},
                   {"name": "key_error", "type": "double", "doc": "relative RMS error of the dequantized prompt keys"},
                   {"name": "value_error", "type": "double", "doc": "relative RMS error of the dequantized prompt values"},
                   {"name": "attention_error", "type": "double", "doc": "relative L2 error of the head group's attention output (answer queries over the prompt cache) against bf16"},

@@ -45,7 +45,7 @@ public record KiviMethod(
         if (label != null) return label;
         KiviFormat f = format();
         return NAME
-                + f.bits()
+                + f.keyBits()
                 + (f.residual() == KiviFormat.DEFAULT_RESIDUAL && residual == null
                         ? ""
                         : "-r" + f.residual())
