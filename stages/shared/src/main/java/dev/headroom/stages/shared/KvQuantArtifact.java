@@ -173,7 +173,9 @@ public record KvQuantArtifact(
                 try {
                     s.putIfAbsent(
                             KvScheme.kivi(
-                                    width, root.path("group").asInt(), root.path("residual").asInt()),
+                                    width,
+                                    root.path("group").asInt(),
+                                    root.path("residual").asInt()),
                             e.getValue().asDouble());
                 } catch (IllegalArgumentException x) {
                     throw new HeadroomException(where + ": sensitivity: " + x.getMessage());

@@ -32,7 +32,7 @@ class KvQuantFuzzTest {
         try {
             KvQuantArtifact a = KvQuantArtifact.read(DIR, 3, 2);
             a.quantization();
-            for (int bits : a.measuredBits()) a.sensitivity(0, 0, bits);
+            for (var scheme : a.measuredSchemes()) a.sensitivity(0, 0, scheme);
         } catch (HeadroomException expected) {
             // our own refusal
         }
