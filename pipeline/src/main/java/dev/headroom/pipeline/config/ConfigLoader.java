@@ -14,6 +14,7 @@ import dev.headroom.attention.HeadroomException;
 import dev.headroom.attention.checkpoint.Checkpoint;
 import dev.headroom.attention.model.ConfigReader;
 import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.pipeline.api.ConfigPath;
 import dev.headroom.pipeline.api.ConfigPointer;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.ConfigWord;
@@ -41,8 +42,8 @@ import java.util.Set;
  * Reads a YAML config into {@link PipelineConfig}, validates it and resolves its paths. Every
  * problem found after binding is reported, each as {@code file:line:column: key: problem}, through
  * one {@link ConfigException} before anything runs (a YAML or binding error stops at that error).
- * Stage entries are validated with a {@link ConfigProblems.Context}: the working directory, the run
- * directory and the outputs of the stages before them.
+ * Stage entries are validated with a {@link ConfigProblems.Context}: the config file's directory,
+ * the run directory and the outputs of the stages before them.
  */
 public final class ConfigLoader {
 
@@ -71,21 +72,25 @@ public final class ConfigLoader {
     }
 
     /**
-     * @param workingDir the directory relative paths in the config are resolved against
+     * @param workingDir the directory a relative {@code file} is found in; the paths inside the
+     *     config resolve against the config file's own directory
      */
     public ResolvedConfig load(Path file, Path workingDir) {
         return load(file, workingDir, false);
     }
 
     /**
-     * @param workingDir the directory relative paths in the config are resolved against
+     * @param workingDir the directory a relative {@code file} is found in; the paths inside the
+     *     config resolve against the config file's own directory
      * @param confirmed {@code --yes}: a stage may plan more units of work than {@code
      *     runner.max_units}
      */
     public ResolvedConfig load(Path file, Path workingDir, boolean confirmed) {
+        Path configFile = workingDir.toAbsolutePath().resolve(file).normalize();
+        Path work = configFile.getParent();
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = Files.readString(configFile, StandardCharsets.UTF_8);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new HeadroomException(file + ": no such config file");
         } catch (IOException e) {
@@ -114,12 +119,16 @@ public final class ConfigLoader {
         }
         PipelineConfig config;
         try {
-            config = yaml.treeToValue(tree, PipelineConfig.class);
+            config =
+                    yaml.readerFor(PipelineConfig.class)
+                            .withAttribute(ConfigPath.BASE, work)
+                            .readValue(tree);
         } catch (JsonProcessingException e) {
             throw bindingError(file, locations, tree, e);
+        } catch (IOException e) {
+            throw new HeadroomException(file + ": cannot read the config: " + e.getMessage());
         }
 
-        Path work = workingDir.toAbsolutePath().normalize();
         Path runDir =
                 config.output() == null || config.output().isBlank()
                         ? null
@@ -184,7 +193,7 @@ public final class ConfigLoader {
 
         String canonical = canonicalJson(config, model.directory(), runDir);
         return new ResolvedConfig(
-                file.toAbsolutePath().normalize(),
+                configFile,
                 model,
                 runDir,
                 config.runnerOrDefault(),
@@ -235,11 +244,11 @@ public final class ConfigLoader {
         return located.stream().map(Located::line).distinct().toList();
     }
 
-    private ModelFacts validateModel(String model, ConfigProblems problems, Path workingDir) {
+    private ModelFacts validateModel(String model, ConfigProblems problems, Path configDir) {
         if (!problems.required(model, "model")) {
             return null;
         }
-        Path dir = workingDir.resolve(model).toAbsolutePath().normalize();
+        Path dir = configDir.resolve(model).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             problems.error("model", "model directory " + dir + " does not exist");
             return null;

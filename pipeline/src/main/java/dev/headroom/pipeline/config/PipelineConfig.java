@@ -5,17 +5,18 @@ import dev.headroom.pipeline.api.StageParams;
 import java.util.List;
 
 /**
- * A pipeline config file as written (paths unresolved). See the README's "The pipeline" section.
+ * A pipeline config file as bound: its paths absolute, resolved against the config file's directory
+ * ({@link dev.headroom.pipeline.api.ConfigPath}). See the README's "The pipeline" section.
  *
- * @param model checkpoint directory, relative to the working directory
- * @param output run directory, relative to the working directory
+ * @param model checkpoint directory, relative to the config file's directory
+ * @param output run directory, relative to the config file's directory
  * @param runner runner settings (optional)
  * @param calibration calibration data for fitting stages (optional)
  * @param stages the stages, run in order
  */
 public record PipelineConfig(
-        String model,
-        String output,
+        @dev.headroom.pipeline.api.ConfigPath.Relative String model,
+        @dev.headroom.pipeline.api.ConfigPath.Relative String output,
         RunnerSettings runner,
         CalibrationSettings calibration,
         List<StageParams> stages) {

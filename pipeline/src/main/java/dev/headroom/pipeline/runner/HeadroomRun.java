@@ -95,6 +95,7 @@ public final class HeadroomRun {
     public Outcome run(Path configFile, RunnerOverrides overrides, Path workingDir) {
         ResolvedConfig config = load(configFile, overrides, workingDir);
         BeamRunners.checkReachable(config.runner());
+        RunDirectoryLinks.refuseLinksOut(config.runDirectory());
         try (RunLock lock = RunLock.acquire(config.runDirectory(), err)) {
             // SIGINT / SIGTERM: one line saying what completed and how to resume, and the lock
             // released (completed stages are on disk; the one running resumes from its start)

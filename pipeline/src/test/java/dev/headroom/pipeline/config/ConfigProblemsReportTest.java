@@ -99,7 +99,7 @@ class ConfigProblemsReportTest {
     }
 
     @Test
-    void stageEntriesSeeTheWorkingDirectoryTheRunDirectoryAndEarlierOutputs() throws Exception {
+    void stageEntriesSeeTheConfigsDirectoryTheRunDirectoryAndEarlierOutputs() throws Exception {
         Path work = dir.resolve("work");
         Files.createDirectories(work);
         Path file =
@@ -128,7 +128,7 @@ class ConfigProblemsReportTest {
                             params.validate(problems, model);
                             if (seen.size() == 3) {
                                 // What a value naming a file does at validation: resolve against
-                                // the working directory, report at its key.
+                                // the config file's directory, report at its key.
                                 Path probe = problems.resolve("plans/mine.json");
                                 if (!Files.isRegularFile(probe)) {
                                     problems.at("methods", 0)
@@ -141,13 +141,13 @@ class ConfigProblemsReportTest {
                 List.of(
                         file
                                 + ":16:9: stages[2].methods[0].label: probe: no such file: "
-                                + work.resolve("plans/mine.json")),
+                                + dir.resolve("plans/mine.json")),
                 e.problems());
 
         assertEquals(3, seen.size());
         for (ConfigProblems.Context c : seen) {
-            assertEquals(work, c.workingDirectory());
-            assertEquals(work.resolve("runs/x"), c.runDirectory());
+            assertEquals(dir, c.configDirectory(), "the config's directory, not the working one");
+            assertEquals(dir.resolve("runs/x"), c.runDirectory());
         }
         assertEquals(Set.of(), seen.get(0).earlierOutputs());
         assertTrue(
@@ -164,7 +164,7 @@ class ConfigProblemsReportTest {
     }
 
     @Test
-    void problemsResolveAgainstTheirWorkingDirectoryAndViewsShareOneList() {
+    void problemsResolveAgainstTheirConfigDirectoryAndViewsShareOneList() {
         ConfigProblems p = new ConfigProblems(new ConfigProblems.Context(dir, null, Set.of()));
         assertEquals(dir.resolve("a/b.json"), p.at("stages", 0).resolve("a/../a/b.json"));
         assertNull(p.context().runDirectory());
@@ -177,7 +177,7 @@ class ConfigProblemsReportTest {
         assertEquals(dir.resolve("w/f"), other.resolve("f"));
         assertEquals("stages[1].file", p.all().get(0).where().dotted());
         assertEquals(
-                Path.of("").toAbsolutePath(), new ConfigProblems().context().workingDirectory());
+                Path.of("").toAbsolutePath(), new ConfigProblems().context().configDirectory());
         assertTrue(
                 !p.required("", "output")
                         && p.all().get(1).message().equals("is empty; it is required"));

@@ -16,7 +16,7 @@ import java.util.List;
  * @param lengths prompt lengths in tokens
  * @param samples samples per task and length
  * @param seed generator seed
- * @param jsonl the file for {@code jsonl}, relative to the working directory
+ * @param jsonl the file for {@code jsonl}, relative to the config file's directory
  */
 public record CalibrationSettings(
         Source source,
@@ -24,7 +24,7 @@ public record CalibrationSettings(
         List<Integer> lengths,
         Integer samples,
         Long seed,
-        String jsonl) {
+        @dev.headroom.pipeline.api.ConfigPath.Relative String jsonl) {
 
     /** {@code calibration.source}. */
     public enum Source implements ConfigWord {

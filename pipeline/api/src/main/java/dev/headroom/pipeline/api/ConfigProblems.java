@@ -21,7 +21,7 @@ public final class ConfigProblems {
     /**
      * What validation knows besides the values.
      *
-     * @param workingDirectory the directory the user runs from (absolute): relative paths in a
+     * @param configDirectory the directory of the config file (absolute): relative paths in a
      *     config resolve against it
      * @param runDirectory the config's {@code output} (absolute), or null when it is missing or
      *     invalid
@@ -29,14 +29,14 @@ public final class ConfigProblems {
      *     run directory (their {@code StageDefinition.outputs}, e.g. {@code artifacts/plan.json});
      *     empty outside a stage entry
      */
-    public record Context(Path workingDirectory, Path runDirectory, Set<String> earlierOutputs) {
+    public record Context(Path configDirectory, Path runDirectory, Set<String> earlierOutputs) {
         public Context {
-            workingDirectory = workingDirectory.toAbsolutePath().normalize();
+            configDirectory = configDirectory.toAbsolutePath().normalize();
             runDirectory = runDirectory == null ? null : runDirectory.toAbsolutePath().normalize();
             earlierOutputs = Set.copyOf(earlierOutputs);
         }
 
-        /** The process's current directory, no run directory, no earlier stages. */
+        /** The process's current directory as the config's, no run directory, no earlier stages. */
         public static Context current() {
             return new Context(Path.of(""), null, Set.of());
         }
@@ -83,11 +83,36 @@ public final class ConfigProblems {
     }
 
     /**
-     * A path as written in the config, resolved against the working directory (absolute,
+     * A path as written in the config, resolved against the config file's directory (absolute,
      * normalized).
      */
     public Path resolve(String path) {
-        return context.workingDirectory().resolve(path).normalize();
+        return context.configDirectory().resolve(path).normalize();
+    }
+
+    /**
+     * A plain file name in the run's {@code artifacts/}: not blank, no directory part, not {@code
+     * .} or {@code ..}. It is the only form in which a config names a file inside the run
+     * directory, so no config value can lead a read or write out of it.
+     */
+    public static boolean isArtifactName(String name) {
+        return name != null
+                && !name.isBlank()
+                && !name.contains("/")
+                && !name.contains("\\")
+                && !name.equals(".")
+                && !name.equals("..")
+                && name.indexOf('\0') < 0;
+    }
+
+    /**
+     * {@code value} (when given) is a plain file name in the run's {@code artifacts/}, or a problem
+     * at {@code key}.
+     */
+    public boolean artifactName(String value, String key) {
+        if (value == null || isArtifactName(value)) return true;
+        error(key, "'" + value + "' is not a file name in the run's artifacts/");
+        return false;
     }
 
     /** Records a problem with the value of {@code key} (null: the scope itself). */

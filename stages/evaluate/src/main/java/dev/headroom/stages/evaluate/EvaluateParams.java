@@ -5,6 +5,7 @@ import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.harness.TextWindowTask;
 import dev.headroom.eval.task.MqarTask;
+import dev.headroom.pipeline.api.ConfigPath;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.MethodSpec;
 import dev.headroom.pipeline.api.ModelFacts;
@@ -31,7 +32,7 @@ import java.util.Set;
  * @param mqarPairs key-value pairs of token-level {@code mqar} (default 8)
  * @param addBos prepend the model's BOS id (default true)
  * @param textFile text for {@code niah_*_text} (the haystack) and {@code kl} (the sequence; token
- *     ids when the model has no tokenizer), relative to the working directory
+ *     ids when the model has no tokenizer), relative to the config file's directory
  * @param backend the runtime the cases run on: {@code auto} (default: the GPU when its runtime is
  *     on the classpath and a device answers, else the CPU), {@code cpu}, or {@code gpu} (the CUDA
  *     runtime; the run fails in one line where it cannot run)
@@ -46,7 +47,7 @@ public record EvaluateParams(
         Integer maxNewTokens,
         Integer mqarPairs,
         Boolean addBos,
-        String textFile,
+        @ConfigPath.Relative String textFile,
         String backend)
         implements StageParams {
 
@@ -189,7 +190,7 @@ public record EvaluateParams(
                         "missing; the tasks "
                                 + tasks.stream().filter(TaskFactory::needsText).toList()
                                 + " read a text file")) {
-            Path file = Path.of(textFile).toAbsolutePath();
+            Path file = Path.of(textFile);
             if (!Files.isRegularFile(file)) {
                 p.error("text_file", "no such file: " + file);
             } else if (!model.hasTokenizer()) {

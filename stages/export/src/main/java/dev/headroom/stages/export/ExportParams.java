@@ -1,5 +1,6 @@
 package dev.headroom.stages.export;
 
+import dev.headroom.pipeline.api.ConfigPath;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageParams;
@@ -16,7 +17,8 @@ import dev.headroom.pipeline.api.StageParams;
  * @param portable copy the weights (default false: hard-link them, or link them symbolically across
  *     file systems; the manifest's sha256 pins their bytes either way)
  */
-public record ExportParams(String plan, String file, Boolean linear, Boolean portable)
+public record ExportParams(
+        String plan, @ConfigPath.Relative String file, Boolean linear, Boolean portable)
         implements StageParams {
 
     public boolean portableOrDefault() {
@@ -32,12 +34,6 @@ public record ExportParams(String plan, String file, Boolean linear, Boolean por
         }
         if (file != null && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file)))
             problems.error("file", file + " does not exist");
-        if (plan != null) {
-            problems.check(!plan.isBlank(), "plan", "must not be blank");
-            problems.check(
-                    !plan.contains("/") && !plan.contains("\\"),
-                    "plan",
-                    "'" + plan + "' must be a file name in the run's artifacts/");
-        }
+        problems.artifactName(plan, "plan");
     }
 }

@@ -138,7 +138,6 @@ public record LinearizeParams(
         } else if (fraction != null) p.error("fraction", "applies to 'heads: fraction' only");
         if (h != HeadChoice.STREAMING && plan != null)
             p.error("plan", "applies to 'heads: streaming' only");
-        if (plan != null && (plan.isBlank() || plan.contains("/")))
-            p.error("plan", "'" + plan + "' is not a file name in the run's artifacts/");
+        p.artifactName(plan, "plan");
     }
 }

@@ -158,16 +158,29 @@ public record KvQuantArtifact(
                 }
             }
             // version 1 files before schemes: width -> sensitivity at the file's group and residual
-            h.path("sensitivity")
-                    .fields()
-                    .forEachRemaining(
-                            e ->
-                                    s.putIfAbsent(
-                                            KvScheme.kivi(
-                                                    Integer.parseInt(e.getKey()),
-                                                    root.path("group").asInt(),
-                                                    root.path("residual").asInt()),
-                                            e.getValue().asDouble()));
+            for (var e :
+                    (Iterable<Map.Entry<String, JsonNode>>) () -> h.path("sensitivity").fields()) {
+                int width;
+                try {
+                    width = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException notANumber) {
+                    throw new HeadroomException(
+                            where + ": sensitivity key '" + e.getKey() + "' is not a bit width");
+                }
+                if (!e.getValue().isNumber())
+                    throw new HeadroomException(
+                            where + ": sensitivity at " + width + " bits is not a number");
+                try {
+                    s.putIfAbsent(
+                            KvScheme.kivi(
+                                    width,
+                                    root.path("group").asInt(),
+                                    root.path("residual").asInt()),
+                            e.getValue().asDouble());
+                } catch (IllegalArgumentException x) {
+                    throw new HeadroomException(where + ": sensitivity: " + x.getMessage());
+                }
+            }
             sens.get(l).set(k, s);
         }
         for (int l = 0; l < layers; l++)

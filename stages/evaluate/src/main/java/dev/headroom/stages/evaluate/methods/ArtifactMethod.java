@@ -2,6 +2,7 @@ package dev.headroom.stages.evaluate.methods;
 
 import dev.headroom.attention.artifact.ModelArtifact;
 import dev.headroom.attention.plan.ModelIdentity;
+import dev.headroom.pipeline.api.ConfigPath;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.pipeline.api.MethodDefinition;
@@ -19,7 +20,7 @@ import java.nio.file.Path;
  * @param label report label (default {@code artifact})
  * @param path the exported model directory (an export stage's {@code artifacts/model})
  */
-public record ArtifactMethod(String label, String path) implements MethodSpec {
+public record ArtifactMethod(String label, @ConfigPath.Relative String path) implements MethodSpec {
     public static final String NAME = "artifact";
 
     @Override

@@ -113,11 +113,8 @@ public record LinearMethod(
                     "applies to 'heads: streaming' only (with 'heads: all' every trained head is linear)");
         if (layers != null)
             problems.nonEmptyInRange(layers, "layers", 0, model.config().numLayers() - 1);
-        for (String[] key : new String[][] {{"plan", plan}, {"retrieval_plan", retrievalPlan}}) {
-            if (key[1] != null && (key[1].isBlank() || key[1].contains("/")))
-                problems.error(
-                        key[0], "'" + key[1] + "' is not a file name in the run's artifacts/");
-        }
+        problems.artifactName(plan, "plan");
+        problems.artifactName(retrievalPlan, "retrieval_plan");
     }
 
     private boolean inLayers(int layer) {

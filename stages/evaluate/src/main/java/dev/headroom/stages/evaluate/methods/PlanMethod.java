@@ -5,6 +5,7 @@ import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.ModelIdentity;
 import dev.headroom.attention.plan.PlanFiles;
 import dev.headroom.attention.policy.PlanPolicy;
+import dev.headroom.pipeline.api.ConfigPath;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.EvalMethod;
 import dev.headroom.pipeline.api.MethodDefinition;
@@ -19,8 +20,8 @@ import java.util.stream.Collectors;
  * {@code - method: plan}: a plan applied per KV head, either one this run's search stage writes
  * into its {@code artifacts/} ({@code artifact: duo_plan.json}; the default, with neither key, is
  * {@code plan.json}) or an existing file ({@code file: plans/mine.json}, relative to the directory
- * you run from like every path in a config). Exactly one of the two. A {@code file} is read and
- * checked with the config (it exists, parses, is for this model and has a span per (layer, KV
+ * of the config file, like every path in a config). Exactly one of the two. A {@code file} is read
+ * and checked with the config (it exists, parses, is for this model and has a span per (layer, KV
  * head)), so a bad one fails before the run directory is made.
  *
  * <p>Three formats are read ({@link PlanFiles}): headroom's {@code plan.json}, MoA's {@code
@@ -31,11 +32,16 @@ import java.util.stream.Collectors;
  * @param label report label (default: the file's name without its extension and a {@code _plan}
  *     suffix: {@code plan}, {@code duo}, {@code moa}, {@code full_attention_heads})
  * @param artifact a plan in the run's {@code artifacts/}, by file name
- * @param file a plan file, relative to the working directory
+ * @param file a plan file, relative to the config file's directory
  * @param sink sink tokens for a MoA or DuoAttention file
  * @param window DuoAttention streaming heads' recent window in tokens
  */
-public record PlanMethod(String label, String artifact, String file, Integer sink, Integer window)
+public record PlanMethod(
+        String label,
+        String artifact,
+        @ConfigPath.Relative String file,
+        Integer sink,
+        Integer window)
         implements MethodSpec {
     public static final String NAME = "plan";
 
@@ -92,10 +98,7 @@ public record PlanMethod(String label, String artifact, String file, Integer sin
                     "is empty; give a file name in the run's artifacts/, e.g. 'artifact: duo_plan.json'");
             return;
         }
-        if (artifact.contains("/")
-                || artifact.contains("\\")
-                || artifact.equals("..")
-                || artifact.equals(".")) {
+        if (!ConfigProblems.isArtifactName(artifact)) {
             problems.error(
                     "artifact",
                     "'"
@@ -151,7 +154,7 @@ public record PlanMethod(String label, String artifact, String file, Integer sin
                     "file",
                     "no such plan file: "
                             + path
-                            + " (relative to the directory you run from"
+                            + " (relative to the config file's directory"
                             + (ownArtifact
                                     ? "; for the plan this run's search stage writes, use 'artifact: "
                                             + name
@@ -189,7 +192,8 @@ public record PlanMethod(String label, String artifact, String file, Integer sin
 
     @Override
     public EvalMethod resolve(StageContext context) {
-        // file: relative to the working directory, as validation resolved it; artifact: in this
+        // file: absolute, resolved against the config file's directory when bound; artifact: in
+        // this
         // run's artifacts/
         Path path =
                 file != null

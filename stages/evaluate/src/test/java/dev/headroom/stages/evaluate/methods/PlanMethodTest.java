@@ -144,7 +144,7 @@ class PlanMethodTest {
     }
 
     @Test
-    void aFileResolvesAgainstTheWorkingDirectoryAndIsReadWithTheConfig() throws Exception {
+    void aFileResolvesAgainstTheConfigFilesDirectoryAndIsReadWithTheConfig() throws Exception {
         Files.createDirectories(work.resolve("plans"));
         plan(ModelIdentity.configHash(model.directory()))
                 .write(work.resolve("plans/duo_plan.json"));
@@ -156,17 +156,17 @@ class PlanMethodTest {
                 List.of(
                         "file: no such plan file: "
                                 + work.resolve("plans/missing.json")
-                                + " (relative to the directory you run from)"),
+                                + " (relative to the config file's directory)"),
                 problems(
                         new PlanMethod(null, null, "plans/missing.json", null, null),
                         SEARCH_OUTPUTS));
-        // the old spelling of this run's duo plan: resolved against the working directory now, with
+        // the old spelling of this run's duo plan: resolved against the config's directory, with
         // a hint
         assertEquals(
                 List.of(
                         "file: no such plan file: "
                                 + work.resolve("artifacts/duo_plan.json")
-                                + " (relative to the directory you run from; "
+                                + " (relative to the config file's directory; "
                                 + "for the plan this run's search stage writes, use 'artifact: duo_plan.json')"),
                 problems(
                         new PlanMethod(null, null, "artifacts/duo_plan.json", null, null),
