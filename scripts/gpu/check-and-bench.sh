@@ -6,7 +6,9 @@
 # 2. our kernels' timings (GpuBench; both in attention/gpu-tools), 3. the peers and ceilings in the same job, joined
 # into the tables: bench/attention_bench.py for attention (PEERS=0 skips it), scripts/gpu/kernel_peers.py for the
 # gemm, gemv and forward rows (torch.matmul on the same shapes, a copy; KPEERS=0 skips it).
-# SASS=1 also compiles the GEMM sources here and counts their tensor-core instructions (cuobjdump).
+# SASS=1 also compiles the GEMM sources here and counts their tensor-core instructions (cuobjdump); SASS_SRC lists
+# other sources of attention/gpu/src/main/cuda to count instead (e.g. "compressed_decode kivi_decode").
+# PEERS=decode times only the decode peers and ceilings (no prefill peers).
 # Logs and the tables go to $OUT (or the git-ignored .gpu/out when OUT is unset). While iterating on one kernel:
 #   PARITY="kivi" BENCH="kivi" PEERS=0 scripts/gpu/check-and-bench.sh
 #   PARITY="gemm forward" BENCH="gemm gemv forward" PEERS=0 scripts/gpu/check-and-bench.sh
@@ -43,12 +45,14 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.g
 echo "slim classpath: $(cat .gpu/lib/*.jar | wc -c) bytes of jars in $(ls .gpu/lib | wc -l) jars"
 if [ "${SASS:-0}" != 0 ]; then
   src=attention/gpu/src/main/cuda
-  for f in gemm gemm_sm90a; do
+  for f in ${SASS_SRC:-gemm gemm_sm90a}; do
     case $f in *_sm90a) arch=-gencode=arch=compute_90a,code=sm_90a ;; *) arch=-arch=sm_90 ;; esac
     nvcc $arch -O3 -std=c++17 -cubin -Xptxas -v -o "/tmp/$f.cubin" "$src/$f.cu" 2>&1 | grep -E "entry|registers|spill"
     echo "$f SASS: $(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'HGMMA') HGMMA," \
       "$(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'HMMA') HMMA," \
-      "$(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'LDL|STL') local loads/stores"
+      "$(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'LDL|STL') local loads/stores," \
+      "$(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'LDG.E.128') 16-byte loads," \
+      "$(cuobjdump --dump-sass "/tmp/$f.cubin" | grep -cE 'PRMT') byte-permutes"
   done
 fi
 status=0
@@ -133,7 +137,7 @@ if [ "${E2E:-0}" != 0 ]; then
 fi
 if [ "${PEERS:-1}" != 0 ]; then
   PYTHONUNBUFFERED=1 timeout 300 python3 bench/attention_bench.py --ours "$out/ours.jsonl" --out "$out" \
-    ${quick:+--quick} 2>&1
+    ${quick:+--quick} $([ "$PEERS" = decode ] && echo --decode-only) 2>&1
 fi
 if [ "${KPEERS:-1}" != 0 ] && grep -qE '"family":"(gemm|gemv|forward)"' "$out/ours.jsonl" 2>/dev/null; then
   PYTHONUNBUFFERED=1 timeout 240 python3 scripts/gpu/kernel_peers.py --ours "$out/ours.jsonl" --out "$out" 2>&1

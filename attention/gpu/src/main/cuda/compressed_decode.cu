@@ -46,6 +46,174 @@ __device__ void compressed_partial(const __nv_bfloat16* q, const __nv_bfloat16* 
 HR_COMPRESSED_PARTIAL(64)
 HR_COMPRESSED_PARTIAL(128)
 
+// The tensor-core partial (issue 15). One warp walks blocks of 16 keys (warp w takes blocks w, w + 4, ...) with
+// an online softmax, its query heads as the rows of mma.sync m16n8k16 (rows past the group and rows 8-15 are zero):
+//   S = Q K^T: 2 n-tiles of 8 keys, D / 16 k-steps. The reduction index d is permuted so that each thread reads
+//     its K row with 16-byte loads: thread (g, t) of a quad reads key base + 8r + g, elements 32i + 8t + [0, 8),
+//     and k-step j takes words (2h, 2h + 1) of load i = j / 2, h = j % 2, as b0b1 / b2b3; Q is read the same way.
+//   O += P V: P straight from S's accumulators (the C layout is the A layout), D / 8 n-tiles. Channel n of n-tile j
+//     is d = 64 (j / 8) + 8 n + j % 8, so thread (g, t) reads keys base + 2t, +1, +8, +9 at elements 64v + 8g + [0, 8)
+//     with 16-byte loads and packs b0b1 / b2b3 of two keys with one byte-permute.
+// Every thread has its K and V loads of a block in flight together (128 bytes of each per thread, 8 KB per warp).
+// The warps then merge through smem into the same partial (m, l, o) as bf16_split_partial.
+#define HR_MMA_WARPS (HR_DECODE_THREADS / 32)
+
+// c0, c1 += A B for the rows g of an m16n8k16 whose rows 8-15 are zero: a0 = (row g, k 2t..2t+1), a2 = (row g,
+// k 2t+8..2t+9). The zero rows' accumulators are dead temporaries, so they take no registers across the loop.
+__device__ __forceinline__ void mma_rows8(float& c0, float& c1, uint32_t a0, uint32_t a2, uint32_t b0, uint32_t b1) {
+  float d2, d3;
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%10,%11,%12,%13};\n"
+      : "=f"(c0), "=f"(c1), "=f"(d2), "=f"(d3)
+      : "r"(a0), "r"(0u), "r"(a2), "r"(0u), "r"(b0), "r"(b1), "f"(c0), "f"(c1), "f"(0.f), "f"(0.f));
+}
+
+__device__ __forceinline__ uint32_t word_of(const uint4& v, int w) {
+  return w == 0 ? v.x : w == 1 ? v.y : w == 2 ? v.z : v.w;
+}
+
+template <int D>
+__device__ void bf16_split_partial_mma(const __nv_bfloat16* __restrict__ qGroup,
+                                       const __nv_bfloat16* __restrict__ kRows,
+                                       const __nv_bfloat16* __restrict__ vRows, int n, int group, float scaleLog2,
+                                       float* partO, float* partM, float* partL, int partStride) {
+  constexpr int KL = D / 32, KS = D / 16, VL = D / 64, NT = D / 8, OSTRIDE = D + 4;
+  __shared__ float oBuf[HR_MMA_WARPS * HR_MAX_GROUP * OSTRIDE];
+  __shared__ float mBuf[HR_MMA_WARPS * HR_MAX_GROUP], lBuf[HR_MMA_WARPS * HR_MAX_GROUP];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+
+  uint32_t qa[KS][2];
+#pragma unroll
+  for (int i = 0; i < KL; ++i) {
+    const uint4 v = g < group ? *reinterpret_cast<const uint4*>(qGroup + g * D + 32 * i + 8 * t) : make_uint4(0, 0, 0, 0);
+    qa[2 * i][0] = v.x; qa[2 * i][1] = v.y; qa[2 * i + 1][0] = v.z; qa[2 * i + 1][1] = v.w;
+  }
+  float acc[NT][2];
+#pragma unroll
+  for (int j = 0; j < NT; ++j) acc[j][0] = acc[j][1] = 0.f;
+  float m = HR_NEG_INF, l = 0.f;
+
+  for (int base = warp * 16; base < n; base += 16 * HR_MMA_WARPS) {
+    uint4 kr[2][KL], vr[4][VL];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      const int key = base + 8 * r + g;
+#pragma unroll
+      for (int i = 0; i < KL; ++i)
+        kr[r][i] = key < n ? *reinterpret_cast<const uint4*>(kRows + (size_t)key * D + 32 * i + 8 * t)
+                           : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const int key = base + (r >> 1) * 8 + 2 * t + (r & 1);
+#pragma unroll
+      for (int v = 0; v < VL; ++v)
+        vr[r][v] = key < n ? *reinterpret_cast<const uint4*>(vRows + (size_t)key * D + 64 * v + 8 * g)
+                           : make_uint4(0, 0, 0, 0);
+    }
+    float s[2][2] = {{0.f, 0.f}, {0.f, 0.f}};
+#pragma unroll
+    for (int j = 0; j < KS; ++j) {
+      const int i = j / 2, h = j % 2;
+#pragma unroll
+      for (int r = 0; r < 2; ++r)
+        mma_rows8(s[r][0], s[r][1], qa[j][0], qa[j][1], word_of(kr[r][i], 2 * h), word_of(kr[r][i], 2 * h + 1));
+    }
+    // s[r][e]: head g, key base + 8r + 2t + e
+    float p[4];
+#pragma unroll
+    for (int r = 0; r < 2; ++r)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) p[2 * r + e] = base + 8 * r + 2 * t + e < n ? s[r][e] * scaleLog2 : HR_NEG_INF;
+    float bm = fmaxf(fmaxf(p[0], p[1]), fmaxf(p[2], p[3]));
+    bm = fmaxf(bm, __shfl_xor_sync(0xffffffffu, bm, 1));
+    bm = fmaxf(bm, __shfl_xor_sync(0xffffffffu, bm, 2));
+    const float mNew = fmaxf(m, bm);  // finite: key base < n is in every block
+    const float rescale = exp2f(m - mNew);
+    m = mNew;
+#pragma unroll
+    for (int e = 0; e < 4; ++e) p[e] = exp2f(p[e] - mNew);
+    l = fmaf(l, rescale, (p[0] + p[1]) + (p[2] + p[3]));
+    const uint32_t pa0 = pack_bf16x2(p[0], p[1]), pa2 = pack_bf16x2(p[2], p[3]);
+#pragma unroll
+    for (int j = 0; j < NT; ++j) {
+      const int v = j / 8, w = (j % 8) / 2;
+      const unsigned sel = (j & 1) ? 0x7632u : 0x5410u;
+      const uint32_t b0 = __byte_perm(word_of(vr[0][v], w), word_of(vr[1][v], w), sel);
+      const uint32_t b1 = __byte_perm(word_of(vr[2][v], w), word_of(vr[3][v], w), sel);
+      acc[j][0] *= rescale;
+      acc[j][1] *= rescale;
+      mma_rows8(acc[j][0], acc[j][1], pa0, pa2, b0, b1);
+    }
+  }
+  l += __shfl_xor_sync(0xffffffffu, l, 1);
+  l += __shfl_xor_sync(0xffffffffu, l, 2);
+  if (t == 0) { mBuf[warp * HR_MAX_GROUP + g] = m; lBuf[warp * HR_MAX_GROUP + g] = l; }
+  __syncthreads();
+  float mAll = HR_NEG_INF;
+#pragma unroll
+  for (int w = 0; w < HR_MMA_WARPS; ++w) mAll = fmaxf(mAll, mBuf[w * HR_MAX_GROUP + g]);
+  const float weight = m == HR_NEG_INF ? 0.f : exp2f(m - mAll);  // a warp that saw no key weighs nothing
+  float* o = oBuf + (warp * HR_MAX_GROUP + g) * OSTRIDE;
+#pragma unroll
+  for (int j = 0; j < NT; ++j) {  // accumulator (head g, n = 2t + e) is channel 64 (j / 8) + 8 n + j % 8
+    o[64 * (j / 8) + 16 * t + j % 8] = acc[j][0] * weight;
+    o[64 * (j / 8) + 16 * t + 8 + j % 8] = acc[j][1] * weight;
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < group * D; i += HR_DECODE_THREADS) {
+    const int gh = i / D, d = i % D;
+    float x = 0.f;
+#pragma unroll
+    for (int w = 0; w < HR_MMA_WARPS; ++w) x += oBuf[(w * HR_MAX_GROUP + gh) * OSTRIDE + d];
+    partO[(size_t)gh * partStride * D + d] = x;
+  }
+  if (threadIdx.x < group) {
+    float mh = HR_NEG_INF, lh = 0.f;
+#pragma unroll
+    for (int w = 0; w < HR_MMA_WARPS; ++w) mh = fmaxf(mh, mBuf[w * HR_MAX_GROUP + threadIdx.x]);
+#pragma unroll
+    for (int w = 0; w < HR_MMA_WARPS; ++w) {
+      const float mw = mBuf[w * HR_MAX_GROUP + threadIdx.x];
+      if (mw != HR_NEG_INF) lh = fmaf(lBuf[w * HR_MAX_GROUP + threadIdx.x], exp2f(mw - mh), lh);
+    }
+    partM[(size_t)threadIdx.x * partStride] = mh;
+    partL[(size_t)threadIdx.x * partStride] = lh;
+  }
+}
+
+// Grid (numKvHeads, maxSplits), HR_DECODE_THREADS threads, no dynamic smem: the tensor-core partial, same
+// arguments and partial layout as compressed_decode_partial_d*.
+template <int D>
+__device__ void compressed_partial_mma(const __nv_bfloat16* q, const __nv_bfloat16* kCache,
+                                       const __nv_bfloat16* vCache, const long long* slotOffset, const int* sinks,
+                                       const int* windows, int tokens, int numHeads, int numKvHeads, int splitLen,
+                                       int maxSplits, float scaleLog2, float* partO, float* partM, float* partL) {
+  const int kvh = blockIdx.x, split = blockIdx.y;
+  const int group = numHeads / numKvHeads;
+  const int valid = valid_slots(tokens, sinks[kvh], windows[kvh]);
+  const int start = split * splitLen;
+  if (start >= valid) return;
+  const int n = min(splitLen, valid - start);
+  const size_t row0 = (size_t)slotOffset[kvh] + start;
+  const int head0 = kvh * group;
+  bf16_split_partial_mma<D>(q + (size_t)head0 * D, kCache + row0 * D, vCache + row0 * D, n, group, scaleLog2,
+                            partO + ((size_t)head0 * maxSplits + split) * D, partM + (size_t)head0 * maxSplits + split,
+                            partL + (size_t)head0 * maxSplits + split, maxSplits);
+}
+
+#define HR_COMPRESSED_PARTIAL_MMA(D)                                                                              \
+  extern "C" __global__ void __launch_bounds__(HR_DECODE_THREADS, 3) compressed_decode_partial_mma_d##D(         \
+      const __nv_bfloat16* q, const __nv_bfloat16* kCache, const __nv_bfloat16* vCache, const long long* slotOffset, \
+      const int* sinks, const int* windows, int tokens, int numHeads, int numKvHeads, int splitLen, int maxSplits, \
+      float scaleLog2, float* partO, float* partM, float* partL) {                                               \
+    compressed_partial_mma<D>(q, kCache, vCache, slotOffset, sinks, windows, tokens, numHeads, numKvHeads,        \
+                              splitLen, maxSplits, scaleLog2, partO, partM, partL);                               \
+  }
+HR_COMPRESSED_PARTIAL_MMA(64)
+HR_COMPRESSED_PARTIAL_MMA(128)
+
 // Grid (numHeads, D / HR_COMBINE_SLICE), block HR_COMBINE_THREADS threads.
 extern "C" __global__ void compressed_decode_combine(const float* partO, const float* partM, const float* partL,
                                                      const int* sinks, const int* windows, int tokens, int numHeads,

@@ -4,7 +4,10 @@ import jcuda.driver.CUfunction;
 
 /**
  * One decode step over a {@link CompressedKvCache}: split-K partials, then a combine
- * (compressed_decode.cu). q and out are bf16 [heads][headDim], one query token per head.
+ * (compressed_decode.cu). q and out are bf16 [heads][headDim], one query token per head. The
+ * partials come from the tensor-core kernel (compressed_decode_partial_mma_d*, one wave of splits)
+ * unless the instance is made with {@code mma = false}: then from the CUDA-core kernel that {@link
+ * Bf16KvAttention} still uses.
  */
 public final class CompressedDecodeKernel implements AutoCloseable {
     private final CudaContext cuda;
@@ -12,8 +15,20 @@ public final class CompressedDecodeKernel implements AutoCloseable {
     private final int heads;
     private final DecodeWorkspace workspace;
     private final CUfunction partial, combine;
+    private final boolean mma;
+
+    /** CTAs of the tensor-core partial resident per multiprocessor (its __launch_bounds__). */
+    static final int MMA_CTAS_PER_SM = 3;
+
+    /** Keys per block of one warp of the tensor-core partial. */
+    static final int MMA_BLOCK = 16;
 
     public CompressedDecodeKernel(CudaContext cuda, CompressedKvCache cache, int heads) {
+        this(cuda, cache, heads, true);
+    }
+
+    public CompressedDecodeKernel(
+            CudaContext cuda, CompressedKvCache cache, int heads, boolean mma) {
         if (heads % cache.kvHeads() != 0 || heads / cache.kvHeads() > DecodeWorkspace.MAX_GROUP) {
             throw new IllegalArgumentException(
                     heads + " query heads over " + cache.kvHeads() + " KV heads");
@@ -27,12 +42,18 @@ public final class CompressedDecodeKernel implements AutoCloseable {
                         heads,
                         cache.headDim(),
                         DecodeWorkspace.splits(cache.largestCapacity(), DecodeWorkspace.MIN_SPLIT));
-        partial = partialKernel(cuda, cache.headDim());
+        this.mma = mma;
+        partial =
+                mma
+                        ? cuda.function(
+                                "compressed_decode",
+                                "compressed_decode_partial_mma_d" + cache.headDim())
+                        : partialKernel(cuda, cache.headDim());
         combine = combineKernel(cuda);
     }
 
     public void decode(DeviceBuffer q, DeviceBuffer out) {
-        decode(cuda, cache, heads, workspace, partial, combine, q, out);
+        decode(cuda, cache, heads, workspace, partial, combine, q, out, mma);
     }
 
     /**
@@ -71,9 +92,28 @@ public final class CompressedDecodeKernel implements AutoCloseable {
             CUfunction combine,
             DeviceBuffer q,
             DeviceBuffer out) {
+        decode(cuda, cache, heads, workspace, partial, combine, q, out, false);
+    }
+
+    private static void decode(
+            CudaContext cuda,
+            CompressedKvCache cache,
+            int heads,
+            DecodeWorkspace workspace,
+            CUfunction partial,
+            CUfunction combine,
+            DeviceBuffer q,
+            DeviceBuffer out,
+            boolean mma) {
         if (cache.tokens() == 0) throw new IllegalStateException("decode over an empty cache");
         int d = cache.headDim(), group = heads / cache.kvHeads();
-        int splitLength = splitLength(cuda, cache, cache.tokens());
+        int splitLength =
+                mma
+                        ? mmaSplitLength(
+                                cache.heldSlotsAt(cache.tokens()),
+                                cache.kvHeads(),
+                                cuda.multiprocessors())
+                        : splitLength(cuda, cache, cache.tokens());
         int splits = DecodeWorkspace.splits(cache.longestHead(), splitLength);
         if (splits > workspace.maxSplits)
             throw new IllegalStateException(
@@ -83,7 +123,7 @@ public final class CompressedDecodeKernel implements AutoCloseable {
                 partial,
                 new int[] {cache.kvHeads(), splits},
                 DecodeWorkspace.THREADS,
-                4 * group * splitLength,
+                mma ? 0 : 4 * group * splitLength,
                 q,
                 cache.keys(),
                 cache.values(),
@@ -124,6 +164,19 @@ public final class CompressedDecodeKernel implements AutoCloseable {
      */
     static int splitLength(CudaContext cuda, CompressedKvCache cache, int tokens) {
         return DecodeWorkspace.splitLength(cache.heldSlotsAt(tokens), 1, cuda.multiprocessors());
+    }
+
+    /**
+     * Keys per split of the tensor-core partial: one wave of {@link #MMA_CTAS_PER_SM} CTAs per
+     * multiprocessor over the slots of all heads (less one CTA per KV head, the rounding of each
+     * head's last split), a multiple of {@link #MMA_BLOCK}, at least {@link
+     * DecodeWorkspace#MIN_SPLIT} (the workspace's sizing).
+     */
+    static int mmaSplitLength(long heldSlots, int kvHeads, int multiprocessors) {
+        long ctas = Math.max(1, (long) MMA_CTAS_PER_SM * multiprocessors - kvHeads);
+        long perSplit = (heldSlots + ctas - 1) / ctas;
+        long rounded = (perSplit + MMA_BLOCK - 1) / MMA_BLOCK * MMA_BLOCK;
+        return (int) Math.max(DecodeWorkspace.MIN_SPLIT, Math.min(Integer.MAX_VALUE, rounded));
     }
 
     /** Host-array convenience. */

@@ -159,4 +159,17 @@ class KernelIndexMathTest {
         assertEquals(1024, DecodeWorkspace.splitLength(131072, 8, 132));
         assertEquals(512, DecodeWorkspace.splitLength(32768, 8, 132));
     }
+
+    @Test
+    void mmaSplitsFillOneWave() {
+        for (int tokens : new int[] {32768, 131072, 100_000}) {
+            int s = CompressedDecodeKernel.mmaSplitLength(8L * tokens, 8, 132);
+            long ctas = 8L * DecodeWorkspace.splits(tokens, s);
+            assertTrue(s % CompressedDecodeKernel.MMA_BLOCK == 0, "" + s);
+            assertTrue(ctas <= CompressedDecodeKernel.MMA_CTAS_PER_SM * 132L, "" + ctas);
+            assertTrue(ctas >= 0.9 * CompressedDecodeKernel.MMA_CTAS_PER_SM * 132, "" + ctas);
+        }
+        assertEquals(2704, CompressedDecodeKernel.mmaSplitLength(8L * 131072, 8, 132));
+        assertEquals(DecodeWorkspace.MIN_SPLIT, CompressedDecodeKernel.mmaSplitLength(100, 1, 132));
+    }
 }

@@ -146,8 +146,14 @@ public final class GpuBench {
     }
 
     private void compressedDecode(int length, String name, HeadPattern[] patterns) {
+        compressedDecode(length, name, patterns, true);
+    }
+
+    /** mma: the tensor-core partial (the default); else the CUDA-core one (rows named simt_). */
+    private void compressedDecode(int length, String name, HeadPattern[] patterns, boolean mma) {
         try (CompressedKvCache cache = new CompressedKvCache(cuda, patterns, HEAD_DIM, length);
-                CompressedDecodeKernel kernel = new CompressedDecodeKernel(cuda, cache, HEADS);
+                CompressedDecodeKernel kernel =
+                        new CompressedDecodeKernel(cuda, cache, HEADS, mma);
                 DeviceBuffer q = cuda.allocate(2L * HEADS * HEAD_DIM);
                 DeviceBuffer out = cuda.allocate(2L * HEADS * HEAD_DIM)) {
             cache.fillRandom(length, 21);
@@ -268,6 +274,8 @@ public final class GpuBench {
     private void decodeRows() {
         for (int length : quick ? new int[] {32768} : new int[] {32768, 131072}) {
             compressedDecode(length, "dense_decode_L" + length + "_kv8", dense(8));
+            compressedDecode(length, "simt_dense_decode_L" + length + "_kv8", dense(8), false);
+            compressedDecode(length, "dense_decode_L" + length + "_kv8", dense(8)); // the spread
             compressedDecode(
                     length,
                     "stream_sink64_win1024_decode_L" + length + "_kv8",

@@ -142,58 +142,66 @@ public final class GpuParityCheck {
             {8, new HeadPattern[] {sw(4, 37), full()}, 64, 100},
             {4, new HeadPattern[] {sw(64, 64), sw(0, 300), full(), sw(1, 999)}, 128, 1501},
             {8, dense(1), 128, 2053},
+            {
+                32, dense(8), 128, 7777
+            }, // many splits of the tensor-core partial, 8 KV heads as benched
+            {16, dense(8), 64, 3001},
         };
-        for (Object[] c : cases) {
-            int heads = (Integer) c[0], d = (Integer) c[2], tokens = (Integer) c[3];
-            HeadPattern[] patterns = (HeadPattern[]) c[1];
-            int kvHeads = patterns.length;
-            short[] histK = uniform((long) kvHeads * tokens * d, -1, 1),
-                    histV = uniform((long) kvHeads * tokens * d, -1, 1);
-            try (CompressedKvCache cache = new CompressedKvCache(cuda, patterns, d, tokens);
-                    CompressedDecodeKernel kernel =
-                            new CompressedDecodeKernel(cuda, cache, heads)) {
-                short[] kRow = new short[kvHeads * d], vRow = new short[kvHeads * d];
-                for (int t = 0;
-                        t < tokens;
-                        t++) { // token by token, so the ring buffer wraps as in real decoding
-                    for (int h = 0; h < kvHeads; h++) {
-                        System.arraycopy(histK, (h * tokens + t) * d, kRow, h * d, d);
-                        System.arraycopy(histV, (h * tokens + t) * d, vRow, h * d, d);
+        for (boolean mma : new boolean[] {true, false})
+            for (Object[] c : cases) {
+                int heads = (Integer) c[0], d = (Integer) c[2], tokens = (Integer) c[3];
+                HeadPattern[] patterns = (HeadPattern[]) c[1];
+                int kvHeads = patterns.length;
+                short[] histK = uniform((long) kvHeads * tokens * d, -1, 1),
+                        histV = uniform((long) kvHeads * tokens * d, -1, 1);
+                try (CompressedKvCache cache = new CompressedKvCache(cuda, patterns, d, tokens);
+                        CompressedDecodeKernel kernel =
+                                new CompressedDecodeKernel(cuda, cache, heads, mma)) {
+                    short[] kRow = new short[kvHeads * d], vRow = new short[kvHeads * d];
+                    for (int t = 0;
+                            t < tokens;
+                            t++) { // token by token, so the ring buffer wraps as in real decoding
+                        for (int h = 0; h < kvHeads; h++) {
+                            System.arraycopy(histK, (h * tokens + t) * d, kRow, h * d, d);
+                            System.arraycopy(histV, (h * tokens + t) * d, vRow, h * d, d);
+                        }
+                        cache.append(kRow, vRow);
                     }
-                    cache.append(kRow, vRow);
-                }
-                short[] q = uniform((long) heads * d, -1, 1);
-                short[] out = kernel.decode(q);
-                float[][] keys = new float[kvHeads][], values = new float[kvHeads][];
-                for (int h = 0; h < kvHeads; h++) {
-                    List<Integer> kept = new ArrayList<>();
-                    for (int j = 0; j < tokens; j++)
-                        if (patterns[h].visible(tokens - 1, j)) kept.add(j);
-                    keys[h] = new float[kept.size() * d];
-                    values[h] = new float[kept.size() * d];
-                    for (int i = 0; i < kept.size(); i++) {
-                        for (int e = 0; e < d; e++) {
-                            keys[h][i * d + e] =
-                                    Bf16.toFloat(histK[(h * tokens + kept.get(i)) * d + e]);
-                            values[h][i * d + e] =
-                                    Bf16.toFloat(histV[(h * tokens + kept.get(i)) * d + e]);
+                    short[] q = uniform((long) heads * d, -1, 1);
+                    short[] out = kernel.decode(q);
+                    float[][] keys = new float[kvHeads][], values = new float[kvHeads][];
+                    for (int h = 0; h < kvHeads; h++) {
+                        List<Integer> kept = new ArrayList<>();
+                        for (int j = 0; j < tokens; j++)
+                            if (patterns[h].visible(tokens - 1, j)) kept.add(j);
+                        keys[h] = new float[kept.size() * d];
+                        values[h] = new float[kept.size() * d];
+                        for (int i = 0; i < kept.size(); i++) {
+                            for (int e = 0; e < d; e++) {
+                                keys[h][i * d + e] =
+                                        Bf16.toFloat(histK[(h * tokens + kept.get(i)) * d + e]);
+                                values[h][i * d + e] =
+                                        Bf16.toFloat(histV[(h * tokens + kept.get(i)) * d + e]);
+                            }
                         }
                     }
+                    double[] ref =
+                            ReferenceAttention.decode(Bf16.toFloats(q), keys, values, heads, d);
+                    results.add(
+                            new Result(
+                                    (mma
+                                                    ? "compressed decode (mma) heads "
+                                                    : "compressed decode (simt) heads ")
+                                            + heads
+                                            + " d "
+                                            + d
+                                            + " tokens "
+                                            + tokens
+                                            + " "
+                                            + Arrays.toString(patterns),
+                                    relativeL2(out, ref)));
                 }
-                double[] ref = ReferenceAttention.decode(Bf16.toFloats(q), keys, values, heads, d);
-                results.add(
-                        new Result(
-                                "compressed decode heads "
-                                        + heads
-                                        + " d "
-                                        + d
-                                        + " tokens "
-                                        + tokens
-                                        + " "
-                                        + Arrays.toString(patterns),
-                                relativeL2(out, ref)));
             }
-        }
         return results;
     }
 
