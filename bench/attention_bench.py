@@ -99,6 +99,11 @@ def targets(rows, res):
         floor_ms = r["bytes"] / (res["copy_GBps"] * 1e9) * 1e3
         out.append(("kivi2_decode_L131072_kv8: <= 1.5x the bytes at copy bandwidth",
                     f"{r['ms'] / floor_ms:.2f}x of {floor_ms * 1e3:.1f} us", r["ms"] <= 1.5 * floor_ms))
+    r = by.get("kivi4_decode_L131072_kv8")
+    if r:
+        floor_ms = r["bytes"] / (res["copy_GBps"] * 1e9) * 1e3
+        out.append(("kivi4_decode_L131072_kv8: <= 1.5x its bytes at copy bandwidth",
+                    f"{r['ms'] / floor_ms:.2f}x of {floor_ms * 1e3:.1f} us", r["ms"] <= 1.5 * floor_ms))
     for w in ("1024", "4096"):
         a, b = by.get(f"stream_sink64_win{w}_decode_L32768_kv8"), by.get(f"stream_sink64_win{w}_decode_L131072_kv8")
         if a and b:

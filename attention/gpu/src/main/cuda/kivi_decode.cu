@@ -59,28 +59,29 @@ __device__ __forceinline__ void load_row(uint32_t* dst, const uint32_t* src) {
 //   values  O^T[16 channels][8 heads] += codes^T[16 channels][16 tokens] . (p * value scale)[16 tokens][8 heads].
 // The zero points are added outside the products: cz = q . key zero per head, and sum p * value zero per channel
 // group. Query heads beyond GROUP are zero columns. Fragment names follow the PTX ISA: g = lane / 4, t = lane % 4.
-template <int BITS, int D, int GROUP>
-__device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, const uint32_t* __restrict__ kCodes,
-                                     const __half* __restrict__ kScale, const __half* __restrict__ kZero,
-                                     const uint32_t* __restrict__ vCodes, const __half* __restrict__ vScale,
-                                     const __half* __restrict__ vZero, int n, float scaleLog2, float* scores,
-                                     int splitCap, float* qShared, float* reduceBuf, float* stats, float* partO,
-                                     float* partM, float* partL, int partStride) {
-  static_assert(GROUP <= 8, "one mma n-tile of query heads");
-  constexpr int W = D * BITS / 32;      // words per token row
-  constexpr int H = 16 / BITS;          // codes per half word (4 or 8)
-  constexpr int KC = D / 16;            // k-chunks of the score product, m-tiles of the value product
-  constexpr int CG = D / VALUE_GROUP;   // value channel groups
-  constexpr int WARPS = HR_DECODE_THREADS / 32;
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int g = lane >> 2, t = lane & 3;
-  const int groups = n / KEY_GROUP;
+#define KIVI_CONSTS                                                                                          \
+  static_assert(GROUP <= 8, "one mma n-tile of query heads");                                                \
+  constexpr int W = D * BITS / 32;    /* words per token row */                                              \
+  constexpr int H = 16 / BITS;        /* codes per half word (4 or 8) */                                     \
+  constexpr int KC = D / 16;          /* k-chunks of the score product, m-tiles of the value product */      \
+  constexpr int CG = D / VALUE_GROUP; /* value channel groups */                                             \
+  constexpr int WARPS = HR_DECODE_THREADS / 32;                                                              \
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;                                                \
+  const int g = lane >> 2, t = lane & 3;                                                                     \
+  (void)H; (void)KC; (void)CG; (void)W; (void)lane;
 
+__device__ __forceinline__ void fill_q(const __nv_bfloat16* __restrict__ qGroup, float* qShared, int group, int D) {
   for (int i = threadIdx.x; i < 8 * D; i += HR_DECODE_THREADS)
-    qShared[i] = i < GROUP * D ? __bfloat162float(qGroup[i]) : 0.f;
-  asm volatile("cp.async.wait_group 1;\n" ::);  // the key stage has landed (the value stage may still fly)
-  __syncthreads();
+    qShared[i] = i < group * D ? __bfloat162float(qGroup[i]) : 0.f;
+}
 
+// Phase 1: the scores of n staged tokens into scores[head * splitCap + token] (log2 units).
+template <int BITS, int D, int GROUP>
+__device__ void kivi_scores(const uint32_t* __restrict__ kCodes, const __half* __restrict__ kScale,
+                            const __half* __restrict__ kZero, int n, float scaleLog2, float* scores, int splitCap,
+                            const float* qShared) {
+  KIVI_CONSTS
+  const int groups = n / KEY_GROUP;
   // Phase 1: scores. A warp takes whole token groups, which share the per-channel key scales.
   for (int tg = warp; tg < groups; tg += WARPS) {
     uint32_t rows[4][W];  // token rows g, g + 8, 16 + g, 24 + g of the group
@@ -132,18 +133,16 @@ __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, c
       }
     }
   }
-  __syncthreads();
-  softmax_split(scores, splitCap, n, GROUP, stats);
-  asm volatile("cp.async.wait_group 0;\n" ::);
-  __syncthreads();
+}
 
-  // Phase 2: values. oAcc[mt] holds O^T[channels mt*16 + g (+8)][heads t*2, t*2+1]; zAcc the zero-point sums of
-  // head g over this lane's tokens, per channel group.
-  float oAcc[KC][4], zAcc[CG];
-#pragma unroll
-  for (int mt = 0; mt < KC; ++mt) oAcc[mt][0] = oAcc[mt][1] = oAcc[mt][2] = oAcc[mt][3] = 0.f;
-#pragma unroll
-  for (int cg = 0; cg < CG; ++cg) zAcc[cg] = 0.f;
+// Phase 2: values of n staged tokens, weights p = scores (already exp2(s - m)). oAcc[mt] holds
+// O^T[channels mt*16 + g (+8)][heads t*2, t*2+1]; zAcc the zero-point sums of head g over this lane's tokens, per
+// channel group. Accumulates into both.
+template <int BITS, int D, int GROUP>
+__device__ void kivi_values(const uint32_t* __restrict__ vCodes, const __half* __restrict__ vScale,
+                            const __half* __restrict__ vZero, int n, const float* scores, int splitCap,
+                            float (&oAcc)[D / 16][4], float (&zAcc)[D / VALUE_GROUP]) {
+  KIVI_CONSTS
   const float* pHead = scores + (g < GROUP ? g : 0) * splitCap;
   const float headLive = g < GROUP ? 1.f : 0.f;
   for (int blk16 = warp; blk16 < n / 16; blk16 += WARPS) {
@@ -187,10 +186,14 @@ __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, c
       mma_bf16(oAcc[mt], a[0], a[1], a[2], a[3], b[cg][0], b[cg][1]);
     }
   }
+}
 
+// Cross-warp reduction of the accumulators and the partial's write; stats[2 h], stats[2 h + 1]: m and l of head h.
+template <int BITS, int D, int GROUP>
+__device__ void kivi_epilogue(float (&oAcc)[D / 16][4], float (&zAcc)[D / VALUE_GROUP], float* reduceBuf,
+                              const float* stats, float* partO, float* partM, float* partL, int partStride) {
+  KIVI_CONSTS
   // Cross-warp reduction through smem: reduceBuf[warp][head][channel], then the zero sums zBuf[warp][head][CG].
-  // reduceBuf overlays the staged split, so every warp must be done reading it first.
-  __syncthreads();
   float* zBuf = reduceBuf + WARPS * HR_MAX_GROUP * D;
 #pragma unroll
   for (int cg = 0; cg < CG; ++cg) {
@@ -222,6 +225,31 @@ __device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, c
     partM[(size_t)threadIdx.x * partStride] = stats[2 * threadIdx.x];
     partL[(size_t)threadIdx.x * partStride] = stats[2 * threadIdx.x + 1];
   }
+}
+
+template <int BITS, int D, int GROUP>
+__device__ void kivi_quantized_split(const __nv_bfloat16* __restrict__ qGroup, const uint32_t* __restrict__ kCodes,
+                                     const __half* __restrict__ kScale, const __half* __restrict__ kZero,
+                                     const uint32_t* __restrict__ vCodes, const __half* __restrict__ vScale,
+                                     const __half* __restrict__ vZero, int n, float scaleLog2, float* scores,
+                                     int splitCap, float* qShared, float* reduceBuf, float* stats, float* partO,
+                                     float* partM, float* partL, int partStride) {
+  fill_q(qGroup, qShared, GROUP, D);
+  asm volatile("cp.async.wait_group 1;\n" ::);  // the key stage has landed (the value stage may still fly)
+  __syncthreads();
+  kivi_scores<BITS, D, GROUP>(kCodes, kScale, kZero, n, scaleLog2, scores, splitCap, qShared);
+  __syncthreads();
+  softmax_split(scores, splitCap, n, GROUP, stats);
+  asm volatile("cp.async.wait_group 0;\n" ::);
+  __syncthreads();
+  float oAcc[D / 16][4], zAcc[D / VALUE_GROUP];
+#pragma unroll
+  for (int mt = 0; mt < D / 16; ++mt) oAcc[mt][0] = oAcc[mt][1] = oAcc[mt][2] = oAcc[mt][3] = 0.f;
+#pragma unroll
+  for (int cg = 0; cg < D / VALUE_GROUP; ++cg) zAcc[cg] = 0.f;
+  kivi_values<BITS, D, GROUP>(vCodes, vScale, vZero, n, scores, splitCap, oAcc, zAcc);
+  __syncthreads();  // reduceBuf overlays the staged split, so every warp must be done reading it first
+  kivi_epilogue<BITS, D, GROUP>(oAcc, zAcc, reduceBuf, stats, partO, partM, partL, partStride);
 }
 
 // Copies `bytes` (a multiple of 16) from global to shared memory asynchronously, all threads of the CTA.
@@ -289,7 +317,163 @@ __device__ void kivi_partial(const __nv_bfloat16* q, const uint32_t* kCodes, con
   }
 }
 
+// The split's softmax over one more chunk: running max and sum per head in stats (m = -inf before the first),
+// p = exp2(s - m_new) in place, factor[h] = exp2(m_old - m_new) for the accumulators (0 past the group).
+__device__ __forceinline__ void softmax_running(float* scores, int splitCap, int n, int group, float* stats,
+                                                float* factor) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  for (int gh = warp; gh < HR_MAX_GROUP; gh += HR_DECODE_THREADS / 32) {
+    if (gh >= group) {
+      if (lane == 0) factor[gh] = 0.f;
+      continue;
+    }
+    float* s = scores + gh * splitCap;
+    const float mOld = stats[2 * gh];
+    float m = mOld;
+    for (int i = lane; i < n; i += 32) m = fmaxf(m, s[i]);
+    m = warp_max(m);  // finite: a chunk holds at least one token group
+    float l = 0.f;
+    for (int i = lane; i < n; i += 32) {
+      const float p = exp2f(s[i] - m);
+      s[i] = p;
+      l += p;
+    }
+    l = warp_sum(l);
+    if (lane == 0) {
+      const float f = mOld == HR_NEG_INF ? 0.f : exp2f(mOld - m);
+      factor[gh] = f;
+      stats[2 * gh] = m;
+      stats[2 * gh + 1] = fmaf(stats[2 * gh + 1], f, l);
+    }
+  }
+}
+
+// Bytes of n staged tokens (codes, key scales and zeros, value scales and zeros), a multiple of 16.
+template <int BITS, int D>
+__device__ __forceinline__ int staged_bytes(int n) {
+  return 2 * n * D * BITS / 8 + 2 * 2 * (n / KEY_GROUP) * D + 2 * 2 * n * (D / VALUE_GROUP);
+}
+
+// Stages tokens [row0, row0 + n) of a head's quantized cache in two cp.async groups (keys, then values).
+template <int BITS, int D>
+__device__ __forceinline__ void stage_chunk(char* buf, const uint32_t* kCodes, const __half* kScale,
+                                            const __half* kZero, const uint32_t* vCodes, const __half* vScale,
+                                            const __half* vZero, size_t row0, int n) {
+  constexpr int W = D * BITS / 32, CG = D / VALUE_GROUP;
+  char* sKScale = buf + n * W * 4;
+  char* sKZero = sKScale + (n / KEY_GROUP) * D * 2;
+  char* sVCodes = sKZero + (n / KEY_GROUP) * D * 2;
+  char* sVScale = sVCodes + n * W * 4;
+  char* sVZero = sVScale + n * CG * 2;
+  stage_async(buf, kCodes + row0 * W, n * W * 4);
+  stage_async(sKScale, kScale + (row0 / KEY_GROUP) * D, (n / KEY_GROUP) * D * 2);
+  stage_async(sKZero, kZero + (row0 / KEY_GROUP) * D, (n / KEY_GROUP) * D * 2);
+  asm volatile("cp.async.commit_group;\n" ::);
+  stage_async(sVCodes, vCodes + row0 * W, n * W * 4);
+  stage_async(sVScale, vScale + row0 * CG, n * CG * 2);
+  stage_async(sVZero, vZero + row0 * CG, n * CG * 2);
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+
+// One CTA walks the chunks of chunkLen tokens of its split (splitLen = a whole number of chunks) with an online
+// softmax, staging chunk i + 1 (two cp.async groups into the other of two buffers) while chunk i is computed; one
+// partial per split, so far fewer partials and CTAs than one per chunk. Split nqSplits is the bf16 residual.
+// Dynamic smem: scores (GROUP * max(chunkLen, resCap) floats), then, 16-byte aligned, two staging buffers of
+// staged_bytes(chunkLen), which the reduction buffer overlays at the end.
+template <int BITS, int D, int GROUP>
+__device__ void kivi_walk(const __nv_bfloat16* q, const uint32_t* kCodes, const __half* kScale, const __half* kZero,
+                          const uint32_t* vCodes, const __half* vScale, const __half* vZero,
+                          const __nv_bfloat16* kRes, const __nv_bfloat16* vRes, int nq, int nqCap, int residual,
+                          int resCap, int splitLen, int chunkLen, int maxSplits, float scaleLog2, float* partO,
+                          float* partM, float* partL) {
+  extern __shared__ float scores[];
+  __shared__ float qShared[8 * D];
+  __shared__ float stats[2 * HR_MAX_GROUP], factor[HR_MAX_GROUP];
+  const int kvh = blockIdx.x, split = blockIdx.y;
+  const int nqSplits = (nq + splitLen - 1) / splitLen;
+  const int head0 = kvh * GROUP;
+  const __nv_bfloat16* qGroup = q + (size_t)head0 * D;
+  float* o = partO + ((size_t)head0 * maxSplits + split) * D;
+  float* m = partM + (size_t)head0 * maxSplits + split;
+  float* l = partL + (size_t)head0 * maxSplits + split;
+  const int splitCap = max(chunkLen, resCap);
+  char* tail = reinterpret_cast<char*>(scores + GROUP * splitCap);
+  tail += (16 - reinterpret_cast<uintptr_t>(tail) % 16) % 16;
+  float* reduceBuf = reinterpret_cast<float*>(tail);
+  if (split < nqSplits) {
+    const int start = split * splitLen, end = min(nq, start + splitLen);
+    const int chunks = (end - start + chunkLen - 1) / chunkLen;
+    const int bufBytes = staged_bytes<BITS, D>(chunkLen);
+    const size_t row0 = (size_t)kvh * nqCap + start;
+    constexpr int W = D * BITS / 32, CG = D / VALUE_GROUP;
+    stage_chunk<BITS, D>(tail, kCodes, kScale, kZero, vCodes, vScale, vZero, row0, min(chunkLen, end - start));
+    fill_q(qGroup, qShared, GROUP, D);
+    if (threadIdx.x < HR_MAX_GROUP) { stats[2 * threadIdx.x] = HR_NEG_INF; stats[2 * threadIdx.x + 1] = 0.f; }
+    float oAcc[D / 16][4], zAcc[CG];
+#pragma unroll
+    for (int mt = 0; mt < D / 16; ++mt) oAcc[mt][0] = oAcc[mt][1] = oAcc[mt][2] = oAcc[mt][3] = 0.f;
+#pragma unroll
+    for (int cg = 0; cg < CG; ++cg) zAcc[cg] = 0.f;
+    for (int c = 0; c < chunks; ++c) {
+      const int n = min(chunkLen, end - start - c * chunkLen);
+      char* buf = tail + (c & 1) * bufBytes;
+      const bool next = c + 1 < chunks;
+      __syncthreads();  // every warp is done with chunk c - 1: its buffer and the scores are free
+      if (next)
+        stage_chunk<BITS, D>(tail + ((c + 1) & 1) * bufBytes, kCodes, kScale, kZero, vCodes, vScale, vZero,
+                             row0 + (size_t)(c + 1) * chunkLen, min(chunkLen, end - start - (c + 1) * chunkLen));
+      if (next) asm volatile("cp.async.wait_group 3;\n" ::);  // chunk c's keys have landed
+      else asm volatile("cp.async.wait_group 1;\n" ::);
+      __syncthreads();
+      const char* kScaleS = buf + n * W * 4;
+      const char* kZeroS = kScaleS + (n / KEY_GROUP) * D * 2;
+      const char* vCodesS = kZeroS + (n / KEY_GROUP) * D * 2;
+      const char* vScaleS = vCodesS + n * W * 4;
+      const char* vZeroS = vScaleS + n * CG * 2;
+      kivi_scores<BITS, D, GROUP>(reinterpret_cast<const uint32_t*>(buf), reinterpret_cast<const __half*>(kScaleS),
+                                  reinterpret_cast<const __half*>(kZeroS), n, scaleLog2, scores, splitCap, qShared);
+      __syncthreads();
+      softmax_running(scores, splitCap, n, GROUP, stats, factor);
+      if (next) asm volatile("cp.async.wait_group 2;\n" ::);  // chunk c's values have landed
+      else asm volatile("cp.async.wait_group 0;\n" ::);
+      __syncthreads();
+      const int t = threadIdx.x & 3, g = (threadIdx.x & 31) >> 2;
+      const float f0 = factor[t * 2], f1 = factor[t * 2 + 1], fg = factor[g];
+#pragma unroll
+      for (int mt = 0; mt < D / 16; ++mt) {
+        oAcc[mt][0] *= f0; oAcc[mt][1] *= f1; oAcc[mt][2] *= f0; oAcc[mt][3] *= f1;
+      }
+#pragma unroll
+      for (int cg = 0; cg < CG; ++cg) zAcc[cg] *= fg;
+      kivi_values<BITS, D, GROUP>(reinterpret_cast<const uint32_t*>(vCodesS), reinterpret_cast<const __half*>(vScaleS),
+                                  reinterpret_cast<const __half*>(vZeroS), n, scores, splitCap, oAcc, zAcc);
+    }
+    __syncthreads();  // reduceBuf overlays the staging buffers
+    kivi_epilogue<BITS, D, GROUP>(oAcc, zAcc, reduceBuf, stats, o, m, l, maxSplits);
+  } else if (split == nqSplits && residual > 0) {
+    const size_t row0 = (size_t)kvh * resCap;
+    bf16_split_partial<D>(qGroup, kRes + row0 * D, vRes + row0 * D, residual, GROUP, scaleLog2, scores, splitCap,
+                          reduceBuf, stats, o, m, l, maxSplits);
+  }
+}
+
 }  // namespace
+
+#define HR_KIVI_WALK(BITS, D, GROUP)                                                                               \
+  extern "C" __global__ void __launch_bounds__(HR_DECODE_THREADS) kivi_decode_walk_b##BITS##_d##D##_g##GROUP(     \
+      const __nv_bfloat16* q, const uint32_t* kCodes, const __half* kScale, const __half* kZero,                  \
+      const uint32_t* vCodes, const __half* vScale, const __half* vZero, const __nv_bfloat16* kRes,               \
+      const __nv_bfloat16* vRes, int nq, int nqCap, int residual, int resCap, int splitLen, int chunkLen,         \
+      int maxSplits, float scaleLog2, float* partO, float* partM, float* partL) {                                 \
+    kivi_walk<BITS, D, GROUP>(q, kCodes, kScale, kZero, vCodes, vScale, vZero, kRes, vRes, nq, nqCap, residual,   \
+                              resCap, splitLen, chunkLen, maxSplits, scaleLog2, partO, partM, partL);            \
+  }
+#define HR_KIVI_WALKS(BITS, D) \
+  HR_KIVI_WALK(BITS, D, 1) HR_KIVI_WALK(BITS, D, 2) HR_KIVI_WALK(BITS, D, 4) HR_KIVI_WALK(BITS, D, 8)
+HR_KIVI_WALKS(2, 64)
+HR_KIVI_WALKS(2, 128)
+HR_KIVI_WALKS(4, 64)
+HR_KIVI_WALKS(4, 128)
 
 #define HR_KIVI_PARTIAL(BITS, D, GROUP)                                                                            \
   extern "C" __global__ void __launch_bounds__(HR_DECODE_THREADS) kivi_decode_partial_b##BITS##_d##D##_g##GROUP(  \

@@ -161,6 +161,19 @@ class KernelIndexMathTest {
     }
 
     @Test
+    void kiviWalkSplitsFillOneWave() {
+        // 2-bit, 8 KV heads, 128K tokens less a residual of 128, 4 CTAs per multiprocessor, chunks
+        // of 128
+        int s = KiviDecodeKernel.walkSplitLength(131072 - 128, 8, 4 * 132, 128);
+        assertEquals(0, s % 128);
+        int splits = (131072 - 128 + s - 1) / s;
+        assertTrue(8 * (splits + 1) <= 4 * 132, "" + splits);
+        assertEquals(128, KiviDecodeKernel.walkSplitLength(0, 2, 528, 128));
+        assertEquals(
+                128, KiviDecodeKernel.walkSplitLength(100, 8, 10, 64)); // too few CTAs: one split
+    }
+
+    @Test
     void mmaSplitsFillOneWave() {
         for (int tokens : new int[] {32768, 131072, 100_000}) {
             int s = CompressedDecodeKernel.mmaSplitLength(8L * tokens, 8, 132);

@@ -164,17 +164,24 @@ public final class GpuBench {
     }
 
     private void kiviDecode(int length, int bits, int kvHeads) {
+        kiviDecode(length, bits, kvHeads, true);
+    }
+
+    /**
+     * walk: the walking kernel (the default); else one staged chunk per CTA (rows named chunk_).
+     */
+    private void kiviDecode(int length, int bits, int kvHeads, boolean walk) {
         int residual = 128;
         try (KiviCache cache =
                         KiviCache.random(
                                 cuda, bits, kvHeads, HEAD_DIM, length - residual, residual, 31);
-                KiviDecodeKernel kernel = new KiviDecodeKernel(cuda, cache, HEADS);
+                KiviDecodeKernel kernel = new KiviDecodeKernel(cuda, cache, HEADS, walk);
                 DeviceBuffer q = cuda.allocate(2L * HEADS * HEAD_DIM);
                 DeviceBuffer out = cuda.allocate(2L * HEADS * HEAD_DIM)) {
             RandomFill.uniformBf16(cuda, q, (long) HEADS * HEAD_DIM, 32, -1, 1);
             double ms = medianMs(() -> kernel.decode(q, out), 20, quick ? 20 : 200);
             row(
-                    "kivi" + bits + "_decode_L" + length + "_kv" + kvHeads,
+                    (walk ? "" : "chunk_") + "kivi" + bits + "_decode_L" + length + "_kv" + kvHeads,
                     "decode",
                     length,
                     kvHeads,
@@ -293,7 +300,10 @@ public final class GpuBench {
         for (int length : quick ? new int[] {32768} : new int[] {32768, 131072}) {
             kiviDecode(length, 2, 8);
             kiviDecode(length, 4, 8);
+            kiviDecode(length, 2, 8, false);
+            kiviDecode(length, 4, 8, false);
         }
+        kiviDecode(131072, 2, 8); // the spread
         kiviDecode(32768, 2, 32);
     }
 

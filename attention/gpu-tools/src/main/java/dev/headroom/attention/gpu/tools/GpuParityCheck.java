@@ -214,6 +214,11 @@ public final class GpuParityCheck {
             {4, 8, 1, 64, 1111, 17},
             {2, 16, 2, 128, 20, 32},
             {4, 4, 2, 128, 4129, 0},
+            {
+                2, 32, 8, 128, 20077, 40
+            }, // several chunks per CTA of the walking kernel, a short last split
+            {4, 32, 8, 128, 20077, 40},
+            {2, 16, 8, 64, 12345, 17},
         };
         for (int[] c : cases) {
             int bits = c[0],
@@ -226,28 +231,31 @@ public final class GpuParityCheck {
                     v = uniform((long) kvHeads * tokens * d, -1, 1);
             KiviCacheData data =
                     KiviQuantizer.quantize(k, v, kvHeads, tokens, d, bits, minResidual);
-            try (KiviCache cache = KiviCache.upload(cuda, data);
-                    KiviDecodeKernel kernel = new KiviDecodeKernel(cuda, cache, heads)) {
-                short[] q = uniform((long) heads * d, -1, 1);
-                short[] out = kernel.decode(q);
-                float[][] keys = new float[kvHeads][], values = new float[kvHeads][];
-                for (int h = 0; h < kvHeads; h++) {
-                    keys[h] = data.keys(h);
-                    values[h] = data.values(h);
+            for (boolean walk : new boolean[] {true, false})
+                try (KiviCache cache = KiviCache.upload(cuda, data);
+                        KiviDecodeKernel kernel = new KiviDecodeKernel(cuda, cache, heads, walk)) {
+                    short[] q = uniform((long) heads * d, -1, 1);
+                    short[] out = kernel.decode(q);
+                    float[][] keys = new float[kvHeads][], values = new float[kvHeads][];
+                    for (int h = 0; h < kvHeads; h++) {
+                        keys[h] = data.keys(h);
+                        values[h] = data.values(h);
+                    }
+                    double[] ref =
+                            ReferenceAttention.decode(Bf16.toFloats(q), keys, values, heads, d);
+                    results.add(
+                            new Result(
+                                    String.format(
+                                            "kivi decode (%s) %d-bit heads %d/%d d %d quantized %d residual %d",
+                                            walk ? "walk" : "one chunk",
+                                            bits,
+                                            heads,
+                                            kvHeads,
+                                            d,
+                                            data.quantizedTokens(),
+                                            data.residualTokens()),
+                                    relativeL2(out, ref)));
                 }
-                double[] ref = ReferenceAttention.decode(Bf16.toFloats(q), keys, values, heads, d);
-                results.add(
-                        new Result(
-                                String.format(
-                                        "kivi decode %d-bit heads %d/%d d %d quantized %d residual %d",
-                                        bits,
-                                        heads,
-                                        kvHeads,
-                                        d,
-                                        data.quantizedTokens(),
-                                        data.residualTokens()),
-                                relativeL2(out, ref)));
-            }
         }
         return results;
     }
