@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A model's {@code tokenizer.json}, read through DJL's HuggingFaceTokenizer. Special tokens are not
- * added, and nothing is truncated or padded (DJL's defaults cut every encoding to 512 tokens).
+ * A model's {@code tokenizer.json}, checked in Java ({@link TokenizerJsonCheck}) and read through
+ * DJL's HuggingFaceTokenizer. Special tokens are not added, and nothing is truncated or padded
+ * (DJL's defaults cut every encoding to 512 tokens).
  */
 public final class ModelTokenizer implements TextCodec, AutoCloseable {
 
@@ -24,10 +25,15 @@ public final class ModelTokenizer implements TextCodec, AutoCloseable {
         }
     }
 
-    private final HuggingFaceTokenizer tokenizer;
+    /** Text a tokenizer must encode when it loads: words, digits, punctuation, a newline. */
+    static final String PROBE = "The passkey is 71432.\nRemember it, then answer: what is it?";
 
-    private ModelTokenizer(HuggingFaceTokenizer tokenizer) {
+    private final HuggingFaceTokenizer tokenizer;
+    private final Path file;
+
+    private ModelTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
         this.tokenizer = tokenizer;
+        this.file = file;
     }
 
     /**
@@ -37,10 +43,13 @@ public final class ModelTokenizer implements TextCodec, AutoCloseable {
     public static ModelTokenizer openIfPresent(Path modelDir) {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) return null;
+        String json = TokenizerJsonCheck.checked(file);
+        HuggingFaceTokenizer t;
         try {
-            return new ModelTokenizer(
+            t =
                     HuggingFaceTokenizer.newInstance(
-                            file,
+                            new java.io.ByteArrayInputStream(
+                                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                             Map.of(
                                     "addSpecialTokens",
                                     "false",
@@ -49,17 +58,36 @@ public final class ModelTokenizer implements TextCodec, AutoCloseable {
                                     "padding",
                                     "false",
                                     "modelMaxLength",
-                                    String.valueOf(1 << 24))));
+                                    String.valueOf(1 << 24)));
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(
                     file,
                     "cannot load tokenizer: " + String.valueOf(e.getMessage()).split("\n")[0]);
         }
+        ModelTokenizer m = new ModelTokenizer(t, file);
+        try {
+            m.decode(m.encode(PROBE)); // a tokenizer that loads but cannot encode is refused here
+        } catch (CheckpointException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /** The library's error on this tokenizer's text, as one line naming the file. */
+    private CheckpointException failure(String what, RuntimeException e) {
+        return new CheckpointException(
+                file, "cannot " + what + ": " + String.valueOf(e.getMessage()).split("\n")[0]);
     }
 
     @Override
     public int[] encode(String text) {
-        Encoding e = tokenizer.encode(text, false, false);
+        Encoding e;
+        try {
+            e = tokenizer.encode(text, false, false);
+        } catch (RuntimeException x) {
+            throw failure("encode text", x);
+        }
         long[] ids = e.getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
@@ -72,7 +100,12 @@ public final class ModelTokenizer implements TextCodec, AutoCloseable {
      */
     @Override
     public int[][] offsets(String text) {
-        Encoding e = tokenizer.encode(text, false, false);
+        Encoding e;
+        try {
+            e = tokenizer.encode(text, false, false);
+        } catch (RuntimeException x) {
+            throw failure("encode text", x);
+        }
         ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
         int[][] out = new int[spans.length][];
         for (int i = 0; i < spans.length; i++) {
@@ -88,7 +121,11 @@ public final class ModelTokenizer implements TextCodec, AutoCloseable {
     public String decode(int[] ids) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) l[i] = ids[i];
-        return tokenizer.decode(l, true);
+        try {
+            return tokenizer.decode(l, true);
+        } catch (RuntimeException x) {
+            throw failure("decode ids", x);
+        }
     }
 
     @Override

@@ -118,8 +118,11 @@ public record EvaluateParams(
                     p.error("methods", i, "empty method entry");
                     continue;
                 }
+                int before = p.all().size();
                 m.validate(p.at("methods", i), model);
-                if (!labels.add(m.label())) {
+                // a method with problems may not be able to name itself (its label derives from
+                // them)
+                if (p.all().size() == before && !labels.add(m.label())) {
                     p.at("methods", i)
                             .error(
                                     "label",

@@ -191,13 +191,16 @@ public record KvQuantArtifact(
         if (KeyBasis.parse(keys) == null)
             throw new HeadroomException(f + ": keys must be post_rope or pre_rope, got " + keys);
         try {
-            return new KvQuantArtifact(
-                    root.path("group").asInt(),
-                    root.path("residual").asInt(),
-                    root.path("sink").asInt(),
-                    KeyBasis.parse(keys),
-                    bits,
-                    sens);
+            KvQuantArtifact read =
+                    new KvQuantArtifact(
+                            root.path("group").asInt(),
+                            root.path("residual").asInt(),
+                            root.path("sink").asInt(),
+                            KeyBasis.parse(keys),
+                            bits,
+                            sens);
+            read.quantization(); // the applied widths, group, residual and sink hold together
+            return read;
         } catch (IllegalArgumentException e) {
             throw new HeadroomException(f + ": " + e.getMessage());
         }
