@@ -7,9 +7,12 @@ import jcuda.driver.JCudaDriver;
 /**
  * One decode step over a {@link KiviCache}, dequantization fused (kivi_decode.cu): split-K partials
  * over the quantized tokens plus one split for the bf16 residual, then a combine. q and out: bf16
- * [heads][headDim]. By default one CTA walks several chunks of its split with an online softmax,
- * staging the next chunk while it computes one (kivi_decode_walk_*), one wave of CTAs; {@code walk
- * = false} gives the kernel of one staged chunk per CTA (kivi_decode_partial_*).
+ * [heads][headDim]. By default one staged chunk per CTA (kivi_decode_partial_*); {@code walk =
+ * true} gives the kernel where one CTA walks several chunks of its split with an online softmax,
+ * staging the next chunk while it computes one (kivi_decode_walk_*), one wave of CTAs. On an H200
+ * (bench/results/2026-12-02-h200-decode) the walk was no faster at 2 bits (109.8 vs 110.8 us at
+ * 128K) and slower at 4 bits (215.7 vs 197.6 us: its 64-token chunks leave two of four warps idle
+ * in the scores), so it is not the default.
  */
 public final class KiviDecodeKernel implements AutoCloseable {
     private final CudaContext cuda;
@@ -26,7 +29,7 @@ public final class KiviDecodeKernel implements AutoCloseable {
     private static final int WALK_STAGE_BUDGET = 12 * 1024;
 
     public KiviDecodeKernel(CudaContext cuda, KiviCache cache, int heads) {
-        this(cuda, cache, heads, true);
+        this(cuda, cache, heads, false);
     }
 
     public KiviDecodeKernel(CudaContext cuda, KiviCache cache, int heads, boolean walk) {

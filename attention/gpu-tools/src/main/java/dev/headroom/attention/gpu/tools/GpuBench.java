@@ -164,11 +164,12 @@ public final class GpuBench {
     }
 
     private void kiviDecode(int length, int bits, int kvHeads) {
-        kiviDecode(length, bits, kvHeads, true);
+        kiviDecode(length, bits, kvHeads, false);
     }
 
     /**
-     * walk: the walking kernel (the default); else one staged chunk per CTA (rows named chunk_).
+     * walk: the walking kernel (rows named walk_); else one staged chunk per CTA (the default). In
+     * bench/results/2026-12-02-h200-decode/run2 the walk was the default, the others named chunk_.
      */
     private void kiviDecode(int length, int bits, int kvHeads, boolean walk) {
         int residual = 128;
@@ -181,7 +182,7 @@ public final class GpuBench {
             RandomFill.uniformBf16(cuda, q, (long) HEADS * HEAD_DIM, 32, -1, 1);
             double ms = medianMs(() -> kernel.decode(q, out), 20, quick ? 20 : 200);
             row(
-                    (walk ? "" : "chunk_") + "kivi" + bits + "_decode_L" + length + "_kv" + kvHeads,
+                    (walk ? "walk_" : "") + "kivi" + bits + "_decode_L" + length + "_kv" + kvHeads,
                     "decode",
                     length,
                     kvHeads,
@@ -300,8 +301,8 @@ public final class GpuBench {
         for (int length : quick ? new int[] {32768} : new int[] {32768, 131072}) {
             kiviDecode(length, 2, 8);
             kiviDecode(length, 4, 8);
-            kiviDecode(length, 2, 8, false);
-            kiviDecode(length, 4, 8, false);
+            kiviDecode(length, 2, 8, true);
+            kiviDecode(length, 4, 8, true);
         }
         kiviDecode(131072, 2, 8); // the spread
         kiviDecode(32768, 2, 32);
