@@ -208,7 +208,12 @@ class FlinkSessionClusterTest {
                     counts.stream().anyMatch(c -> c > 0),
                     "a progress line counted cases run on the cluster: " + counts);
 
-            assertEquals("FINISHED", get(port, "/jobs/" + job).path("state").asText());
+            // the REST view caches a job's graph for a few seconds (web.refresh-interval)
+            String state = get(port, "/jobs/" + job).path("state").asText();
+            for (long t0 = System.nanoTime();
+                    !state.equals("FINISHED") && (System.nanoTime() - t0) / 1e9 < 15;
+                    Thread.sleep(500)) state = get(port, "/jobs/" + job).path("state").asText();
+            assertEquals("FINISHED", state);
             Set<String> ran = taskManagers(port, job, casesVertex(port, job), null);
             assertEquals(2, ran.size(), "the cases' operator ran on two TaskManagers: " + ran);
             assertFalse(ran.contains(killed), killed + " was killed");
