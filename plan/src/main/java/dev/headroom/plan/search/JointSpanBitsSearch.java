@@ -1,10 +1,10 @@
 package dev.headroom.plan.search;
 
 import dev.headroom.attention.cache.KvFormat;
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.attention.policy.KvFormats;
 import java.util.ArrayList;
 import java.util.Arrays;

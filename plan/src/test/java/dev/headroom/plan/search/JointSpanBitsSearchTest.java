@@ -1,15 +1,15 @@
 package dev.headroom.plan.search;
 
-import static dev.headroom.attention.cache.KvScheme.BF16;
+import static dev.headroom.attention.plan.KvScheme.BF16;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.headroom.attention.cache.KiviFormat;
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.attention.policy.KvFormats;
 import dev.headroom.plan.profile.ProfileRow;
 import java.util.ArrayList;

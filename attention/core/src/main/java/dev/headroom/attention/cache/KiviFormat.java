@@ -2,6 +2,7 @@ package dev.headroom.attention.cache;
 
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.KeyBasis;
+import dev.headroom.attention.plan.KvScheme;
 
 /**
  * KIVI's cache format (Liu et al. 2024): asymmetric integer codes ({@link KvScheme}: {@code

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.model.ModelConfig;
 import java.io.IOException;
 import java.io.Serializable;

@@ -3,7 +3,6 @@ package dev.headroom.attention.plan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.headroom.attention.HeadroomException;
-import dev.headroom.attention.cache.KvScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

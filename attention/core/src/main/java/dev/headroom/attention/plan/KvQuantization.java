@@ -1,6 +1,5 @@
 package dev.headroom.attention.plan;
 
-import dev.headroom.attention.cache.KvScheme;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,9 +3,9 @@ package dev.headroom.attention.policy;
 import dev.headroom.attention.cache.FullPrecisionKv;
 import dev.headroom.attention.cache.KiviFormat;
 import dev.headroom.attention.cache.KvFormat;
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 
 /** The cache format a plan's per-head schemes mean: bf16, else KIVI codes. */
 public final class KvFormats {

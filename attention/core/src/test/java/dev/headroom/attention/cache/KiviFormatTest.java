@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.headroom.attention.pattern.HeadPattern;
 import dev.headroom.attention.plan.KeyBasis;
+import dev.headroom.attention.plan.KvScheme;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.headroom.stages.quantizekv;
 
-import dev.headroom.attention.cache.KvScheme;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.pipeline.report.Html;
 import dev.headroom.pipeline.report.SvgCharts;
 import dev.headroom.stages.shared.KvQuantRow;

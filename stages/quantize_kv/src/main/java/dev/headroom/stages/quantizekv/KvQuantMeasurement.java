@@ -1,12 +1,12 @@
 package dev.headroom.stages.quantizekv;
 
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.oracle.ReferenceAttention;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.policy.PlanPolicy;
 import dev.headroom.attention.runtime.RuntimeSequence;

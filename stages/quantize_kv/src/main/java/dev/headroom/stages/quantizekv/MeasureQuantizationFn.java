@@ -1,8 +1,8 @@
 package dev.headroom.stages.quantizekv;
 
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.task.TaskGenerator;

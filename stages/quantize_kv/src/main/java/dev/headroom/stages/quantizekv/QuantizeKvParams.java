@@ -1,9 +1,9 @@
 package dev.headroom.stages.quantizekv;
 
 import dev.headroom.attention.cache.KiviFormat;
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.ModelFacts;
 import dev.headroom.pipeline.api.StageParams;

@@ -1,6 +1,6 @@
 package dev.headroom.stages.quantizekv;
 
-import dev.headroom.attention.cache.KvScheme;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.ParquetTables;

@@ -2,8 +2,8 @@ package dev.headroom.stages.quantizekv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.plan.KeyBasis;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.stages.shared.KvQuantArtifact;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,10 @@ package dev.headroom.stages.quantizekv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.plan.KeyBasis;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.plan.profile.CalibrationSample;
 import dev.headroom.stages.shared.KvQuantRow;
 import java.nio.file.Path;

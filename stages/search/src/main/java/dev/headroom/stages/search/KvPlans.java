@@ -1,10 +1,10 @@
 package dev.headroom.stages.search;
 
-import dev.headroom.attention.cache.KvScheme;
 import dev.headroom.attention.model.ModelConfig;
 import dev.headroom.attention.plan.AttentionPlan;
 import dev.headroom.attention.plan.HeadSpan;
 import dev.headroom.attention.plan.KvQuantization;
+import dev.headroom.attention.plan.KvScheme;
 import dev.headroom.plan.profile.ProfileRow;
 import dev.headroom.plan.search.CpSatSpanSearch;
 import dev.headroom.plan.search.InfluenceTable;

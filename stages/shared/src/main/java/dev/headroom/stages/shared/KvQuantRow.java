@@ -1,6 +1,6 @@
 package dev.headroom.stages.shared;
 
-import dev.headroom.attention.cache.KvScheme;
+import dev.headroom.attention.plan.KvScheme;
 import java.io.Serializable;
 
 /**

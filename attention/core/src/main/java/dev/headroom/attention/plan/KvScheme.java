@@ -1,4 +1,4 @@
-package dev.headroom.attention.cache;
+package dev.headroom.attention.plan;
 
 import java.io.Serializable;
 
