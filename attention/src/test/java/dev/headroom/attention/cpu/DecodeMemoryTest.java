@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  * Decoding does not leak: 2000 steps on the demo model keep the process's resident memory flat (a
  * cache that is copied and never freed each step grew by gigabytes here), and a streaming head's
  * cache holds sink + window entries. The build runs it in a JVM whose heap is fixed and touched up
- * front ({@code -Xms = -Xmx, -XX:+AlwaysPreTouch}), so resident growth is native memory; a heap that
- * grows anyway is subtracted.
+ * front ({@code -Xms = -Xmx, -XX:+AlwaysPreTouch}), so resident growth is native memory; a heap
+ * that grows anyway is subtracted.
  */
 class DecodeMemoryTest {
     private static final Path DEMO =
