@@ -36,12 +36,16 @@ import org.apache.beam.sdk.values.PCollection;
  * The {@code linearize} stage: the chosen heads' softmax attention distilled into LoLCATs' hybrid
  * attention (Hedgehog feature maps over the keys before an exact sink + window), layer by layer.
  *
- * <p>Two pipelines. {@code Cache activations}: each calibration sample (fitting and held-out) run
- * once through the dense model, its per-layer q, k, v written to the run's scratch folder. {@code
- * Train layers}: a reshuffled step over layers, each trained by Adam on its cached activations
- * ({@link AttentionTransfer}) → {@code Write linearize_layers}. Then the layers' maps are merged
- * into {@code artifacts/linear/feature_maps.safetensors} and {@code artifacts/linear_plan.json}
- * gets a {@code linear_heads} section.
+ * <p>{@code Cache activations}: each calibration sample (fitting and held-out) run once through the
+ * model, its per-layer q, k, v written to the run's scratch folder. {@code Train layers}: a
+ * reshuffled step over layers, each trained by Adam on its cached activations ({@link
+ * AttentionTransfer}). With {@code upstream: dense} both run once, every layer on the dense model's
+ * activations and the layers in parallel; with {@code upstream: linearized} they run once per
+ * layer, in order, layer l's activations taken from the model whose earlier layers are as the stage
+ * made them. With {@code gate: held_out_kl} each trained layer's heads are then decided by {@link
+ * LinearGate} on the held-out samples. Then the layers' maps and gates are merged into {@code
+ * artifacts/linear/feature_maps.safetensors}, the rows into {@code linearize_layers}, and {@code
+ * artifacts/linear_plan.json} gets a {@code linear_heads} section.
  */
 public final class LinearizeStage implements StageDefinition<LinearizeParams> {
     public static final String NAME = "linearize";
