@@ -14,16 +14,33 @@ import java.util.Map;
  * The linearize stage's feature maps for a whole model, as {@code
  * artifacts/linear/feature_maps.safetensors} holds them: per linearized (layer, KV head) the
  * tensors {@code layers.L.kv_heads.H.q_map} [G, headDim, f], {@code .k_map} [headDim, f], {@code
- * .gamma} [G] and {@code .span} [2] (sink, window). Heads that were not linearized are absent.
+ * .gamma} [G], {@code .span} [2] (sink, window) and {@code .linear_part} [1]: 0 where the stage's
+ * gate switched the head's linear part off, so the head keeps its exact sink + window alone
+ * (absent: 1). Heads that were not trained are absent.
  */
 public final class LinearHeads implements Serializable {
     /** Where the linearize stage writes it, relative to the run directory. */
     public static final String FILE = "artifacts/linear/feature_maps.safetensors";
 
     private final HedgehogMaps[][] maps; // [L][KV], null where exact
+    private final boolean[][] linearPart; // [L][KV]; false: the gate kept the window alone
 
+    /** Every trained head with its linear part on. */
     public LinearHeads(HedgehogMaps[][] maps) {
+        this(maps, null);
+    }
+
+    /**
+     * @param linearPart [L][KV], false where the head keeps its sink + window alone; null: all on
+     */
+    public LinearHeads(HedgehogMaps[][] maps, boolean[][] linearPart) {
         this.maps = maps;
+        this.linearPart = new boolean[maps.length][];
+        for (int l = 0; l < maps.length; l++) {
+            this.linearPart[l] = new boolean[maps[l].length];
+            for (int h = 0; h < maps[l].length; h++)
+                this.linearPart[l][h] = linearPart == null || linearPart[l][h];
+        }
     }
 
     public int layers() {
@@ -39,8 +56,19 @@ public final class LinearHeads implements Serializable {
         return maps[layer][kvHead];
     }
 
-    public boolean isLinear(int layer, int kvHead) {
+    /** The stage trained the head's maps (whether or not its gate kept the linear part). */
+    public boolean trained(int layer, int kvHead) {
         return maps[layer][kvHead] != null;
+    }
+
+    /** Trained, with the linear part on: the head attends as hybrid attention. */
+    public boolean isLinear(int layer, int kvHead) {
+        return trained(layer, kvHead) && linearPart[layer][kvHead];
+    }
+
+    /** False where the gate switched a trained head's linear part off. */
+    public boolean linearPart(int layer, int kvHead) {
+        return linearPart[layer][kvHead];
     }
 
     private static String prefix(int layer, int kvHead) {
@@ -69,6 +97,10 @@ public final class LinearHeads implements Serializable {
                         p + "span",
                         new SafetensorsWriter.Tensor(
                                 new float[] {m.sink(), m.window()}, new long[] {2}));
+                tensors.put(
+                        p + "linear_part",
+                        new SafetensorsWriter.Tensor(
+                                new float[] {linearPart[l][h] ? 1f : 0f}, new long[] {1}));
             }
         }
         java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
@@ -81,6 +113,7 @@ public final class LinearHeads implements Serializable {
             throw new HeadroomException(
                     file + ": no feature maps (run the linearize stage before this method)");
         HedgehogMaps[][] maps = new HedgehogMaps[layers][kvHeads];
+        boolean[][] on = new boolean[layers][kvHeads];
         try (SafetensorsFile st = SafetensorsFile.open(file)) {
             Map<String, TensorInfo> t = st.tensors();
             for (int l = 0; l < layers; l++) {
@@ -101,10 +134,12 @@ public final class LinearHeads implements Serializable {
                     maps[l][h] =
                             new HedgehogMaps(
                                     Math.round(span[0]), Math.round(span[1]), qm, km, gamma);
+                    TensorInfo part = t.get(p + "linear_part");
+                    on[l][h] = part == null || st.readFloats(part)[0] != 0f;
                 }
             }
         }
-        return new LinearHeads(maps);
+        return new LinearHeads(maps, on);
     }
 
     private static TensorInfo need(Map<String, TensorInfo> t, String name, Path file) {

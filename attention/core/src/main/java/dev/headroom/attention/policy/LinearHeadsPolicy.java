@@ -15,7 +15,8 @@ import java.util.List;
  * trained feature maps over everything earlier) and keeps a fixed-size state; its maps are the
  * linearize stage's {@link LinearHeads#FILE}, loaded once per JVM through the {@link
  * ArtifactResolver}. Without the linear part the same heads keep only their exact sink + window:
- * the baseline that shows what the linear part adds.
+ * the baseline that shows what the linear part adds. So does a head whose linear part the linearize
+ * stage's gate switched off ({@link LinearHeads#linearPart}).
  */
 public final class LinearHeadsPolicy implements AttentionPolicy {
     private final AttentionPolicy base;
@@ -61,7 +62,7 @@ public final class LinearHeadsPolicy implements AttentionPolicy {
         int l = context.layer();
         List<KvHeadAttention> out = new ArrayList<>();
         for (int h = 0; h < exact.kvHeads(); h++) {
-            boolean linear = chosen == null ? heads.isLinear(l, h) : chosen[l][h];
+            boolean linear = chosen == null ? heads.trained(l, h) : chosen[l][h];
             if (!linear) {
                 out.add(exact.head(h));
                 continue;
@@ -80,7 +81,9 @@ public final class LinearHeadsPolicy implements AttentionPolicy {
             out.add(
                     new KvHeadAttention(
                             window,
-                            linearPart ? new HybridLinearFormat(2, maps) : new FullPrecisionKv(2)));
+                            linearPart && heads.linearPart(l, h)
+                                    ? new HybridLinearFormat(2, maps)
+                                    : new FullPrecisionKv(2)));
         }
         return new LayerAttention(out);
     }

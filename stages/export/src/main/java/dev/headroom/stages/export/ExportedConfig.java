@@ -71,8 +71,11 @@ final class ExportedConfig {
                 }
                 boolean lin = linear != null && linear.isLinear(l, h);
                 n.put("linear", lin);
-                if (lin) {
+                if (linear != null && linear.trained(l, h)) {
+                    // a head whose linear part the gate switched off keeps the maps' sink +
+                    // window alone
                     HedgehogMaps m = linear.maps(l, h);
+                    if (!lin) n.put("linear_part", false);
                     n.put("linear_window", m.window());
                     n.put("linear_feature_size", m.featureSize());
                 }

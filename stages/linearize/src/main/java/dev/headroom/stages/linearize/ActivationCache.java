@@ -5,6 +5,8 @@ import dev.headroom.attention.checkpoint.SafetensorsWriter;
 import dev.headroom.attention.checkpoint.TensorInfo;
 import dev.headroom.attention.cpu.LoadedModel;
 import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.policy.ArtifactResolver;
+import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.attention.policy.DensePolicy;
 import dev.headroom.attention.runtime.RuntimeSequence;
 import java.io.IOException;
@@ -24,15 +26,31 @@ final class ActivationCache {
     /** One sample's activations of one layer. */
     record Layer(float[] q, float[] k, float[] v, int length) {}
 
-    /** Runs the sample through the dense model and writes its activations to {@code file}. */
+    /** Runs the sample through the dense model and writes every layer's activations. */
     static void write(LoadedModel model, int[] ids, Path file) throws IOException {
+        write(model, ids, file, new DensePolicy(4), ArtifactResolver.NONE, 0);
+    }
+
+    /**
+     * Runs the sample through the model under {@code policy} (the layers before {@code fromLayer}
+     * as the upstream linearization says, the rest dense) and writes the activations of layers
+     * {@code fromLayer} on: what those layers see once the earlier ones are linearized.
+     */
+    static void write(
+            LoadedModel model,
+            int[] ids,
+            Path file,
+            AttentionPolicy policy,
+            ArtifactResolver artifacts,
+            int fromLayer)
+            throws IOException {
         ModelConfig c = model.config();
         int hd = c.headDim(), t = ids.length;
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-        try (RuntimeSequence seq = model.open(new DensePolicy(4), t)) {
+        try (RuntimeSequence seq = model.open(policy, t, artifacts)) {
             seq.recordQueries();
             seq.prefill(ids);
-            for (int l = 0; l < c.numLayers(); l++) {
+            for (int l = fromLayer; l < c.numLayers(); l++) {
                 float[][][] q = seq.lastQueries(l); // [H][T][hd]
                 float[] qf = new float[c.numHeads() * t * hd];
                 for (int h = 0; h < c.numHeads(); h++)

@@ -1,6 +1,8 @@
 package dev.headroom.stages.linearize;
 
 import dev.headroom.attention.cpu.LoadedModel;
+import dev.headroom.attention.policy.ArtifactResolver;
+import dev.headroom.attention.policy.AttentionPolicy;
 import dev.headroom.eval.harness.CaseFailedException;
 import dev.headroom.eval.harness.TaskSpec;
 import dev.headroom.eval.task.TaskGenerator;
@@ -17,21 +19,32 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 
-/** Runs one calibration sample through the dense model and writes its {@link ActivationCache}. */
+/**
+ * Runs one calibration sample through the model and writes its {@link ActivationCache}: through the
+ * dense model, or with the layers before {@code fromLayer} linearized by the maps under {@code
+ * upstreamRoot} (a folder laid out as a run directory).
+ */
 final class CacheActivationsFn extends DoFn<CacheActivationsFn.Job, String> {
     /** A sample and the file its activations go to. */
     record Job(CalibrationSpec spec, String file) implements Serializable {}
 
+    /** How the layers before {@code fromLayer} attend; null root: dense. */
+    record Upstream(AttentionPolicy policy, String root, int fromLayer) implements Serializable {
+        static final Upstream DENSE = new Upstream(null, null, 0);
+    }
+
     private final Counter samples = Metrics.counter(CacheActivationsFn.class, "samples_cached");
     private final String modelDir;
     private final boolean addBos;
+    private final Upstream upstream;
     private final String progressKey;
     private transient LoadedModel model;
     private transient Map<TaskSpec, TaskGenerator> generators;
 
-    CacheActivationsFn(String modelDir, boolean addBos, String progressKey) {
+    CacheActivationsFn(String modelDir, boolean addBos, Upstream upstream, String progressKey) {
         this.modelDir = modelDir;
         this.addBos = addBos;
+        this.upstream = upstream;
         this.progressKey = progressKey;
     }
 
@@ -45,7 +58,15 @@ final class CacheActivationsFn extends DoFn<CacheActivationsFn.Job, String> {
     public void processElement(@Element Job job, OutputReceiver<String> out) {
         try {
             int[] ids = CalibrationSamples.forSpec(job.spec(), model, addBos, generators).ids();
-            ActivationCache.write(model, ids, Path.of(job.file()));
+            if (upstream.root() == null) ActivationCache.write(model, ids, Path.of(job.file()));
+            else
+                ActivationCache.write(
+                        model,
+                        ids,
+                        Path.of(job.file()),
+                        upstream.policy(),
+                        ArtifactResolver.under(Path.of(upstream.root())),
+                        upstream.fromLayer());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.headroom.stages.linearize;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.headroom.attention.plan.AttentionPlan;
+import dev.headroom.eval.harness.TaskFactory;
 import dev.headroom.pipeline.api.ConfigProblems;
 import dev.headroom.pipeline.api.ConfigWord;
 import dev.headroom.pipeline.api.ModelFacts;
@@ -31,6 +32,14 @@ import java.util.List;
  * @param heldOutSamples held-out calibration samples per task (default 2), at the longest
  *     calibration length, drawn with another seed
  * @param lengths calibration lengths to train at (default: the calibration section's)
+ * @param tasks synthetic calibration tasks to train on (default: the calibration section's); the
+ *     fitting and held-out samples are drawn from them, never the evaluate stage's cases
+ * @param upstream what a layer trains on: dense (every layer on the dense model's activations, the
+ *     layers in parallel) or linearized (default dense; layers in order, each on the activations of
+ *     the model whose earlier layers are already as the stage made them)
+ * @param gate none (default) or held_out_kl: after a layer is trained, each chosen head keeps its
+ *     linear part only where that lowers the model's KL to dense on the held-out calibration
+ *     samples against the same head's sink + window alone
  * @param addBos prepend the model's BOS id (default true)
  * @param seed the order samples are visited in (default 0)
  */
@@ -48,9 +57,66 @@ public record LinearizeParams(
         Integer patience,
         Integer heldOutSamples,
         List<Integer> lengths,
+        List<String> tasks,
+        Upstream upstream,
+        Gate gate,
         Boolean addBos,
         Long seed)
         implements StageParams {
+
+    /** {@code upstream:}. */
+    public enum Upstream implements ConfigWord {
+        DENSE("dense"),
+        LINEARIZED("linearized");
+
+        private final String word;
+
+        Upstream(String word) {
+            this.word = word;
+        }
+
+        @JsonValue
+        @Override
+        public String word() {
+            return word;
+        }
+
+        @JsonCreator
+        static Upstream fromConfig(Object value) {
+            return ConfigWord.parse(Upstream.class, value, "upstream activations");
+        }
+    }
+
+    /** {@code gate:}. */
+    public enum Gate implements ConfigWord {
+        NONE("none"),
+        HELD_OUT_KL("held_out_kl");
+
+        private final String word;
+
+        Gate(String word) {
+            this.word = word;
+        }
+
+        @JsonValue
+        @Override
+        public String word() {
+            return word;
+        }
+
+        @JsonCreator
+        static Gate fromConfig(Object value) {
+            return ConfigWord.parse(Gate.class, value, "linear-part gate");
+        }
+    }
+
+    public Upstream upstreamOrDefault() {
+        return upstream == null ? Upstream.DENSE : upstream;
+    }
+
+    public Gate gateOrDefault() {
+        return gate == null ? Gate.NONE : gate;
+    }
 
     /** {@code heads:}. */
     public enum HeadChoice implements ConfigWord {
@@ -129,6 +195,19 @@ public record LinearizeParams(
         p.range(patience, "patience", 1, 1_000_000);
         p.range(heldOutSamples, "held_out_samples", 1, 1000);
         if (lengths != null) p.nonEmptyInRange(lengths, "lengths", 2, context);
+        if (tasks != null) {
+            if (tasks.isEmpty()) p.error("tasks", "must name at least one task");
+            for (int i = 0; i < tasks.size(); i++) {
+                String t = tasks.get(i);
+                if (!TaskFactory.knownTasks().contains(t))
+                    p.error(
+                            "tasks",
+                            i,
+                            "unknown task '" + t + "'; known: " + TaskFactory.knownTasks());
+                else if (TaskFactory.needsTokenizer(t) && !model.hasTokenizer())
+                    p.error("tasks", i, "task '" + t + "' needs a tokenizer.json");
+            }
+        }
         HeadChoice h = headsOrDefault();
         if (h == HeadChoice.RETRIEVAL_BELOW) p.required(retrievalThreshold, "retrieval_threshold");
         else if (retrievalThreshold != null)

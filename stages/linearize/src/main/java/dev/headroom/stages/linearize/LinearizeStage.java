@@ -7,6 +7,8 @@ import dev.headroom.attention.AtomicFiles;
 import dev.headroom.attention.linear.HedgehogMaps;
 import dev.headroom.attention.linear.LinearHeads;
 import dev.headroom.attention.model.ModelConfig;
+import dev.headroom.attention.policy.DensePolicy;
+import dev.headroom.attention.policy.LinearHeadsPolicy;
 import dev.headroom.pipeline.api.StageContext;
 import dev.headroom.pipeline.api.StageDefinition;
 import dev.headroom.pipeline.report.ParquetTables;
@@ -34,12 +36,16 @@ import org.apache.beam.sdk.values.PCollection;
  * The {@code linearize} stage: the chosen heads' softmax attention distilled into LoLCATs' hybrid
  * attention (Hedgehog feature maps over the keys before an exact sink + window), layer by layer.
  *
- * <p>Two pipelines. {@code Cache activations}: each calibration sample (fitting and held-out) run
- * once through the dense model, its per-layer q, k, v written to the run's scratch folder. {@code
- * Train layers}: a reshuffled step over layers, each trained by Adam on its cached activations
- * ({@link AttentionTransfer}) → {@code Write linearize_layers}. Then the layers' maps are merged
- * into {@code artifacts/linear/feature_maps.safetensors} and {@code artifacts/linear_plan.json}
- * gets a {@code linear_heads} section.
+ * <p>{@code Cache activations}: each calibration sample (fitting and held-out) run once through the
+ * model, its per-layer q, k, v written to the run's scratch folder. {@code Train layers}: a
+ * reshuffled step over layers, each trained by Adam on its cached activations ({@link
+ * AttentionTransfer}). With {@code upstream: dense} both run once, every layer on the dense model's
+ * activations and the layers in parallel; with {@code upstream: linearized} they run once per
+ * layer, in order, layer l's activations taken from the model whose earlier layers are as the stage
+ * made them. With {@code gate: held_out_kl} each trained layer's heads are then decided by {@link
+ * LinearGate} on the held-out samples. Then the layers' maps and gates are merged into {@code
+ * artifacts/linear/feature_maps.safetensors}, the rows into {@code linearize_layers}, and {@code
+ * artifacts/linear_plan.json} gets a {@code linear_heads} section.
  */
 public final class LinearizeStage implements StageDefinition<LinearizeParams> {
     public static final String NAME = "linearize";
@@ -81,80 +87,191 @@ public final class LinearizeStage implements StageDefinition<LinearizeParams> {
         Path scratch = context.runDirectory().resolve(".linearize");
         try {
             deleteTree(scratch);
-            Files.createDirectories(scratch.resolve("activations"));
             Files.createDirectories(scratch.resolve("parts"));
             CalibrationSource source = new CalibrationSource(context.calibration());
             if (params.lengths() != null) source = source.withLengths(params.lengths());
+            if (params.tasks() != null) source = source.withTasks(params.tasks());
             List<CalibrationSpec> fitting = source.fitting(false);
             int longest = fitting.stream().mapToInt(CalibrationSpec::length).max().orElse(512);
             List<CalibrationSpec> heldOut =
                     source.heldOut(longest, params.heldOutSamplesOrDefault());
-            List<CacheActivationsFn.Job> jobs = new ArrayList<>();
-            List<String> trainFiles = new ArrayList<>(), heldFiles = new ArrayList<>();
-            for (int i = 0; i < fitting.size(); i++) {
-                String f = scratch.resolve("activations/train_" + i + ".safetensors").toString();
-                jobs.add(new CacheActivationsFn.Job(fitting.get(i), f));
-                trainFiles.add(f);
+            Samples samples = new Samples(fitting, heldOut);
+            HedgehogMaps[][] maps = new HedgehogMaps[c.numLayers()][c.numKvHeads()];
+            boolean[][] linearPart = new boolean[c.numLayers()][c.numKvHeads()];
+            for (boolean[] row : linearPart) java.util.Arrays.fill(row, true);
+            List<LinearGate.Decision> decisions = new ArrayList<>();
+            HeldOutKl gate =
+                    params.gateOrDefault() == LinearizeParams.Gate.HELD_OUT_KL
+                            ? new HeldOutKl(context, heldOut, params.addBosOrDefault())
+                            : null;
+            if (params.upstreamOrDefault() == LinearizeParams.Upstream.DENSE) {
+                Path acts = scratch.resolve("activations");
+                cache(params, context, samples, acts, CacheActivationsFn.Upstream.DENSE);
+                train(params, context, samples, acts, layers, chosen, scratch, "all");
+                for (int l : layers) {
+                    readPart(c, scratch, l, maps);
+                    if (gate != null)
+                        decisions.addAll(
+                                gate.decide(l, chosen, maps, linearPart, scratch.resolve("gate")));
+                }
+            } else {
+                // each layer on the activations of the model whose earlier layers are as decided
+                for (int l : layers) {
+                    Path acts = scratch.resolve("activations_" + l);
+                    CacheActivationsFn.Upstream up =
+                            upstream(chosen, maps, linearPart, l, scratch.resolve("upstream_" + l));
+                    cache(params, context, samples, acts, up);
+                    train(params, context, samples, acts, List.of(l), chosen, scratch, "" + l);
+                    readPart(c, scratch, l, maps);
+                    if (gate != null)
+                        decisions.addAll(
+                                gate.decide(l, chosen, maps, linearPart, scratch.resolve("gate")));
+                    deleteTree(acts);
+                }
             }
-            for (int i = 0; i < heldOut.size(); i++) {
-                String f = scratch.resolve("activations/held_out_" + i + ".safetensors").toString();
-                jobs.add(new CacheActivationsFn.Job(heldOut.get(i), f));
-                heldFiles.add(f);
-            }
-            String model = context.model().directory().toString();
-            Pipeline cache = context.newPipeline();
-            cache.apply(
-                            "Create calibration samples",
-                            Create.of(jobs)
-                                    .withCoder(SerializableCoder.of(CacheActivationsFn.Job.class)))
-                    .apply(
-                            "Cache activations",
-                            ParDo.of(
-                                    new CacheActivationsFn(
-                                            model,
-                                            params.addBosOrDefault(),
-                                            context.progressKey())));
-            context.run(cache, jobs.size(), "samples");
-
-            Pipeline train = context.newPipeline();
-            PCollection<LinearizeLayerRow> rows =
-                    train.apply("Create layers", Create.of(layers).withCoder(VarIntCoder.of()))
-                            .apply("Spread layers", Reshuffle.viaRandomKey())
-                            .apply(
-                                    "Train layers",
-                                    ParDo.of(
-                                            new TrainLayerFn(
-                                                    model,
-                                                    scratch.resolve("parts").toString(),
-                                                    trainFiles,
-                                                    heldFiles,
-                                                    chosen,
-                                                    params.training(),
-                                                    context.progressKey())))
-                            .setCoder(SerializableCoder.of(LinearizeLayerRow.class));
-            rows.apply(
-                    "Write linearize_layers",
-                    ParquetTables.write(
-                            LinearizeTables.LAYERS, context.reports(), context.tempDirectory()));
-            context.run(train, layers.size(), "layers");
-
-            LinearHeads merged = merge(c, layers, scratch.resolve("parts"));
+            writeRows(context, scratch);
+            LinearHeads merged = new LinearHeads(maps, linearPart);
             merged.write(context.runDirectory().resolve(LinearHeads.FILE));
-            writePlan(params, context, merged, readRows(context));
+            writePlan(params, context, merged, readRows(context), decisions);
             deleteTree(scratch);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static LinearHeads merge(ModelConfig c, List<Integer> layers, Path parts) {
-        HedgehogMaps[][] maps = new HedgehogMaps[c.numLayers()][c.numKvHeads()];
-        for (int l : layers) {
-            LinearHeads part =
-                    LinearHeads.read(TrainLayerFn.part(parts, l), c.numLayers(), c.numKvHeads());
-            for (int h = 0; h < c.numKvHeads(); h++) maps[l][h] = part.maps(l, h);
+    /** The fitting and held-out calibration samples. */
+    private record Samples(List<CalibrationSpec> fitting, List<CalibrationSpec> heldOut) {
+        List<String> files(Path dir, boolean train) {
+            List<String> out = new ArrayList<>();
+            int n = train ? fitting.size() : heldOut.size();
+            for (int i = 0; i < n; i++)
+                out.add(
+                        dir.resolve((train ? "train_" : "held_out_") + i + ".safetensors")
+                                .toString());
+            return out;
         }
-        return new LinearHeads(maps);
+    }
+
+    /** "Cache activations": every sample through the model, its activations under {@code dir}. */
+    private static void cache(
+            LinearizeParams params,
+            StageContext context,
+            Samples samples,
+            Path dir,
+            CacheActivationsFn.Upstream upstream)
+            throws IOException {
+        Files.createDirectories(dir);
+        List<CacheActivationsFn.Job> jobs = new ArrayList<>();
+        List<String> train = samples.files(dir, true), held = samples.files(dir, false);
+        for (int i = 0; i < train.size(); i++)
+            jobs.add(new CacheActivationsFn.Job(samples.fitting().get(i), train.get(i)));
+        for (int i = 0; i < held.size(); i++)
+            jobs.add(new CacheActivationsFn.Job(samples.heldOut().get(i), held.get(i)));
+        Pipeline cache = context.newPipeline();
+        cache.apply(
+                        "Create calibration samples",
+                        Create.of(jobs)
+                                .withCoder(SerializableCoder.of(CacheActivationsFn.Job.class)))
+                .apply(
+                        "Cache activations",
+                        ParDo.of(
+                                new CacheActivationsFn(
+                                        context.model().directory().toString(),
+                                        params.addBosOrDefault(),
+                                        upstream,
+                                        context.progressKey())));
+        context.run(cache, jobs.size(), "samples");
+    }
+
+    /** "Train layers": a reshuffled step over {@code layers}, its rows under rows_{tag}. */
+    private static void train(
+            LinearizeParams params,
+            StageContext context,
+            Samples samples,
+            Path acts,
+            List<Integer> layers,
+            boolean[][] chosen,
+            Path scratch,
+            String tag)
+            throws IOException {
+        Path rowsDir = scratch.resolve("rows_" + tag);
+        Files.createDirectories(rowsDir);
+        Pipeline train = context.newPipeline();
+        PCollection<LinearizeLayerRow> rows =
+                train.apply("Create layers", Create.of(layers).withCoder(VarIntCoder.of()))
+                        .apply("Spread layers", Reshuffle.viaRandomKey())
+                        .apply(
+                                "Train layers",
+                                ParDo.of(
+                                        new TrainLayerFn(
+                                                context.model().directory().toString(),
+                                                scratch.resolve("parts").toString(),
+                                                samples.files(acts, true),
+                                                samples.files(acts, false),
+                                                chosen,
+                                                params.training(),
+                                                context.progressKey())))
+                        .setCoder(SerializableCoder.of(LinearizeLayerRow.class));
+        rows.apply(
+                "Write linearize_layers",
+                ParquetTables.write(LinearizeTables.LAYERS, rowsDir, context.tempDirectory()));
+        context.run(train, layers.size(), "layers");
+    }
+
+    /** The rows of every "Train layers" step into {@code reports/linearize_layers.parquet}. */
+    private static void writeRows(StageContext context, Path scratch) throws IOException {
+        List<LinearizeLayerRow> all = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(scratch)) {
+            for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("rows_")).toList())
+                all.addAll(
+                        ParquetTables.read(
+                                LinearizeTables.LAYERS,
+                                d.resolve(LinearizeTables.LAYERS.fileName())));
+        }
+        Pipeline write = context.newPipeline();
+        write.apply(
+                        "Collect linearize_layers",
+                        Create.of(all).withCoder(SerializableCoder.of(LinearizeLayerRow.class)))
+                .apply(
+                        "Write linearize_layers",
+                        ParquetTables.write(
+                                LinearizeTables.LAYERS,
+                                context.reports(),
+                                context.tempDirectory()));
+        context.run(write, all.size(), "rows");
+    }
+
+    private static void readPart(ModelConfig c, Path scratch, int layer, HedgehogMaps[][] maps) {
+        LinearHeads part =
+                LinearHeads.read(
+                        TrainLayerFn.part(scratch.resolve("parts"), layer),
+                        c.numLayers(),
+                        c.numKvHeads());
+        for (int h = 0; h < c.numKvHeads(); h++) maps[layer][h] = part.maps(layer, h);
+    }
+
+    /**
+     * The model with the chosen heads of the layers before {@code layer} as decided so far (their
+     * maps and gates written under {@code root}, laid out as a run directory), the rest dense.
+     */
+    static CacheActivationsFn.Upstream upstream(
+            boolean[][] chosen, HedgehogMaps[][] maps, boolean[][] linearPart, int layer, Path root)
+            throws IOException {
+        boolean[][] below = new boolean[chosen.length][];
+        HedgehogMaps[][] known = new HedgehogMaps[maps.length][];
+        for (int l = 0; l < chosen.length; l++) {
+            below[l] = new boolean[chosen[l].length];
+            known[l] = new HedgehogMaps[maps[l].length];
+            for (int h = 0; h < chosen[l].length; h++) {
+                below[l][h] = l < layer && chosen[l][h];
+                if (below[l][h]) known[l][h] = maps[l][h];
+            }
+        }
+        new LinearHeads(known, linearPart).write(root.resolve(LinearHeads.FILE));
+        return new CacheActivationsFn.Upstream(
+                new LinearHeadsPolicy(new DensePolicy(), below, true, "upstream"),
+                root.toString(),
+                layer);
     }
 
     static List<LinearizeLayerRow> readRows(StageContext context) {
@@ -203,7 +320,8 @@ public final class LinearizeStage implements StageDefinition<LinearizeParams> {
             LinearizeParams params,
             StageContext context,
             LinearHeads heads,
-            List<LinearizeLayerRow> rows)
+            List<LinearizeLayerRow> rows,
+            List<LinearGate.Decision> decisions)
             throws IOException {
         ObjectMapper om = new ObjectMapper();
         Path source = context.artifacts().resolve(params.planOrDefault());
@@ -215,20 +333,27 @@ public final class LinearizeStage implements StageDefinition<LinearizeParams> {
                                 .put("version", 1);
         root.put("linear_source_plan", Files.isRegularFile(source) ? params.planOrDefault() : null);
         root.put("linear_head_choice", params.headsOrDefault().word());
+        root.put("linear_upstream", params.upstreamOrDefault().word());
+        root.put("linear_gate", params.gateOrDefault().word());
         ArrayNode list = root.putArray("linear_heads");
         for (int l = 0; l < heads.layers(); l++)
             for (int h = 0; h < heads.kvHeads(); h++) {
                 HedgehogMaps m = heads.maps(l, h);
                 if (m == null) continue;
-                list.addObject()
-                        .put("layer", l)
+                ObjectNode head = list.addObject();
+                head.put("layer", l)
                         .put("kv_head", h)
                         .put("sink", m.sink())
                         .put("window", m.window())
                         .put("feature_size", m.columns())
                         .put("initial_transfer_loss", loss(rows, l, h, Loss.INITIAL))
                         .put("window_only_loss", loss(rows, l, h, Loss.WINDOW_ONLY))
-                        .put("transfer_loss", loss(rows, l, h, Loss.FINAL));
+                        .put("transfer_loss", loss(rows, l, h, Loss.FINAL))
+                        .put("linear_part", heads.linearPart(l, h));
+                for (LinearGate.Decision d : decisions)
+                    if (d.layer() == l && d.kvHead() == h)
+                        head.put("held_out_kl_linear", d.klLinear())
+                                .put("held_out_kl_window", d.klWindow());
             }
         AtomicFiles.writeJson(context.artifacts().resolve(PLAN_FILE), root);
     }

@@ -54,6 +54,14 @@ public final class CalibrationSource {
                         c.source(), c.tasks(), lengths, c.samples(), c.seed(), c.jsonl()));
     }
 
+    /** The same source with other synthetic tasks (a stage that calibrates on more kinds). */
+    public CalibrationSource withTasks(List<String> tasks) {
+        CalibrationSettings c = settings;
+        return new CalibrationSource(
+                new CalibrationSettings(
+                        c.source(), tasks, c.lengths(), c.samples(), c.seed(), c.jsonl()));
+    }
+
     public List<CalibrationSpec> heldOut(int length, int samples) {
         CalibrationSettings c = settings;
         CalibrationSettings shifted =
