@@ -313,6 +313,23 @@ extern "C" __global__ void compressed_rope_append_batch(const float* __restrict_
 HR_COMPRESSED_PARTIAL_BATCH(64)
 HR_COMPRESSED_PARTIAL_BATCH(128)
 
+// The tensor-core partial of every row (compressed_decode_partial_mma_d*, no dynamic smem): grid (KV, splits, B),
+// the same arguments and partial layout as compressed_decode_partial_batch_d*.
+#define HR_COMPRESSED_PARTIAL_MMA_BATCH(D)                                                                        \
+  extern "C" __global__ void __launch_bounds__(HR_DECODE_THREADS, 3) compressed_decode_partial_mma_batch_d##D(   \
+      const __nv_bfloat16* q, const unsigned long long* kCaches, const unsigned long long* vCaches,                \
+      const long long* slotOffset, const int* sinks, const int* windows, const int* positions, int numHeads,       \
+      int numKvHeads, int splitLen, int maxSplits, float scaleLog2, float* partO, float* partM, float* partL) {    \
+    const int b = blockIdx.z;                                                                                     \
+    const size_t parts = (size_t)b * numHeads * maxSplits;                                                        \
+    compressed_partial_mma<D>(q + (size_t)b * numHeads * D, reinterpret_cast<const __nv_bfloat16*>(kCaches[b]),  \
+                              reinterpret_cast<const __nv_bfloat16*>(vCaches[b]), slotOffset, sinks, windows,    \
+                              positions[b] + 1, numHeads, numKvHeads, splitLen, maxSplits, scaleLog2,            \
+                              partO + parts * D, partM + parts, partL + parts);                                  \
+  }
+HR_COMPRESSED_PARTIAL_MMA_BATCH(64)
+HR_COMPRESSED_PARTIAL_MMA_BATCH(128)
+
 // Merges every row's splits into out [B][H][D] (o_proj's input rows): grid (H, D / HR_COMBINE_SLICE, B).
 extern "C" __global__ void compressed_decode_combine_batch(const float* partO, const float* partM, const float* partL,
                                                            const int* sinks, const int* windows, const int* positions,

@@ -8,7 +8,8 @@ import jcuda.driver.CUfunction;
  * Attention of the forward pass over bf16 KV caches ({@link CompressedKvCache}, one per layer of a
  * sequence): the flash prefill kernels for a prompt into an empty cache, the split-K decode kernels
  * for every other token, one at a time. Both read the per-KV-head patterns of the policy (full, or
- * sink + ring window), so a streaming head costs its window and not the context.
+ * sink + ring window), so a streaming head costs its window and not the context. The decode
+ * partials are the tensor-core kernels (compressed_decode_partial_mma_*, one wave of splits).
  *
  * <p>Shapes: T tokens of the call, H/KV query/KV heads, hd head dim, Q = (H + 2 KV) hd the fused
  * qkv row (fp32, RoPE applied). The output is bf16 [T][H hd], the o_proj's input. Scratch (q, k, v
@@ -34,7 +35,8 @@ final class Bf16KvAttention implements AutoCloseable {
         this.headDim = c.headDim();
         this.qkvWidth = (heads + 2 * kvHeads) * headDim;
         this.prefill = new FlashPrefillKernel(cuda);
-        this.partial = CompressedDecodeKernel.partialKernel(cuda, headDim);
+        this.partial =
+                cuda.function("compressed_decode", "compressed_decode_partial_mma_d" + headDim);
         this.combine = CompressedDecodeKernel.combineKernel(cuda);
         growScratch(1);
         growDecode(4096);
@@ -134,7 +136,7 @@ final class Bf16KvAttention implements AutoCloseable {
     private void step(CompressedKvCache cache, DeviceBuffer qkvRow, DeviceBuffer outRow) {
         split(qkvRow, 1); // q [H][hd], k, v [KV][hd]
         cache.append(k, v);
-        CompressedDecodeKernel.decode(
+        CompressedDecodeKernel.decodeMma(
                 cuda, cache, heads, decodeScratch, partial, combine, q, outRow); // [H][hd]
     }
 
@@ -169,9 +171,9 @@ final class Bf16KvAttention implements AutoCloseable {
                         throw new IllegalArgumentException(
                                 "a batched decode step needs one policy and one cache size");
                 splitLength[l] =
-                        DecodeWorkspace.splitLength(
+                        CompressedDecodeKernel.mmaSplitLength(
                                 (long) rows * c0.heldSlotsAt(lastTokens),
-                                1,
+                                rows * kvHeads,
                                 cuda.multiprocessors());
                 splits[l] = DecodeWorkspace.splits(c0.longestHeadAt(lastTokens), splitLength[l]);
                 most = Math.max(most, splits[l]);
@@ -236,12 +238,13 @@ final class Bf16KvAttention implements AutoCloseable {
                 heads,
                 kvHeads,
                 headDim);
-        int group = heads / kvHeads, splitLength = batch.splitLength[l];
+        int splitLength = batch.splitLength[l];
         cuda.launch(
-                cuda.function("compressed_decode", "compressed_decode_partial_batch_d" + headDim),
+                cuda.function(
+                        "compressed_decode", "compressed_decode_partial_mma_batch_d" + headDim),
                 new int[] {kvHeads, batch.splits[l], batch.rows},
                 DecodeWorkspace.THREADS,
-                4 * group * splitLength,
+                0,
                 batch.q,
                 batch.keyTables[l],
                 batch.valueTables[l],

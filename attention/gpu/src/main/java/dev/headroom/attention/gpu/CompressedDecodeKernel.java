@@ -6,8 +6,8 @@ import jcuda.driver.CUfunction;
  * One decode step over a {@link CompressedKvCache}: split-K partials, then a combine
  * (compressed_decode.cu). q and out are bf16 [heads][headDim], one query token per head. The
  * partials come from the tensor-core kernel (compressed_decode_partial_mma_d*, one wave of splits)
- * unless the instance is made with {@code mma = false}: then from the CUDA-core kernel that {@link
- * Bf16KvAttention} still uses.
+ * unless the instance is made with {@code mma = false}: then from the CUDA-core kernel
+ * (compressed_decode_partial_d*). {@link Bf16KvAttention} launches the tensor-core partials too.
  */
 public final class CompressedDecodeKernel implements AutoCloseable {
     private final CudaContext cuda;
@@ -93,6 +93,23 @@ public final class CompressedDecodeKernel implements AutoCloseable {
             DeviceBuffer q,
             DeviceBuffer out) {
         decode(cuda, cache, heads, workspace, partial, combine, q, out, false);
+    }
+
+    /**
+     * As {@link #decode(CudaContext, CompressedKvCache, int, DecodeWorkspace, CUfunction,
+     * CUfunction, DeviceBuffer, DeviceBuffer)} with a tensor-core partial (split by {@link
+     * #mmaSplitLength}).
+     */
+    static void decodeMma(
+            CudaContext cuda,
+            CompressedKvCache cache,
+            int heads,
+            DecodeWorkspace workspace,
+            CUfunction partial,
+            CUfunction combine,
+            DeviceBuffer q,
+            DeviceBuffer out) {
+        decode(cuda, cache, heads, workspace, partial, combine, q, out, true);
     }
 
     private static void decode(
